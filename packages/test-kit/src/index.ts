@@ -53,3 +53,4 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
 }
+export { repoRoot, runTypeScript, type TypeScriptChild } from './child.js';

@@ -1,0 +1,448 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SluiceError } from '@sluice/errors';
+import {
+  InvalidRecordError,
+  LogClosedError,
+  OffsetOutOfRangeError,
+  TopicExistsError,
+  UnknownTopicError,
+} from '../errors.js';
+import { partitionForKey, toBuffer } from '../partitioner.js';
+import { validateTopicName } from '../topic-name.js';
+import type {
+  FetchOptions,
+  FetchResult,
+  GroupOffset,
+  Log,
+  LogRecord,
+  PartitionOffsets,
+  ProduceRecord,
+  RecordPosition,
+  TopicDescription,
+  TopicSpec,
+} from '../types.js';
+import { decodeHeaders, encodeHeaders } from './headers-codec.js';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+
+export interface EmbeddedLogOptions {
+  /** Directory of the store; created when missing. */
+  dataDir: string;
+  /**
+   * `process-crash`: an acknowledged write survives the process being killed (kill -9), not a power cut.
+   * `power-loss`: every commit is fsynced, which also survives a power cut and costs throughput.
+   * @default 'process-crash'
+   */
+  durability?: 'process-crash' | 'power-loss';
+}
+
+interface TopicRow {
+  id: number;
+  name: string;
+  partitions: number;
+  compacted: number;
+  configs: string;
+}
+
+interface RecordRow {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Buffer | null;
+}
+
+interface PartitionRow {
+  partition: number;
+  start_offset: number;
+  next_offset: number;
+}
+
+const DEFAULT_MAX_FETCH_BYTES = 1024 * 1024;
+/** Writers in other threads or processes cannot wake a waiting fetch, so it also re-checks this often. */
+const FETCH_POLL_MS = 25;
+
+/** The log in one SQLite database (WAL mode), for a single worker with no Kafka. */
+export class EmbeddedLog implements Log {
+  readonly backend = 'embedded';
+  readonly #db: Database.Database;
+  readonly #statements;
+  readonly #appended = new EventEmitter();
+  /** Null-key records stick to one partition per produce call, rotating between calls (Kafka's sticky partitioning). */
+  readonly #nextNullKeyPartition = new Map<number, number>();
+  #closed = false;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#appended.setMaxListeners(0);
+    this.#statements = {
+      topicByName: db.prepare<[string], TopicRow>('SELECT * FROM topics WHERE name = ?'),
+      topicNames: db.prepare<[], { name: string }>('SELECT name FROM topics ORDER BY name').pluck(false),
+      insertTopic: db.prepare<[string, number, number, string]>(
+        'INSERT INTO topics (name, partitions, compacted, configs) VALUES (?, ?, ?, ?)',
+      ),
+      insertPartition: db.prepare<[number, number]>(
+        'INSERT INTO partitions (topic_id, partition, start_offset, next_offset) VALUES (?, ?, 0, 0)',
+      ),
+      partition: db.prepare<[number, number], PartitionRow>(
+        'SELECT partition, start_offset, next_offset FROM partitions WHERE topic_id = ? AND partition = ?',
+      ),
+      partitions: db.prepare<[number], PartitionRow>(
+        'SELECT partition, start_offset, next_offset FROM partitions WHERE topic_id = ? ORDER BY partition',
+      ),
+      advancePartition: db.prepare<[number, number, number]>(
+        'UPDATE partitions SET next_offset = ? WHERE topic_id = ? AND partition = ?',
+      ),
+      insertRecord: db.prepare<[number, number, number, number, Buffer | null, Buffer | null, Buffer | null]>(
+        'INSERT INTO records (topic_id, partition, offset, timestamp, key, value, headers) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      readRecords: db.prepare<[number, number, number], RecordRow>(
+        'SELECT partition, offset, timestamp, key, value, headers FROM records ' +
+          'WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset',
+      ),
+      latestOffsetOfKey: db
+        .prepare<[number, number, Buffer], number>(
+          'SELECT offset FROM latest WHERE topic_id = ? AND partition = ? AND key = ?',
+        )
+        .pluck(),
+      upsertLatest: db.prepare<[number, number, Buffer, number]>(
+        'INSERT INTO latest (topic_id, partition, key, offset) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (topic_id, partition, key) DO UPDATE SET offset = excluded.offset',
+      ),
+      deleteRecord: db.prepare<[number, number, number]>(
+        'DELETE FROM records WHERE topic_id = ? AND partition = ? AND offset = ?',
+      ),
+      latestOfCompacted: db.prepare<[number], RecordRow>(
+        'SELECT r.partition, r.offset, r.timestamp, r.key, r.value, r.headers FROM latest l ' +
+          'JOIN records r ON r.topic_id = l.topic_id AND r.partition = l.partition AND r.offset = l.offset ' +
+          'WHERE l.topic_id = ? AND r.value IS NOT NULL ORDER BY r.partition, r.offset',
+      ),
+      latestOfAny: db.prepare<[number, number], RecordRow>(
+        'SELECT r.partition, r.offset, r.timestamp, r.key, r.value, r.headers FROM records r JOIN (' +
+          'SELECT partition, MAX(offset) AS offset FROM records WHERE topic_id = ? AND key IS NOT NULL ' +
+          'GROUP BY partition, key) l ON r.topic_id = ? AND r.partition = l.partition AND r.offset = l.offset ' +
+          'WHERE r.value IS NOT NULL ORDER BY r.partition, r.offset',
+      ),
+      upsertGroupOffset: db.prepare<[string, string, number, number, string | null]>(
+        'INSERT INTO group_offsets (group_id, topic, partition, offset, metadata) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset, metadata = excluded.metadata',
+      ),
+      groupOffsets: db.prepare<[string], GroupOffset>(
+        'SELECT topic, partition, offset, metadata FROM group_offsets WHERE group_id = ? ORDER BY topic, partition',
+      ),
+      groupOffsetsOfTopic: db.prepare<[string, string], GroupOffset>(
+        'SELECT topic, partition, offset, metadata FROM group_offsets WHERE group_id = ? AND topic = ? ORDER BY partition',
+      ),
+    };
+  }
+
+  /** Opens (creating when needed) the store under `options.dataDir`. */
+  static open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
+    // The executor turns a throw while opening into a rejection.
+    return new Promise((resolve) => resolve(new EmbeddedLog(openDatabase(options))));
+  }
+
+  createTopic(spec: TopicSpec): Promise<void> {
+    return this.#run(() => {
+      this.#createTopic(spec);
+    });
+  }
+
+  ensureTopic(spec: TopicSpec): Promise<TopicDescription> {
+    return this.#run(() => {
+      const existing = this.#statements.topicByName.get(spec.name);
+      if (existing !== undefined) return describe(existing);
+      return this.#createTopic(spec);
+    });
+  }
+
+  describeTopic(name: string): Promise<TopicDescription | undefined> {
+    return this.#run(() => {
+      validateTopicName(name);
+      const row = this.#statements.topicByName.get(name);
+      return row === undefined ? undefined : describe(row);
+    });
+  }
+
+  listTopics(): Promise<string[]> {
+    return this.#run(() => this.#statements.topicNames.all().map((row) => row.name));
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.#run(() => {
+      const topic = this.#topic(name);
+      this.#db.transaction(() => {
+        for (const table of ['records', 'latest', 'partitions']) {
+          this.#db.prepare(`DELETE FROM ${table} WHERE topic_id = ?`).run(topic.id);
+        }
+        this.#db.prepare('DELETE FROM topics WHERE id = ?').run(topic.id);
+      })();
+      this.#nextNullKeyPartition.delete(topic.id);
+    });
+  }
+
+  produce(topicName: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]> {
+    return this.#run(() => {
+      const topic = this.#topic(topicName);
+      const compacted = topic.compacted === 1;
+      const nullKeyPartition = this.#nullKeyPartition(topic);
+      const now = Date.now();
+      const prepared = records.map((record, index) => {
+        const key = toBuffer(record.key);
+        const value = toBuffer(record.value);
+        if (compacted && key === null) {
+          throw new InvalidRecordError(
+            `record ${index}: a compacted topic ('${topicName}') cannot accept a record without a key`,
+          );
+        }
+        let partition: number;
+        if (record.partition !== undefined) {
+          if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= topic.partitions) {
+            throw new UnknownTopicError(topicName, record.partition);
+          }
+          partition = record.partition;
+        } else {
+          partition = key === null ? nullKeyPartition : partitionForKey(key, topic.partitions);
+        }
+        return { key, value, partition, timestamp: record.timestamp ?? now, headers: encodeHeaders(record.headers) };
+      });
+
+      const statements = this.#statements;
+      const positions = this.#db
+        .transaction(() => {
+          const next = new Map<number, number>();
+          const out: RecordPosition[] = [];
+          for (const record of prepared) {
+            let offset = next.get(record.partition);
+            if (offset === undefined) offset = statements.partition.get(topic.id, record.partition)!.next_offset;
+            statements.insertRecord.run(
+              topic.id,
+              record.partition,
+              offset,
+              record.timestamp,
+              record.key,
+              record.value,
+              record.headers,
+            );
+            if (compacted) this.#compact(topic.id, record.partition, record.key!, offset);
+            out.push({ partition: record.partition, offset });
+            next.set(record.partition, offset + 1);
+          }
+          for (const [partition, offset] of next) statements.advancePartition.run(offset, topic.id, partition);
+          return out;
+        })
+        .immediate();
+      for (const partition of new Set(prepared.map((record) => record.partition))) {
+        this.#appended.emit(`${topic.id}:${partition}`);
+      }
+      return positions;
+    });
+  }
+
+  async fetch(topicName: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    const { topic, range } = this.#partitionRange(topicName, partition);
+    if (!Number.isInteger(offset) || offset < range.start_offset || offset > range.next_offset) {
+      throw new OffsetOutOfRangeError(topicName, partition, offset, range.start_offset, range.next_offset);
+    }
+    const maxWaitMs = options.maxWaitMs ?? 0;
+    if (offset === range.next_offset && maxWaitMs > 0) await this.#waitForAppend(topic.id, partition, offset, maxWaitMs);
+    this.#assertOpen();
+
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES;
+    const records: LogRecord[] = [];
+    let bytes = 0;
+    // One read transaction so the rows and the high watermark are one consistent snapshot.
+    const highWatermark = this.#db.transaction(() => {
+      for (const row of this.#statements.readRecords.iterate(topic.id, partition, offset)) {
+        records.push(toLogRecord(topicName, row));
+        bytes += (row.key?.length ?? 0) + (row.value?.length ?? 0) + (row.headers?.length ?? 0) + 24;
+        if (bytes >= maxBytes) break;
+      }
+      return this.#statements.partition.get(topic.id, partition)!.next_offset;
+    })();
+    return { records, highWatermark };
+  }
+
+  offsets(topicName: string): Promise<PartitionOffsets[]> {
+    return this.#run(() => {
+      const topic = this.#topic(topicName);
+      return this.#statements.partitions
+        .all(topic.id)
+        .map((row) => ({ partition: row.partition, beginning: row.start_offset, end: row.next_offset }));
+    });
+  }
+
+  latestByKey(topicName: string): Promise<LogRecord[]> {
+    return this.#run(() => {
+      const topic = this.#topic(topicName);
+      const rows =
+        topic.compacted === 1
+          ? this.#statements.latestOfCompacted.all(topic.id)
+          : this.#statements.latestOfAny.all(topic.id, topic.id);
+      return rows.map((row) => toLogRecord(topicName, row));
+    });
+  }
+
+  commitGroupOffsets(groupId: string, offsets: readonly GroupOffset[]): Promise<void> {
+    return this.#run(() => {
+      for (const entry of offsets) this.#partitionRange(entry.topic, entry.partition);
+      this.#db.transaction(() => {
+        for (const entry of offsets) {
+          this.#statements.upsertGroupOffset.run(
+            groupId,
+            entry.topic,
+            entry.partition,
+            entry.offset,
+            entry.metadata ?? null,
+          );
+        }
+      })();
+    });
+  }
+
+  fetchGroupOffsets(groupId: string, topic?: string): Promise<GroupOffset[]> {
+    return this.#run(() =>
+      topic === undefined
+        ? this.#statements.groupOffsets.all(groupId)
+        : this.#statements.groupOffsetsOfTopic.all(groupId, topic),
+    );
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#appended.emit('closed');
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  /** Runs a synchronous store operation, turning its throw into a rejected promise. */
+  #run<T>(operation: () => T): Promise<T> {
+    try {
+      this.#assertOpen();
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LogClosedError();
+  }
+
+  #createTopic(spec: TopicSpec): TopicDescription {
+    validateTopicName(spec.name);
+    const partitions = spec.partitions ?? 1;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new SluiceError('SLUICE_INVALID_PARTITIONS', `partitions must be a positive integer, got ${partitions}`);
+    }
+    const configs = { 'cleanup.policy': 'delete', ...spec.configs };
+    const compacted = configs['cleanup.policy'].split(',').includes('compact');
+    return this.#db
+      .transaction(() => {
+        if (this.#statements.topicByName.get(spec.name) !== undefined) throw new TopicExistsError(spec.name);
+        const id = Number(
+          this.#statements.insertTopic.run(spec.name, partitions, compacted ? 1 : 0, JSON.stringify(configs))
+            .lastInsertRowid,
+        );
+        for (let p = 0; p < partitions; p++) this.#statements.insertPartition.run(id, p);
+        return { name: spec.name, partitions, configs };
+      })
+      .immediate();
+  }
+
+  #topic(name: string): TopicRow {
+    validateTopicName(name);
+    const row = this.#statements.topicByName.get(name);
+    if (row === undefined) throw new UnknownTopicError(name);
+    return row;
+  }
+
+  #partitionRange(topicName: string, partition: number): { topic: TopicRow; range: PartitionRow } {
+    this.#assertOpen();
+    const topic = this.#topic(topicName);
+    const range = Number.isInteger(partition) ? this.#statements.partition.get(topic.id, partition) : undefined;
+    if (range === undefined) throw new UnknownTopicError(topicName, partition);
+    return { topic, range };
+  }
+
+  #nullKeyPartition(topic: TopicRow): number {
+    const partition = (this.#nextNullKeyPartition.get(topic.id) ?? 0) % topic.partitions;
+    this.#nextNullKeyPartition.set(topic.id, partition + 1);
+    return partition;
+  }
+
+  /** Immediate compaction: the record this key had before is dropped, as Kafka's cleaner eventually would. */
+  #compact(topicId: number, partition: number, key: Buffer, offset: number): void {
+    const previous = this.#statements.latestOffsetOfKey.get(topicId, partition, key);
+    if (previous !== undefined) this.#statements.deleteRecord.run(topicId, partition, previous);
+    this.#statements.upsertLatest.run(topicId, partition, key, offset);
+  }
+
+  async #waitForAppend(topicId: number, partition: number, offset: number, maxWaitMs: number): Promise<void> {
+    const deadline = Date.now() + maxWaitMs;
+    const event = `${topicId}:${partition}`;
+    while (!this.#closed) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#appended.off(event, done).off('closed', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(remaining, FETCH_POLL_MS));
+        this.#appended.once(event, done).once('closed', done);
+      });
+      if (this.#closed) return;
+      const range = this.#statements.partition.get(topicId, partition);
+      if (range === undefined || range.next_offset > offset) return;
+    }
+  }
+}
+
+function openDatabase(options: EmbeddedLogOptions): Database.Database {
+  const file = join(options.dataDir, 'sluice.db');
+  let db: Database.Database;
+  try {
+    mkdirSync(options.dataDir, { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit is in the OS's hands when it returns, which survives kill -9.
+    db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('busy_timeout = 10000');
+  } catch (error) {
+    throw new SluiceError('SLUICE_STORE_OPEN_FAILED', `cannot open the embedded store at ${file}`, { cause: error });
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new SluiceError(
+      'SLUICE_STORE_TOO_NEW',
+      `the embedded store at ${file} has schema version ${version}; this Sluice reads up to ${SCHEMA_VERSION}`,
+    );
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  return db;
+}
+
+function describe(row: TopicRow): TopicDescription {
+  return { name: row.name, partitions: row.partitions, configs: JSON.parse(row.configs) as Record<string, string> };
+}
+
+function toLogRecord(topic: string, row: RecordRow): LogRecord {
+  return {
+    topic,
+    partition: row.partition,
+    offset: row.offset,
+    timestamp: row.timestamp,
+    key: row.key,
+    value: row.value,
+    headers: decodeHeaders(row.headers),
+  };
+}

@@ -1,0 +1,45 @@
+import { SluiceError } from '@sluice/errors';
+
+export class InvalidTopicError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_INVALID_TOPIC', message);
+  }
+}
+
+export class TopicExistsError extends SluiceError {
+  constructor(topic: string) {
+    super('SLUICE_TOPIC_EXISTS', `topic '${topic}' already exists`);
+  }
+}
+
+export class UnknownTopicError extends SluiceError {
+  constructor(topic: string, partition?: number) {
+    super(
+      'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
+      partition === undefined
+        ? `topic '${topic}' does not exist`
+        : `partition ${partition} of topic '${topic}' does not exist`,
+    );
+  }
+}
+
+export class OffsetOutOfRangeError extends SluiceError {
+  constructor(topic: string, partition: number, offset: number, beginning: number, end: number) {
+    super(
+      'SLUICE_OFFSET_OUT_OF_RANGE',
+      `offset ${offset} is out of range for ${topic}-${partition} (valid: ${beginning} to ${end})`,
+    );
+  }
+}
+
+export class InvalidRecordError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_INVALID_RECORD', message);
+  }
+}
+
+export class LogClosedError extends SluiceError {
+  constructor() {
+    super('SLUICE_LOG_CLOSED', 'the log is closed');
+  }
+}

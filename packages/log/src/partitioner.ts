@@ -1,0 +1,41 @@
+/**
+ * Kafka's default partitioning of keyed records: `toPositive(murmur2(keyBytes)) % numPartitions`,
+ * bit-for-bit the Java client's, so both backends (and Java producers) put a key in the same partition.
+ */
+export function partitionForKey(key: Buffer, numPartitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % numPartitions;
+}
+
+/** murmur2 as implemented by Kafka's `Utils.murmur2` (seed 0x9747b28c). */
+export function murmur2(data: Buffer): number {
+  const length = data.length;
+  const m = 0x5bd1e995;
+  const r = 24;
+  let h = 0x9747b28c ^ length;
+  const length4 = length & ~3;
+  for (let i = 0; i < length4; i += 4) {
+    let k = data.readInt32LE(i);
+    k = Math.imul(k, m);
+    k ^= k >>> r;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const rest = length & 3;
+  if (rest === 3) h ^= (data[length4 + 2]! & 0xff) << 16;
+  if (rest >= 2) h ^= (data[length4 + 1]! & 0xff) << 8;
+  if (rest >= 1) {
+    h ^= data[length4]! & 0xff;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** Converts a record key or value given as text or bytes to bytes. */
+export function toBuffer(value: Buffer | string | null | undefined): Buffer | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}

@@ -1,0 +1,106 @@
+/** A record header. Kafka allows duplicate keys and null values; order is kept. */
+export interface Header {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface TopicSpec {
+  name: string;
+  /** @default 1 */
+  partitions?: number;
+  /** Kafka backend only; the embedded store keeps one copy. @default the broker's default */
+  replicationFactor?: number;
+  /** Topic-level configs by Kafka's names, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  configs?: Record<string, string>;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: number;
+  /** Configs set on the topic (not broker defaults), always including `cleanup.policy`. */
+  configs: Record<string, string>;
+}
+
+export interface ProduceRecord {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Header[];
+  /** Explicit partition; otherwise murmur2 of the key (Kafka's default partitioner), or round robin for null keys. */
+  partition?: number;
+  /** Create time in ms since the epoch. @default now */
+  timestamp?: number;
+}
+
+/** Where an acknowledged record landed. */
+export interface RecordPosition {
+  partition: number;
+  offset: number;
+}
+
+export interface LogRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Header[];
+}
+
+export interface FetchOptions {
+  /** Soft cap on the bytes returned; at least one record is returned when one exists. @default 1 MiB */
+  maxBytes?: number;
+  /** How long to wait for data when there is none at `offset`. @default 0 */
+  maxWaitMs?: number;
+}
+
+export interface FetchResult {
+  records: LogRecord[];
+  /** The offset the next produced record will get in this partition (Kafka's high watermark). */
+  highWatermark: number;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** Offset of the first record still kept (log start offset). */
+  beginning: number;
+  /** Offset of the next record to be written (high watermark). */
+  end: number;
+}
+
+export interface GroupOffset {
+  topic: string;
+  partition: number;
+  /** The next offset the group will consume. */
+  offset: number;
+  metadata?: string | null;
+}
+
+/**
+ * The storage Sluice keeps all state and data in: Kafka's model of topics and partitions, offered by
+ * an embedded durable store for a single worker and by a Kafka cluster for many.
+ *
+ * Every promise that resolves means the write is acknowledged: durable in the embedded store,
+ * replicated per `acks=all` on Kafka.
+ */
+export interface Log {
+  readonly backend: 'embedded' | 'kafka';
+  /** Creates a topic; fails with `SLUICE_TOPIC_EXISTS` if it exists. */
+  createTopic(spec: TopicSpec): Promise<void>;
+  /** Creates the topic when missing; returns what exists either way. */
+  ensureTopic(spec: TopicSpec): Promise<TopicDescription>;
+  describeTopic(name: string): Promise<TopicDescription | undefined>;
+  listTopics(): Promise<string[]>;
+  deleteTopic(name: string): Promise<void>;
+  /** Appends records; resolves with each record's position, in the order given, once acknowledged. */
+  produce(topic: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]>;
+  /** Records of one partition from `offset` on, in offset order. */
+  fetch(topic: string, partition: number, offset: number, options?: FetchOptions): Promise<FetchResult>;
+  offsets(topic: string): Promise<PartitionOffsets[]>;
+  /** The latest record of each key (what compaction keeps), without tombstones, by partition then offset. */
+  latestByKey(topic: string): Promise<LogRecord[]>;
+  commitGroupOffsets(groupId: string, offsets: readonly GroupOffset[]): Promise<void>;
+  /** Committed offsets of a group, for one topic or all. */
+  fetchGroupOffsets(groupId: string, topic?: string): Promise<GroupOffset[]>;
+  close(): Promise<void>;
+}

@@ -1,6 +1,79 @@
-/** Entry of the `sluice` command. Returns the process exit code. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SluiceError } from '@sluice/errors';
+import { parseProperties, resolveWorkerConfig, SLUICE_VERSION, Worker } from '@sluice/worker';
+
+const USAGE = `Usage:
+  sluice worker <worker.properties> [--override key=value ...]
+  sluice --version
+  sluice --help
+
+A worker without bootstrap.servers runs embedded: one process, state under data.dir.`;
+
+/** Entry of the `sluice` command. Resolves with the process exit code once the command is done. */
 export async function main(argv: readonly string[]): Promise<number> {
-  await Promise.resolve();
-  process.stdout.write(`sluice ${argv.join(' ')}\n`);
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${SLUICE_VERSION}\n`);
+    return 0;
+  }
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 1 : 0;
+  }
+  if (command !== 'worker') return fail(`unknown command '${command}'\n${USAGE}`);
+  try {
+    return await runWorker(rest);
+  } catch (error) {
+    return fail(SluiceError.is(error) ? error.message : String((error as Error)?.stack ?? error));
+  }
+}
+
+function fail(message: string): number {
+  process.stderr.write(`sluice: ${message}\n`);
+  return 1;
+}
+
+/** Parses `<file> [--override key=value ...]`, Kafka's own convention for command-line overrides. */
+function readWorkerProperties(args: readonly string[]): Map<string, string> {
+  const [file, ...options] = args;
+  if (file === undefined || file.startsWith('--')) throw new SluiceError('SLUICE_USAGE', `missing worker properties file\n${USAGE}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SluiceError('SLUICE_USAGE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const properties = parseProperties(text);
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    const pair = option === '--override' ? options[++i] : undefined;
+    const at = pair?.indexOf('=') ?? -1;
+    if (pair === undefined || at <= 0) {
+      throw new SluiceError('SLUICE_USAGE', `expected --override key=value, got '${[option, pair].filter(Boolean).join(' ')}'`);
+    }
+    properties.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  return properties;
+}
+
+async function runWorker(args: readonly string[]): Promise<number> {
+  const config = resolveWorkerConfig(readWorkerProperties(args));
+  const worker = await Worker.start(config);
+  const where =
+    config.mode === 'embedded'
+      ? `embedded, data in ${resolve(config.dataDir)}`
+      : `distributed, Kafka at ${config.bootstrapServers.join(',')}`;
+  process.stdout.write(`Sluice ${SLUICE_VERSION} worker started (${where})\n`);
+  for (const listener of worker.listeners) process.stdout.write(`REST API listening on ${listener.url}\n`);
+
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      resolveStop();
+    };
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+  });
+  await worker.stop();
   return 0;
 }

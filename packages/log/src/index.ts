@@ -22,3 +22,4 @@ export {
 export { MAX_TOPIC_NAME_LENGTH, validateTopicName } from './topic-name.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 export { EmbeddedLog, type EmbeddedLogOptions } from './embedded/embedded-log.js';
+export { KafkaLog, type KafkaLogOptions } from './kafka/kafka-log.js';

@@ -73,7 +73,6 @@ export interface GroupOffset {
   partition: number;
   /** The next offset the group will consume. */
   offset: number;
-  metadata?: string | null;
 }
 
 /**
@@ -85,6 +84,8 @@ export interface GroupOffset {
  */
 export interface Log {
   readonly backend: 'embedded' | 'kafka';
+  /** The id of the Kafka cluster, or of the embedded store (made once, when the store is created). */
+  clusterId(): Promise<string>;
   /** Creates a topic; fails with `SLUICE_TOPIC_EXISTS` if it exists. */
   createTopic(spec: TopicSpec): Promise<void>;
   /** Creates the topic when missing; returns what exists either way. */

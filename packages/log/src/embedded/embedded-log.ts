@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -126,15 +127,15 @@ export class EmbeddedLog implements Log {
           'GROUP BY partition, key) l ON r.topic_id = ? AND r.partition = l.partition AND r.offset = l.offset ' +
           'WHERE r.value IS NOT NULL ORDER BY r.partition, r.offset',
       ),
-      upsertGroupOffset: db.prepare<[string, string, number, number, string | null]>(
-        'INSERT INTO group_offsets (group_id, topic, partition, offset, metadata) VALUES (?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset, metadata = excluded.metadata',
+      upsertGroupOffset: db.prepare<[string, string, number, number]>(
+        'INSERT INTO group_offsets (group_id, topic, partition, offset) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset',
       ),
       groupOffsets: db.prepare<[string], GroupOffset>(
-        'SELECT topic, partition, offset, metadata FROM group_offsets WHERE group_id = ? ORDER BY topic, partition',
+        'SELECT topic, partition, offset FROM group_offsets WHERE group_id = ? ORDER BY topic, partition',
       ),
       groupOffsetsOfTopic: db.prepare<[string, string], GroupOffset>(
-        'SELECT topic, partition, offset, metadata FROM group_offsets WHERE group_id = ? AND topic = ? ORDER BY partition',
+        'SELECT topic, partition, offset FROM group_offsets WHERE group_id = ? AND topic = ? ORDER BY partition',
       ),
     };
   }
@@ -143,6 +144,12 @@ export class EmbeddedLog implements Log {
   static open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
     // The executor turns a throw while opening into a rejection.
     return new Promise((resolve) => resolve(new EmbeddedLog(openDatabase(options))));
+  }
+
+  clusterId(): Promise<string> {
+    return this.#run(
+      () => this.#db.prepare<[], string>("SELECT value FROM meta WHERE name = 'cluster.id'").pluck().get()!,
+    );
   }
 
   createTopic(spec: TopicSpec): Promise<void> {
@@ -291,13 +298,7 @@ export class EmbeddedLog implements Log {
       for (const entry of offsets) this.#partitionRange(entry.topic, entry.partition);
       this.#db.transaction(() => {
         for (const entry of offsets) {
-          this.#statements.upsertGroupOffset.run(
-            groupId,
-            entry.topic,
-            entry.partition,
-            entry.offset,
-            entry.metadata ?? null,
-          );
+          this.#statements.upsertGroupOffset.run(groupId, entry.topic, entry.partition, entry.offset);
         }
       })();
     });
@@ -428,6 +429,10 @@ function openDatabase(options: EmbeddedLogOptions): Database.Database {
   }
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // Same shape as a Kafka cluster id: 16 random bytes, base64url.
+  db.prepare("INSERT INTO meta (name, value) VALUES ('cluster.id', ?) ON CONFLICT DO NOTHING").run(
+    randomBytes(16).toString('base64url'),
+  );
   return db;
 }
 

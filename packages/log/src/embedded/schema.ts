@@ -6,6 +6,10 @@
 export const SCHEMA_VERSION = 1;
 
 export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS topics (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -42,7 +46,6 @@ CREATE TABLE IF NOT EXISTS group_offsets (
   topic TEXT NOT NULL,
   partition INTEGER NOT NULL,
   offset INTEGER NOT NULL,
-  metadata TEXT,
   PRIMARY KEY (group_id, topic, partition)
 ) WITHOUT ROWID;
 `;

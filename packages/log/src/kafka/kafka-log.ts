@@ -1,0 +1,412 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { SluiceError } from '@sluice/errors';
+import { BrokerClient, createKafka, type KafkaClientConfig } from '@sluice/kafka-client';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import {
+  InvalidRecordError,
+  LogClosedError,
+  OffsetOutOfRangeError,
+  TopicExistsError,
+  UnknownTopicError,
+} from '../errors.js';
+import { partitionForKey, toBuffer } from '../partitioner.js';
+import { validateTopicName } from '../topic-name.js';
+import type {
+  FetchOptions,
+  FetchResult,
+  GroupOffset,
+  Log,
+  LogRecord,
+  PartitionOffsets,
+  ProduceRecord,
+  RecordPosition,
+  TopicDescription,
+  TopicSpec,
+} from '../types.js';
+
+export interface KafkaLogOptions extends KafkaClientConfig {
+  /** Replication factor of topics created without one. @default -1, the broker's default */
+  defaultReplicationFactor?: number;
+}
+
+/** kafkajs sends a whole `send()` as one batch per partition; keep batches under the broker's 1 MB default. */
+const MAX_SEND_BYTES = 512 * 1024;
+const RECORD_OVERHEAD_BYTES = 32;
+/** How long a topic's partition count and cleanup policy are trusted before they are described again. */
+const TOPIC_INFO_TTL_MS = 10_000;
+const DEFAULT_MAX_FETCH_BYTES = 1024 * 1024;
+const TOPIC_CONFIG_RESOURCE = 2;
+/** Kafka's own topics, which are not data. */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__cluster_metadata']);
+
+const COORDINATOR_RETRY_MS = 15_000;
+const COORDINATOR_ERRORS = new Set([
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'GROUP_LOAD_IN_PROGRESS',
+]);
+
+interface TopicInfo {
+  partitions: number;
+  configs: Record<string, string>;
+  compacted: boolean;
+  expires: number;
+}
+
+interface KafkaMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  partition: number;
+  timestamp?: string;
+  // Array form (ordered, duplicates, null values) is what our kafkajs patch accepts; see patches/.
+  headers?: unknown;
+}
+
+/** The log on a Kafka cluster: topics are Kafka topics, acknowledged means `acks=all`. */
+export class KafkaLog implements Log {
+  readonly backend = 'kafka';
+  readonly #kafka: Kafka;
+  readonly #admin: Admin;
+  #producer: Producer;
+  readonly #broker: BrokerClient;
+  readonly #defaultReplicationFactor: number;
+  readonly #topics = new Map<string, TopicInfo>();
+  readonly #nextNullKeyPartition = new Map<string, number>();
+  #closed = false;
+
+  private constructor(kafka: Kafka, options: KafkaLogOptions) {
+    this.#kafka = kafka;
+    this.#admin = kafka.admin();
+    this.#producer = createProducer(kafka);
+    this.#broker = new BrokerClient(kafka);
+    this.#defaultReplicationFactor = options.defaultReplicationFactor ?? -1;
+  }
+
+  static async open(options: KafkaLogOptions): Promise<KafkaLog> {
+    const log = new KafkaLog(createKafka(options), options);
+    try {
+      await Promise.all([log.#admin.connect(), log.#producer.connect(), log.#broker.connect()]);
+    } catch (error) {
+      await log.close().catch(() => undefined);
+      throw new SluiceError(
+        'SLUICE_KAFKA_UNREACHABLE',
+        `cannot connect to Kafka at ${options.brokers.join(',')}: ${(error as Error).message}`,
+        { cause: error, retriable: true },
+      );
+    }
+    return log;
+  }
+
+  async clusterId(): Promise<string> {
+    this.#assertOpen();
+    return (await this.#call(undefined, () => this.#admin.describeCluster())).clusterId;
+  }
+
+  async createTopic(spec: TopicSpec): Promise<void> {
+    this.#assertOpen();
+    validateTopicName(spec.name);
+    const partitions = spec.partitions ?? 1;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new SluiceError('SLUICE_INVALID_PARTITIONS', `partitions must be a positive integer, got ${partitions}`);
+    }
+    const created = await this.#call(spec.name, () =>
+      this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: spec.name,
+            numPartitions: partitions,
+            replicationFactor: spec.replicationFactor ?? this.#defaultReplicationFactor,
+            configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      }),
+    );
+    if (!created) throw new TopicExistsError(spec.name);
+    this.#topics.delete(spec.name);
+  }
+
+  async ensureTopic(spec: TopicSpec): Promise<TopicDescription> {
+    const existing = await this.describeTopic(spec.name);
+    if (existing !== undefined) return existing;
+    try {
+      await this.createTopic(spec);
+    } catch (error) {
+      if (!(SluiceError.is(error) && error.code === 'SLUICE_TOPIC_EXISTS')) throw error;
+    }
+    const description = await this.describeTopic(spec.name);
+    if (description === undefined) throw new UnknownTopicError(spec.name);
+    return description;
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription | undefined> {
+    this.#assertOpen();
+    validateTopicName(name);
+    this.#topics.delete(name);
+    const info = await this.#topicInfo(name).catch((error: unknown) => {
+      if (SluiceError.is(error) && error.code === 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION') return undefined;
+      throw error;
+    });
+    return info === undefined ? undefined : { name, partitions: info.partitions, configs: { ...info.configs } };
+  }
+
+  async listTopics(): Promise<string[]> {
+    this.#assertOpen();
+    const names = await this.#call(undefined, () => this.#admin.listTopics());
+    return names.filter((name) => !INTERNAL_TOPICS.has(name)).sort();
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.#assertOpen();
+    validateTopicName(name);
+    await this.#call(name, () => this.#admin.deleteTopics({ topics: [name] }));
+    this.#topics.delete(name);
+    await this.#replaceProducer();
+    this.#nextNullKeyPartition.delete(name);
+  }
+
+  async produce(topic: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]> {
+    this.#assertOpen();
+    validateTopicName(topic);
+    const info = await this.#topicInfo(topic);
+    const messages = this.#toMessages(topic, info, records);
+    const positions: RecordPosition[] = [];
+    for (const chunk of chunksBySize(messages)) {
+      const send = () =>
+        this.#call(topic, () =>
+          this.#producer.send({ topic, acks: -1, messages: chunk as Parameters<Producer['send']>[0]['messages'] }),
+        );
+      const metadata = await send().catch(async (error: unknown) => {
+        // A topic deleted elsewhere poisons the producer's metadata; start afresh once.
+        if (!(SluiceError.is(error) && error.code === 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION')) throw error;
+        await this.#replaceProducer();
+        return send();
+      });
+      const next = new Map(metadata.map((entry) => [entry.partition, Number(entry.baseOffset)]));
+      for (const message of chunk) {
+        const offset = next.get(message.partition)!;
+        positions.push({ partition: message.partition, offset });
+        next.set(message.partition, offset + 1);
+      }
+    }
+    return positions;
+  }
+
+  async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+    this.#assertOpen();
+    validateTopicName(topic);
+    const info = await this.#topicInfo(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions) {
+      throw new UnknownTopicError(topic, partition);
+    }
+    try {
+      const result = await this.#broker.fetch({
+        topic,
+        partition,
+        offset,
+        maxBytes: options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES,
+        maxWaitMs: options.maxWaitMs ?? 0,
+      });
+      return {
+        highWatermark: result.highWatermark,
+        records: result.records.map((record) => ({ topic, partition, ...record })),
+      };
+    } catch (error) {
+      if (SluiceError.is(error) && error.code === 'SLUICE_KAFKA_OFFSET_OUT_OF_RANGE') {
+        const range = (await this.offsets(topic)).find((p) => p.partition === partition)!;
+        throw new OffsetOutOfRangeError(topic, partition, offset, range.beginning, range.end);
+      }
+      throw error;
+    }
+  }
+
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    this.#assertOpen();
+    validateTopicName(topic);
+    await this.#topicInfo(topic);
+    const offsets = await this.#call(topic, () => this.#admin.fetchTopicOffsets(topic));
+    return offsets
+      .map((entry) => ({ partition: entry.partition, beginning: Number(entry.low), end: Number(entry.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async latestByKey(topic: string): Promise<LogRecord[]> {
+    const latest = new Map<string, LogRecord>();
+    for (const range of await this.offsets(topic)) {
+      let offset = range.beginning;
+      while (offset < range.end) {
+        const { records } = await this.fetch(topic, range.partition, offset, { maxBytes: 4 * 1024 * 1024 });
+        if (records.length === 0) break;
+        for (const record of records) {
+          if (record.offset >= range.end) break;
+          if (record.key !== null) latest.set(`${range.partition}:${record.key.toString('base64')}`, record);
+        }
+        offset = records[records.length - 1]!.offset + 1;
+      }
+    }
+    return [...latest.values()]
+      .filter((record) => record.value !== null)
+      .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  }
+
+  async commitGroupOffsets(groupId: string, offsets: readonly GroupOffset[]): Promise<void> {
+    this.#assertOpen();
+    const byTopic = new Map<string, GroupOffset[]>();
+    for (const entry of offsets) {
+      validateTopicName(entry.topic);
+      byTopic.set(entry.topic, [...(byTopic.get(entry.topic) ?? []), entry]);
+    }
+    for (const [topic, entries] of byTopic) {
+      await this.#call(topic, () =>
+        this.#admin.setOffsets({
+          groupId,
+          topic,
+          partitions: entries.map((entry) => ({ partition: entry.partition, offset: String(entry.offset) })),
+        }),
+      );
+    }
+  }
+
+  async fetchGroupOffsets(groupId: string, topic?: string): Promise<GroupOffset[]> {
+    this.#assertOpen();
+    if (topic !== undefined) validateTopicName(topic);
+    const response = await this.#call(topic, () =>
+      this.#admin.fetchOffsets(topic === undefined ? { groupId } : { groupId, topics: [topic] }),
+    );
+    return response
+      .flatMap((entry) =>
+        entry.partitions.map((p) => ({ topic: entry.topic, partition: p.partition, offset: Number(p.offset) })),
+      )
+      .filter((entry) => entry.offset >= 0)
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect(), this.#broker.disconnect()]);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LogClosedError();
+  }
+
+  /**
+   * kafkajs's producer refreshes metadata for every topic it ever sent to and fails while one of them
+   * no longer exists; after a topic is deleted, a fresh producer is the only remedy its API offers.
+   */
+  async #replaceProducer(): Promise<void> {
+    const previous = this.#producer;
+    this.#producer = createProducer(this.#kafka);
+    await Promise.all([previous.disconnect().catch(() => undefined), this.#producer.connect()]);
+  }
+
+  #toMessages(topic: string, info: TopicInfo, records: readonly ProduceRecord[]): KafkaMessage[] {
+    const nullKeyPartition = (this.#nextNullKeyPartition.get(topic) ?? 0) % info.partitions;
+    this.#nextNullKeyPartition.set(topic, nullKeyPartition + 1);
+    return records.map((record, index) => {
+      const key = toBuffer(record.key);
+      if (info.compacted && key === null) {
+        throw new InvalidRecordError(
+          `record ${index}: a compacted topic ('${topic}') cannot accept a record without a key`,
+        );
+      }
+      let partition: number;
+      if (record.partition !== undefined) {
+        if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= info.partitions) {
+          throw new UnknownTopicError(topic, record.partition);
+        }
+        partition = record.partition;
+      } else {
+        partition = key === null ? nullKeyPartition : partitionForKey(key, info.partitions);
+      }
+      const message: KafkaMessage = { key, value: toBuffer(record.value), partition };
+      if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
+      if (record.headers !== undefined && record.headers.length > 0) message.headers = record.headers;
+      return message;
+    });
+  }
+
+  async #topicInfo(topic: string): Promise<TopicInfo> {
+    const cached = this.#topics.get(topic);
+    if (cached !== undefined && cached.expires > Date.now()) return cached;
+    const metadata = await this.#call(topic, () => this.#admin.fetchTopicMetadata({ topics: [topic] }));
+    const described = await this.#call(topic, () =>
+      this.#admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: TOPIC_CONFIG_RESOURCE, name: topic }],
+      }),
+    );
+    const configs: Record<string, string> = {};
+    for (const entry of described.resources[0]?.configEntries ?? []) {
+      if ((!entry.isDefault || entry.configName === 'cleanup.policy') && entry.configValue !== null) {
+        configs[entry.configName] = entry.configValue;
+      }
+    }
+    configs['cleanup.policy'] ??= 'delete';
+    const info: TopicInfo = {
+      partitions: metadata.topics[0]!.partitions.length,
+      configs,
+      compacted: configs['cleanup.policy'].split(',').includes('compact'),
+      expires: Date.now() + TOPIC_INFO_TTL_MS,
+    };
+    this.#topics.set(topic, info);
+    return info;
+  }
+
+  /**
+   * Runs a kafkajs call, turning its errors into Sluice errors with stable codes. Group coordinator
+   * moves and loads (common right after `__consumer_offsets` is created) are retried for a while.
+   */
+  async #call<T>(topic: string | undefined, operation: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + COORDINATOR_RETRY_MS;
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
+      try {
+        return await operation();
+      } catch (error) {
+        const type = (error as { type?: string }).type;
+        if (type === undefined || !COORDINATOR_ERRORS.has(type) || Date.now() + backoff > deadline) {
+          throw toSluiceError(error, topic);
+        }
+        await delay(backoff);
+      }
+    }
+  }
+}
+
+function createProducer(kafka: Kafka): Producer {
+  // One request in flight keeps a partition's batches in order across retries.
+  return kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+}
+
+function toSluiceError(error: unknown, topic: string | undefined): Error {
+  if (SluiceError.is(error)) return error;
+  const { type, message, retriable } = error as { type?: string; message?: string; retriable?: boolean };
+  if (topic !== undefined && (type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition|unknown topic/i.test(message ?? ''))) {
+    return new UnknownTopicError(topic);
+  }
+  if (type === 'TOPIC_ALREADY_EXISTS' && topic !== undefined) return new TopicExistsError(topic);
+  return new SluiceError('SLUICE_KAFKA_ERROR', `Kafka request failed: ${message ?? String(error)}`, {
+    cause: error,
+    retriable: retriable ?? false,
+  });
+}
+
+function* chunksBySize(messages: readonly KafkaMessage[]): Generator<KafkaMessage[]> {
+  let chunk: KafkaMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    let size = RECORD_OVERHEAD_BYTES + (message.key?.length ?? 0) + (message.value?.length ?? 0);
+    for (const header of (message.headers as { key: string; value: Buffer | null }[] | undefined) ?? []) {
+      size += header.key.length + (header.value?.length ?? 0) + 8;
+    }
+    if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}

@@ -1,0 +1,224 @@
+import { ConfigError } from '@sluice/errors';
+
+export interface Listener {
+  protocol: 'http' | 'https';
+  /** Empty means every interface, as in Kafka Connect's `http://:8083`. */
+  host: string;
+  port: number;
+}
+
+export interface InternalTopic {
+  name: string;
+  replicationFactor: number;
+  partitions: number;
+}
+
+/** A worker's configuration after validation: every value typed and defaulted. */
+export interface WorkerConfig {
+  /** `embedded` when `bootstrap.servers` is not set: one worker, state under `data.dir`. */
+  mode: 'embedded' | 'distributed';
+  listeners: Listener[];
+  advertisedHostName: string | undefined;
+  advertisedPort: number | undefined;
+  advertisedListener: 'http' | 'https' | undefined;
+  bootstrapServers: string[];
+  groupId: string | undefined;
+  dataDir: string;
+  configStorage: InternalTopic;
+  offsetStorage: InternalTopic;
+  statusStorage: InternalTopic;
+  offsetFlushIntervalMs: number;
+  offsetFlushTimeoutMs: number;
+  taskShutdownGracefulTimeoutMs: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  scheduledRebalanceMaxDelayMs: number;
+  pluginPath: string[];
+  keyConverter: string;
+  valueConverter: string;
+  headerConverter: string;
+  clientId: string | undefined;
+  /** Every property as given, for prefixed settings (`listeners.https.ssl.*`, `key.converter.*`, …). */
+  originals: ReadonlyMap<string, string>;
+}
+
+type Parse = (value: string, key: string) => unknown;
+
+interface Definition {
+  parse: Parse;
+  default?: string;
+  documentation: string;
+}
+
+const text: Parse = (value) => value.trim();
+const list: Parse = (value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+function int(min: number, max = Number.MAX_SAFE_INTEGER): Parse {
+  return (value, key) => {
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(key, `${key} must be an integer from ${min} to ${max}, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+const listenerList: Parse = (value, key) => {
+  const items = list(value, key) as string[];
+  if (items.length === 0) throw new ConfigError(key, `${key} must be a list of protocol://host:port, got '${value}'`);
+  return items.map((item) => {
+    const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/i.exec(item);
+    const port = Number(match?.[3]);
+    if (match === null || port > 65535) {
+      throw new ConfigError(key, `${key} must be a list of protocol://host:port (http or https), got '${item}'`);
+    }
+    return { protocol: match[1]!.toLowerCase(), host: match[2]!.replace(/^\[|\]$/g, ''), port } as Listener;
+  });
+};
+
+function oneOf(...values: string[]): Parse {
+  return (value, key) => {
+    const v = value.trim().toLowerCase();
+    if (!values.includes(v)) throw new ConfigError(key, `${key} must be one of ${values.join(', ')}, got '${value}'`);
+    return v;
+  };
+}
+
+const DEFINITIONS: Record<string, Definition> = {
+  listeners: { parse: listenerList, default: 'http://:8083', documentation: 'Where the REST API listens.' },
+  'rest.advertised.host.name': { parse: text, documentation: 'Host name other workers use to reach this one.' },
+  'rest.advertised.port': { parse: int(0, 65535), documentation: 'Port other workers use to reach this one.' },
+  'rest.advertised.listener': { parse: oneOf('http', 'https'), documentation: 'Listener other workers use.' },
+  'bootstrap.servers': { parse: list, default: '', documentation: 'Kafka brokers; unset runs embedded.' },
+  'group.id': { parse: text, documentation: 'The Connect cluster this worker joins (distributed mode).' },
+  'client.id': { parse: text, documentation: 'Client id prefix for Kafka clients.' },
+  'data.dir': { parse: text, default: './data', documentation: 'Where the embedded store keeps its data.' },
+  'config.storage.topic': { parse: text, documentation: 'Topic of connector configurations.' },
+  'config.storage.replication.factor': { parse: int(-1, 32767), default: '3', documentation: '' },
+  'offset.storage.topic': { parse: text, documentation: 'Topic of source offsets.' },
+  'offset.storage.replication.factor': { parse: int(-1, 32767), default: '3', documentation: '' },
+  'offset.storage.partitions': { parse: int(1), default: '25', documentation: '' },
+  'status.storage.topic': { parse: text, documentation: 'Topic of connector and task statuses.' },
+  'status.storage.replication.factor': { parse: int(-1, 32767), default: '3', documentation: '' },
+  'status.storage.partitions': { parse: int(1), default: '5', documentation: '' },
+  'offset.flush.interval.ms': { parse: int(1), default: '60000', documentation: 'How often offsets are committed.' },
+  'offset.flush.timeout.ms': { parse: int(1), default: '5000', documentation: 'Time allowed for one commit.' },
+  'task.shutdown.graceful.timeout.ms': { parse: int(0), default: '5000', documentation: 'Time a task has to stop.' },
+  'session.timeout.ms': { parse: int(1), default: '10000', documentation: 'Group session timeout.' },
+  'heartbeat.interval.ms': { parse: int(1), default: '3000', documentation: 'Group heartbeat interval.' },
+  'rebalance.timeout.ms': { parse: int(1), default: '60000', documentation: 'Time allowed for a rebalance.' },
+  'scheduled.rebalance.max.delay.ms': { parse: int(0), default: '300000', documentation: 'Rolling-restart delay.' },
+  'plugin.path': { parse: list, default: '', documentation: 'Directories of connector packages.' },
+  'key.converter': { parse: text, default: 'org.apache.kafka.connect.json.JsonConverter', documentation: '' },
+  'value.converter': { parse: text, default: 'org.apache.kafka.connect.json.JsonConverter', documentation: '' },
+  'header.converter': {
+    parse: text,
+    default: 'org.apache.kafka.connect.storage.SimpleHeaderConverter',
+    documentation: '',
+  },
+};
+
+/** Families of settings passed through to a component that validates them itself. */
+const PREFIXES = [
+  'listeners.https.',
+  'ssl.',
+  'sasl.',
+  'security.protocol',
+  'key.converter.',
+  'value.converter.',
+  'header.converter.',
+  'producer.',
+  'consumer.',
+  'admin.',
+  'config.providers',
+  'config.storage.',
+  'offset.storage.',
+  'status.storage.',
+];
+
+/**
+ * Validates worker properties once, at start. Unknown keys are errors (a typo must not pass silently);
+ * every message names the key.
+ */
+export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): WorkerConfig {
+  const errors: ConfigError[] = [];
+  const values = new Map<string, unknown>();
+  for (const [key, raw] of properties) {
+    const definition = DEFINITIONS[key];
+    if (definition === undefined) {
+      if (!PREFIXES.some((prefix) => key.startsWith(prefix))) {
+        errors.push(new ConfigError(key, `${key} is not a worker setting`));
+      }
+      continue;
+    }
+    try {
+      values.set(key, definition.parse(raw, key));
+    } catch (error) {
+      errors.push(error as ConfigError);
+    }
+  }
+  for (const [key, definition] of Object.entries(DEFINITIONS)) {
+    if (!values.has(key) && definition.default !== undefined && !errors.some((e) => e.key === key)) {
+      values.set(key, definition.parse(definition.default, key));
+    }
+  }
+
+  const get = <T>(key: string) => values.get(key) as T;
+  const bootstrapServers = get<string[]>('bootstrap.servers');
+  const mode = bootstrapServers.length === 0 ? 'embedded' : 'distributed';
+  if (mode === 'distributed') {
+    for (const key of ['group.id', 'config.storage.topic', 'offset.storage.topic', 'status.storage.topic']) {
+      if (!values.has(key) && !errors.some((e) => e.key === key)) {
+        errors.push(new ConfigError(key, `${key} is required when bootstrap.servers is set`));
+      }
+    }
+  }
+  const listeners = get<Listener[] | undefined>('listeners');
+  const advertisedListener = get<'http' | 'https' | undefined>('rest.advertised.listener');
+  if (advertisedListener !== undefined && listeners?.every((l) => l.protocol !== advertisedListener)) {
+    errors.push(
+      new ConfigError('rest.advertised.listener', `rest.advertised.listener is ${advertisedListener} but no listener uses it`),
+    );
+  }
+  if (errors.length > 0) {
+    const error = new ConfigError(errors[0]!.key, errors.map((e) => e.message).join('; '));
+    throw error;
+  }
+
+  const internalTopic = (prefix: string, fallback: string, partitions: number | undefined): InternalTopic => ({
+    name: get<string | undefined>(`${prefix}.topic`) ?? fallback,
+    replicationFactor: get<number>(`${prefix}.replication.factor`),
+    partitions: partitions ?? 1,
+  });
+  return {
+    mode,
+    listeners: listeners!,
+    advertisedHostName: get('rest.advertised.host.name'),
+    advertisedPort: get('rest.advertised.port'),
+    advertisedListener,
+    bootstrapServers,
+    groupId: get('group.id'),
+    dataDir: get('data.dir'),
+    configStorage: internalTopic('config.storage', 'sluice-configs', 1),
+    offsetStorage: internalTopic('offset.storage', 'sluice-offsets', get('offset.storage.partitions')),
+    statusStorage: internalTopic('status.storage', 'sluice-status', get('status.storage.partitions')),
+    offsetFlushIntervalMs: get('offset.flush.interval.ms'),
+    offsetFlushTimeoutMs: get('offset.flush.timeout.ms'),
+    taskShutdownGracefulTimeoutMs: get('task.shutdown.graceful.timeout.ms'),
+    sessionTimeoutMs: get('session.timeout.ms'),
+    heartbeatIntervalMs: get('heartbeat.interval.ms'),
+    rebalanceTimeoutMs: get('rebalance.timeout.ms'),
+    scheduledRebalanceMaxDelayMs: get('scheduled.rebalance.max.delay.ms'),
+    pluginPath: get('plugin.path'),
+    keyConverter: get('key.converter'),
+    valueConverter: get('value.converter'),
+    headerConverter: get('header.converter'),
+    clientId: get('client.id'),
+    originals: new Map(properties),
+  };
+}

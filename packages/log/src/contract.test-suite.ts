@@ -216,8 +216,13 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       ['ünïcode', /illegal/],
     ])('rejects the topic name %j with a clear error and creates nothing', async (name, message) => {
       const before = await log.listTopics();
-      await expect(log.createTopic({ name })).rejects.toMatchObject({ code: 'SLUICE_INVALID_TOPIC', message });
-      await expect(log.produce(name, [{ value: 'x' }])).rejects.toMatchObject({ code: 'SLUICE_INVALID_TOPIC' });
+      await expect(log.createTopic({ name })).rejects.toMatchObject({
+        code: 'SLUICE_INVALID_TOPIC',
+        message,
+      });
+      await expect(log.produce(name, [{ value: 'x' }])).rejects.toMatchObject({
+        code: 'SLUICE_INVALID_TOPIC',
+      });
       expect(await log.listTopics()).toEqual(before);
     });
 
@@ -247,12 +252,16 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       await expect(log.produce(missing, [{ value: 'x' }])).rejects.toMatchObject({
         code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
       });
-      await expect(log.fetch(missing, 0, 0)).rejects.toMatchObject({ code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION' });
+      await expect(log.fetch(missing, 0, 0)).rejects.toMatchObject({
+        code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
+      });
       const name = await topic();
       await expect(log.produce(name, [{ value: 'x', partition: 3 }])).rejects.toMatchObject({
         code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
       });
-      await expect(log.fetch(name, 3, 0)).rejects.toMatchObject({ code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION' });
+      await expect(log.fetch(name, 3, 0)).rejects.toMatchObject({
+        code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
+      });
       await log.produce(name, [{ value: 'x' }]);
       await expect(log.fetch(name, 0, 5)).rejects.toMatchObject({ code: 'SLUICE_OFFSET_OUT_OF_RANGE' });
     });

@@ -6,7 +6,8 @@ const legalTopicName = /^[a-zA-Z0-9._-]+$/;
 
 /** Throws `SLUICE_INVALID_TOPIC` unless `name` is a legal Kafka topic name. */
 export function validateTopicName(name: string): void {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidTopicError('topic name must not be empty');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidTopicError('topic name must not be empty');
   if (name === '.' || name === '..') throw new InvalidTopicError(`topic name cannot be '${name}'`);
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
     throw new InvalidTopicError(

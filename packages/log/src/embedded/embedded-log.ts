@@ -63,6 +63,21 @@ interface PartitionRow {
 }
 
 const DEFAULT_MAX_FETCH_BYTES = 1024 * 1024;
+/** Rows per multi-row INSERT: one statement call per 64 records instead of one per record. */
+const INSERT_ROWS = 64;
+/** Rows read per query while filling a fetch. */
+const READ_ROWS = 2000;
+const INSERT_RECORDS =
+  'INSERT INTO records (topic_id, partition, offset, timestamp, key, value, headers) VALUES ';
+const RECORD_VALUES = '(?, ?, ?, ?, ?, ?, ?)';
+type RecordParameters = [number, number, number, number, Buffer | null, Buffer | null, Buffer | null];
+type RawRecordRow = [
+  offset: number,
+  timestamp: number,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: Buffer | null,
+];
 /** Writers in other threads or processes cannot wake a waiting fetch, so it also re-checks this often. */
 const FETCH_POLL_MS = 25;
 
@@ -97,13 +112,16 @@ export class EmbeddedLog implements Log {
       advancePartition: db.prepare<[number, number, number]>(
         'UPDATE partitions SET next_offset = ? WHERE topic_id = ? AND partition = ?',
       ),
-      insertRecord: db.prepare<[number, number, number, number, Buffer | null, Buffer | null, Buffer | null]>(
-        'INSERT INTO records (topic_id, partition, offset, timestamp, key, value, headers) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      insertRecord: db.prepare<RecordParameters>(INSERT_RECORDS + RECORD_VALUES),
+      insertRecords: db.prepare<unknown[]>(
+        INSERT_RECORDS + Array.from({ length: INSERT_ROWS }, () => RECORD_VALUES).join(', '),
       ),
-      readRecords: db.prepare<[number, number, number], RecordRow>(
-        'SELECT partition, offset, timestamp, key, value, headers FROM records ' +
-          'WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset',
-      ),
+      readRecords: db
+        .prepare<[number, number, number, number], RawRecordRow>(
+          'SELECT offset, timestamp, key, value, headers FROM records ' +
+            'WHERE topic_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?',
+        )
+        .raw(),
       latestOffsetOfKey: db
         .prepare<[number, number, Buffer], number>(
           'SELECT offset FROM latest WHERE topic_id = ? AND partition = ? AND key = ?',
@@ -147,8 +165,8 @@ export class EmbeddedLog implements Log {
   }
 
   clusterId(): Promise<string> {
-    return this.#run(
-      () => this.#db.prepare<[], string>("SELECT value FROM meta WHERE name = 'cluster.id'").pluck().get()!,
+    return this.#run(() =>
+      this.#db.prepare<[], string>("SELECT value FROM meta WHERE name = 'cluster.id'").pluck().get()!,
     );
   }
 
@@ -207,14 +225,24 @@ export class EmbeddedLog implements Log {
         }
         let partition: number;
         if (record.partition !== undefined) {
-          if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= topic.partitions) {
+          if (
+            !Number.isInteger(record.partition) ||
+            record.partition < 0 ||
+            record.partition >= topic.partitions
+          ) {
             throw new UnknownTopicError(topicName, record.partition);
           }
           partition = record.partition;
         } else {
           partition = key === null ? nullKeyPartition : partitionForKey(key, topic.partitions);
         }
-        return { key, value, partition, timestamp: record.timestamp ?? now, headers: encodeHeaders(record.headers) };
+        return {
+          key,
+          value,
+          partition,
+          timestamp: record.timestamp ?? now,
+          headers: encodeHeaders(record.headers),
+        };
       });
 
       const statements = this.#statements;
@@ -222,23 +250,45 @@ export class EmbeddedLog implements Log {
         .transaction(() => {
           const next = new Map<number, number>();
           const out: RecordPosition[] = [];
+          const pending: (number | Buffer | null)[] = [];
           for (const record of prepared) {
             let offset = next.get(record.partition);
-            if (offset === undefined) offset = statements.partition.get(topic.id, record.partition)!.next_offset;
-            statements.insertRecord.run(
-              topic.id,
-              record.partition,
-              offset,
-              record.timestamp,
-              record.key,
-              record.value,
-              record.headers,
-            );
-            if (compacted) this.#compact(topic.id, record.partition, record.key!, offset);
+            if (offset === undefined)
+              offset = statements.partition.get(topic.id, record.partition)!.next_offset;
+            if (compacted) {
+              statements.insertRecord.run(
+                topic.id,
+                record.partition,
+                offset,
+                record.timestamp,
+                record.key,
+                record.value,
+                record.headers,
+              );
+              this.#compact(topic.id, record.partition, record.key!, offset);
+            } else {
+              pending.push(
+                topic.id,
+                record.partition,
+                offset,
+                record.timestamp,
+                record.key,
+                record.value,
+                record.headers,
+              );
+              if (pending.length === INSERT_ROWS * 7) {
+                statements.insertRecords.run(...pending);
+                pending.length = 0;
+              }
+            }
             out.push({ partition: record.partition, offset });
             next.set(record.partition, offset + 1);
           }
-          for (const [partition, offset] of next) statements.advancePartition.run(offset, topic.id, partition);
+          for (let at = 0; at < pending.length; at += 7) {
+            statements.insertRecord.run(...(pending.slice(at, at + 7) as RecordParameters));
+          }
+          for (const [partition, offset] of next)
+            statements.advancePartition.run(offset, topic.id, partition);
           return out;
         })
         .immediate();
@@ -249,13 +299,19 @@ export class EmbeddedLog implements Log {
     });
   }
 
-  async fetch(topicName: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+  async fetch(
+    topicName: string,
+    partition: number,
+    offset: number,
+    options: FetchOptions = {},
+  ): Promise<FetchResult> {
     const { topic, range } = this.#partitionRange(topicName, partition);
     if (!Number.isInteger(offset) || offset < range.start_offset || offset > range.next_offset) {
       throw new OffsetOutOfRangeError(topicName, partition, offset, range.start_offset, range.next_offset);
     }
     const maxWaitMs = options.maxWaitMs ?? 0;
-    if (offset === range.next_offset && maxWaitMs > 0) await this.#waitForAppend(topic.id, partition, offset, maxWaitMs);
+    if (offset === range.next_offset && maxWaitMs > 0)
+      await this.#waitForAppend(topic.id, partition, offset, maxWaitMs);
     this.#assertOpen();
 
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES;
@@ -263,10 +319,24 @@ export class EmbeddedLog implements Log {
     let bytes = 0;
     // One read transaction so the rows and the high watermark are one consistent snapshot.
     const highWatermark = this.#db.transaction(() => {
-      for (const row of this.#statements.readRecords.iterate(topic.id, partition, offset)) {
-        records.push(toLogRecord(topicName, row));
-        bytes += (row.key?.length ?? 0) + (row.value?.length ?? 0) + (row.headers?.length ?? 0) + 24;
-        if (bytes >= maxBytes) break;
+      let from = offset;
+      while (bytes < maxBytes) {
+        const rows = this.#statements.readRecords.all(topic.id, partition, from, READ_ROWS);
+        for (const [rowOffset, timestamp, key, value, headers] of rows) {
+          records.push({
+            topic: topicName,
+            partition,
+            offset: rowOffset,
+            timestamp,
+            key,
+            value,
+            headers: decodeHeaders(headers),
+          });
+          bytes += (key?.length ?? 0) + (value?.length ?? 0) + (headers?.length ?? 0) + 24;
+          if (bytes >= maxBytes) break;
+        }
+        if (rows.length < READ_ROWS) break;
+        from = rows[rows.length - 1]![0] + 1;
       }
       return this.#statements.partition.get(topic.id, partition)!.next_offset;
     })();
@@ -339,7 +409,10 @@ export class EmbeddedLog implements Log {
     validateTopicName(spec.name);
     const partitions = spec.partitions ?? 1;
     if (!Number.isInteger(partitions) || partitions < 1) {
-      throw new SluiceError('SLUICE_INVALID_PARTITIONS', `partitions must be a positive integer, got ${partitions}`);
+      throw new SluiceError(
+        'SLUICE_INVALID_PARTITIONS',
+        `partitions must be a positive integer, got ${partitions}`,
+      );
     }
     const configs = { 'cleanup.policy': 'delete', ...spec.configs };
     const compacted = configs['cleanup.policy'].split(',').includes('compact');
@@ -366,7 +439,9 @@ export class EmbeddedLog implements Log {
   #partitionRange(topicName: string, partition: number): { topic: TopicRow; range: PartitionRow } {
     this.#assertOpen();
     const topic = this.#topic(topicName);
-    const range = Number.isInteger(partition) ? this.#statements.partition.get(topic.id, partition) : undefined;
+    const range = Number.isInteger(partition)
+      ? this.#statements.partition.get(topic.id, partition)
+      : undefined;
     if (range === undefined) throw new UnknownTopicError(topicName, partition);
     return { topic, range };
   }
@@ -417,7 +492,9 @@ function openDatabase(options: EmbeddedLogOptions): Database.Database {
     db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 10000');
   } catch (error) {
-    throw new SluiceError('SLUICE_STORE_OPEN_FAILED', `cannot open the embedded store at ${file}`, { cause: error });
+    throw new SluiceError('SLUICE_STORE_OPEN_FAILED', `cannot open the embedded store at ${file}`, {
+      cause: error,
+    });
   }
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
@@ -437,7 +514,11 @@ function openDatabase(options: EmbeddedLogOptions): Database.Database {
 }
 
 function describe(row: TopicRow): TopicDescription {
-  return { name: row.name, partitions: row.partitions, configs: JSON.parse(row.configs) as Record<string, string> };
+  return {
+    name: row.name,
+    partitions: row.partitions,
+    configs: JSON.parse(row.configs) as Record<string, string>,
+  };
 }
 
 function toLogRecord(topic: string, row: RecordRow): LogRecord {

@@ -2,4 +2,6 @@ import { kafkaBootstrap } from '@sluice/test-kit';
 import { describeLogContract } from '../contract.test-suite.js';
 import { KafkaLog } from './kafka-log.js';
 
-describeLogContract('kafka', () => KafkaLog.open({ brokers: kafkaBootstrap(), clientId: 'sluice-log-contract' }));
+describeLogContract('kafka', () =>
+  KafkaLog.open({ brokers: kafkaBootstrap(), clientId: 'sluice-log-contract' }),
+);

@@ -107,7 +107,10 @@ export class KafkaLog implements Log {
     validateTopicName(spec.name);
     const partitions = spec.partitions ?? 1;
     if (!Number.isInteger(partitions) || partitions < 1) {
-      throw new SluiceError('SLUICE_INVALID_PARTITIONS', `partitions must be a positive integer, got ${partitions}`);
+      throw new SluiceError(
+        'SLUICE_INVALID_PARTITIONS',
+        `partitions must be a positive integer, got ${partitions}`,
+      );
     }
     const created = await this.#call(spec.name, () =>
       this.#admin.createTopics({
@@ -147,7 +150,9 @@ export class KafkaLog implements Log {
       if (SluiceError.is(error) && error.code === 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION') return undefined;
       throw error;
     });
-    return info === undefined ? undefined : { name, partitions: info.partitions, configs: { ...info.configs } };
+    return info === undefined
+      ? undefined
+      : { name, partitions: info.partitions, configs: { ...info.configs } };
   }
 
   async listTopics(): Promise<string[]> {
@@ -174,7 +179,11 @@ export class KafkaLog implements Log {
     for (const chunk of chunksBySize(messages)) {
       const send = () =>
         this.#call(topic, () =>
-          this.#producer.send({ topic, acks: -1, messages: chunk as Parameters<Producer['send']>[0]['messages'] }),
+          this.#producer.send({
+            topic,
+            acks: -1,
+            messages: chunk as Parameters<Producer['send']>[0]['messages'],
+          }),
         );
       const metadata = await send().catch(async (error: unknown) => {
         // A topic deleted elsewhere poisons the producer's metadata; start afresh once.
@@ -192,7 +201,12 @@ export class KafkaLog implements Log {
     return positions;
   }
 
-  async fetch(topic: string, partition: number, offset: number, options: FetchOptions = {}): Promise<FetchResult> {
+  async fetch(
+    topic: string,
+    partition: number,
+    offset: number,
+    options: FetchOptions = {},
+  ): Promise<FetchResult> {
     this.#assertOpen();
     validateTopicName(topic);
     const info = await this.#topicInfo(topic);
@@ -275,7 +289,11 @@ export class KafkaLog implements Log {
     );
     return response
       .flatMap((entry) =>
-        entry.partitions.map((p) => ({ topic: entry.topic, partition: p.partition, offset: Number(p.offset) })),
+        entry.partitions.map((p) => ({
+          topic: entry.topic,
+          partition: p.partition,
+          offset: Number(p.offset),
+        })),
       )
       .filter((entry) => entry.offset >= 0)
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
@@ -284,7 +302,11 @@ export class KafkaLog implements Log {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect(), this.#broker.disconnect()]);
+    await Promise.allSettled([
+      this.#producer.disconnect(),
+      this.#admin.disconnect(),
+      this.#broker.disconnect(),
+    ]);
   }
 
   #assertOpen(): void {
@@ -313,7 +335,11 @@ export class KafkaLog implements Log {
       }
       let partition: number;
       if (record.partition !== undefined) {
-        if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= info.partitions) {
+        if (
+          !Number.isInteger(record.partition) ||
+          record.partition < 0 ||
+          record.partition >= info.partitions
+        ) {
           throw new UnknownTopicError(topic, record.partition);
         }
         partition = record.partition;
@@ -382,7 +408,11 @@ function createProducer(kafka: Kafka): Producer {
 function toSluiceError(error: unknown, topic: string | undefined): Error {
   if (SluiceError.is(error)) return error;
   const { type, message, retriable } = error as { type?: string; message?: string; retriable?: boolean };
-  if (topic !== undefined && (type === 'UNKNOWN_TOPIC_OR_PARTITION' || /does not host this topic-partition|unknown topic/i.test(message ?? ''))) {
+  if (
+    topic !== undefined &&
+    (type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+      /does not host this topic-partition|unknown topic/i.test(message ?? ''))
+  ) {
     return new UnknownTopicError(topic);
   }
   if (type === 'TOPIC_ALREADY_EXISTS' && topic !== undefined) return new TopicExistsError(topic);

@@ -1,1 +1,26 @@
-export {};
+export { createKafka } from './kafka.js';
+export type { KafkaClientConfig, KafkaLogLevel } from './kafka.js';
+export { BrokerClient } from './broker-client.js';
+export type { BrokerClientOptions } from './broker-client.js';
+export type { FetchedRecord, FetchRequest, FetchResult } from './types.js';
+export { KafkaGroupClient } from './group-client.js';
+export type {
+  GroupCoordinatorClient,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResult,
+  KafkaGroupClientOptions,
+  LeaveGroupRequest,
+  CommitOffsetsRequest,
+  SyncGroupRequest,
+} from './group-client.js';
+export {
+  FetchError,
+  GroupErrorCode,
+  GroupRequestError,
+  KafkaInternalsError,
+  OffsetOutOfRangeError,
+  UnknownTopicOrPartitionError,
+} from './errors.js';
+export type { GroupRequestName } from './errors.js';
+export type { Kafka } from 'kafkajs';

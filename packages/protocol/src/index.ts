@@ -1,1 +1,3 @@
-export {};
+export type { Codec } from './codec.js';
+export { ProtocolDecodeError, ProtocolEncodeError } from './codec.js';
+export * from './generated/index.js';

@@ -1,0 +1,537 @@
+/**
+ * The one file that reaches into kafkajs internals (written against kafkajs 2.2.4, pinned exactly).
+ *
+ * kafkajs's public consumer cannot carry a custom group protocol (it decodes every assignment as the
+ * consumer protocol and drops `userData`), and it has no "fetch this offset" call. Its private Cluster and
+ * Broker objects do: `Broker` has one method per Kafka request (joinGroup, syncGroup, heartbeat, leaveGroup,
+ * fetch), and `Cluster` finds partition leaders and group coordinators and keeps broker connections.
+ *
+ * What is used, and where it lives in kafkajs 2.2.4 (`src/`):
+ * - `index.js`: the Kafka instance keeps a factory under the private symbol `private:Kafka:createCluster`
+ *   that builds a `Cluster` with the instance's brokers, ssl, sasl, timeouts, retry and logger.
+ * - `cluster/index.js`: connect, disconnect, refreshMetadata, addTargetTopic, findTopicPartitionMetadata,
+ *   findBroker({ nodeId }), findGroupCoordinator({ groupId }) (which retries with the cluster's retry options),
+ *   metadata({ topics }), and the `targetTopics` Set that every metadata refresh asks for.
+ * - `broker/index.js`: fetch, joinGroup (answers MEMBER_ID_REQUIRED itself by joining once more with the
+ *   member id the broker handed out), syncGroup, heartbeat, leaveGroup. Responses are parsed and a broker
+ *   error code is thrown as `KafkaJSProtocolError` with the Kafka error name in `type`.
+ * - `protocol/requests/fetch/v11/response.js` and `protocol/recordBatch/`: the shape of a fetched partition
+ *   (int64 fields as decimal strings; the log start offset is spelt `lastStartOffset`).
+ * - `errors.js`: error names (`KafkaJSConnectionError`, …) and `type`, `retriable`, `memberId` fields.
+ *
+ * Every shape is checked where it is used, so an upgrade that changes one fails with
+ * `SLUICE_KAFKA_INTERNALS_CHANGED` instead of misbehaving.
+ */
+import type { Kafka } from 'kafkajs';
+import { KafkaInternalsError } from './errors.js';
+import type { FetchedRecord } from './types.js';
+
+const CREATE_CLUSTER_SYMBOL = 'private:Kafka:createCluster';
+/** `protocol/isolationLevel.js`: READ_COMMITTED hides records of open and aborted transactions. */
+const READ_COMMITTED = 1;
+
+type Dict = Record<string, unknown>;
+
+interface RawCluster {
+  /** Topics every metadata refresh asks for (`cluster/index.js`); kafkajs's admin prunes it on deleteTopics. */
+  targetTopics: unknown;
+  metadata(args: { topics: string[] }): Promise<unknown>;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  findTopicPartitionMetadata(topic: string): unknown;
+  findBroker(args: { nodeId: number }): Promise<unknown>;
+  findGroupCoordinator(args: { groupId: string }): Promise<unknown>;
+}
+
+interface RawBroker {
+  nodeId: unknown;
+  fetch(request: Dict): Promise<unknown>;
+  joinGroup(request: Dict): Promise<unknown>;
+  syncGroup(request: Dict): Promise<unknown>;
+  heartbeat(request: Dict): Promise<unknown>;
+  leaveGroup(request: Dict): Promise<unknown>;
+  offsetCommit(request: Dict): Promise<unknown>;
+}
+
+const CLUSTER_METHODS = [
+  'metadata',
+  'connect',
+  'disconnect',
+  'refreshMetadata',
+  'addTargetTopic',
+  'findTopicPartitionMetadata',
+  'findBroker',
+  'findGroupCoordinator',
+] as const;
+const BROKER_METHODS = [
+  'fetch',
+  'joinGroup',
+  'syncGroup',
+  'heartbeat',
+  'leaveGroup',
+  'offsetCommit',
+] as const;
+
+function withMethods<T>(value: unknown, what: string, methods: readonly string[]): T {
+  if (typeof value !== 'object' || value === null) throw new KafkaInternalsError(`${what} is not an object`);
+  for (const method of methods) {
+    if (typeof (value as Dict)[method] !== 'function')
+      throw new KafkaInternalsError(`${what} has no ${method}()`);
+  }
+  return value as T;
+}
+
+// Readers for kafkajs response objects: each checks the type it relies on.
+
+function dict(value: unknown, what: string): Dict {
+  if (typeof value !== 'object' || value === null) throw new KafkaInternalsError(`${what} is not an object`);
+  return value as Dict;
+}
+
+function list(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new KafkaInternalsError(`${what} is not an array`);
+  return value;
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new KafkaInternalsError(`${what} is not a string`);
+  return value;
+}
+
+function int(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new KafkaInternalsError(`${what} is not an integer`);
+  return value;
+}
+
+/** kafkajs hands int64 fields out as decimal strings. */
+function int64(value: unknown, what: string): number {
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
+    throw new KafkaInternalsError(`${what} is not an int64 decimal string`);
+  }
+  return Number(value);
+}
+
+function bytes(value: unknown, what: string): Buffer | null {
+  if (value === null || Buffer.isBuffer(value)) return value;
+  throw new KafkaInternalsError(`${what} is neither a Buffer nor null`);
+}
+
+/** kafkajs's Encoder writes anything that is not a Buffer as a UTF-8 string, so hand it Buffers only. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** What a kafkajs error says, in the terms the rest of this package decides on. */
+export interface KafkaErrorInfo {
+  /** kafkajs error class name, for example `KafkaJSProtocolError`. */
+  name: string;
+  /** Kafka protocol error name (`REBALANCE_IN_PROGRESS`, …) when a broker answered with an error code. */
+  type: string | undefined;
+  /** The broker was unreachable, the connection broke, or the request timed out. */
+  network: boolean;
+  retriable: boolean;
+  /** The member id a MEMBER_ID_REQUIRED answer carries. */
+  memberId: string | undefined;
+  message: string;
+}
+
+const NETWORK_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSLockTimeout',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+]);
+
+export function describeKafkaError(error: unknown): KafkaErrorInfo {
+  const outer = typeof error === 'object' && error !== null ? (error as Dict) : {};
+  const name = typeof outer['name'] === 'string' ? outer['name'] : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  // KafkaJSNumberOfRetriesExceeded (from the cluster's own retries) wraps the last error as `cause`.
+  let current: Dict | undefined = outer;
+  let type: string | undefined;
+  let network = false;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    if (typeof current['type'] === 'string') type ??= current['type'];
+    if (typeof current['name'] === 'string' && NETWORK_ERRORS.has(current['name'])) network = true;
+    const cause: unknown = current['cause'];
+    current = typeof cause === 'object' && cause !== null && cause !== current ? (cause as Dict) : undefined;
+  }
+  // Node's own socket errors (ECONNREFUSED, …) surface with a `code` and no kafkajs name.
+  if (!name.startsWith('KafkaJS') && typeof outer['code'] === 'string' && outer['code'].startsWith('E'))
+    network = true;
+  // Running out of kafkajs's own retries does not make the underlying failure permanent.
+  const cause = outer['cause'];
+  const retriedOut = name === 'KafkaJSNumberOfRetriesExceeded' && typeof cause === 'object' && cause !== null;
+  const retriable =
+    network || (retriedOut ? (cause as Dict)['retriable'] !== false : outer['retriable'] === true);
+  const memberId = typeof outer['memberId'] === 'string' ? outer['memberId'] : undefined;
+  return { name, type, network, retriable, memberId, message };
+}
+
+export interface RawFetchResult {
+  records: FetchedRecord[];
+  highWatermark: number;
+  logStartOffset: number;
+  /** Offset of the last record the broker returned, including records filtered out here; undefined if none. */
+  lastReturnedOffset: number | undefined;
+}
+
+export interface RawJoinGroupResult {
+  generationId: number;
+  protocolName: string;
+  leaderId: string;
+  memberId: string;
+  /** Every member with its metadata; empty unless this member is the leader. */
+  members: Array<{ memberId: string; metadata: Buffer }>;
+}
+
+/** A kafkajs Cluster of its own (own connections), reached through the Kafka instance's private factory. */
+export class InternalCluster {
+  readonly #cluster: RawCluster;
+
+  private constructor(cluster: RawCluster) {
+    this.#cluster = cluster;
+  }
+
+  /**
+   * A new Cluster from `kafka`'s configuration. Metadata requests never create topics: a typo must not
+   * leave a topic behind.
+   */
+  static open(kafka: Kafka, options: { metadataMaxAgeMs: number }): InternalCluster {
+    const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER_SYMBOL);
+    const factory: unknown =
+      symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
+    if (typeof factory !== 'function') {
+      throw new KafkaInternalsError(`the Kafka instance has no ${CREATE_CLUSTER_SYMBOL} factory`);
+    }
+    const cluster: unknown = (factory as (options: Dict) => unknown)({
+      metadataMaxAge: options.metadataMaxAgeMs,
+      allowAutoTopicCreation: false,
+      maxInFlightRequests: null,
+      instrumentationEmitter: null,
+      isolationLevel: READ_COMMITTED,
+    });
+    return new InternalCluster(withMethods<RawCluster>(cluster, 'Cluster', CLUSTER_METHODS));
+  }
+
+  async connect(): Promise<void> {
+    await this.#cluster.connect();
+    // The broker list comes from metadata; the group coordinator lookup needs it.
+    await this.#cluster.refreshMetadata();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.#cluster.disconnect();
+  }
+
+  async refreshMetadata(): Promise<void> {
+    await this.#cluster.refreshMetadata();
+  }
+
+  /** Makes metadata refreshes include `topic`; loads it now if it is new. */
+  async addTopic(topic: string): Promise<void> {
+    await this.#cluster.addTargetTopic(topic);
+  }
+
+  /**
+   * Stops asking for topics that no longer exist; returns them. kafkajs's Cluster refreshes metadata for every
+   * topic it was ever asked about and never forgets one, so once such a topic is deleted every refresh fails
+   * with UNKNOWN_TOPIC_OR_PARTITION, whatever topic it was for. kafkajs's own admin prunes the same Set when it
+   * deletes topics; topics deleted by anyone else need this.
+   */
+  async forgetDeletedTopics(): Promise<string[]> {
+    const targets = this.#cluster.targetTopics;
+    if (!(targets instanceof Set)) throw new KafkaInternalsError('Cluster.targetTopics is not a Set');
+    if (targets.size === 0) return [];
+    // An empty topic list asks for every topic: the one metadata request that cannot fail on a deleted topic.
+    const metadata: unknown = await this.#cluster.metadata({ topics: [] });
+    if (metadata === null) throw new Error('no broker answered a metadata request');
+    const existing = new Set(
+      list(dict(metadata, 'metadata')['topicMetadata'], 'metadata.topicMetadata').map((item) =>
+        text(dict(item, 'topic metadata')['topic'], 'topic metadata.topic'),
+      ),
+    );
+    const deleted = [...(targets as Set<unknown>)].filter(
+      (topic): topic is string => typeof topic === 'string' && !existing.has(topic),
+    );
+    for (const topic of deleted) targets.delete(topic);
+    return deleted;
+  }
+
+  /**
+   * Node id of the partition's leader per cached metadata: null while it has none (an election is under way),
+   * undefined if the partition is not known at all.
+   */
+  partitionLeader(topic: string, partition: number): number | null | undefined {
+    const partitions = list(this.#cluster.findTopicPartitionMetadata(topic), 'topic partition metadata');
+    for (const item of partitions) {
+      const metadata = dict(item, 'partition metadata');
+      if (metadata['partitionId'] !== partition) continue;
+      const leader = metadata['leader'];
+      return typeof leader === 'number' && leader >= 0 ? leader : null;
+    }
+    return undefined;
+  }
+
+  async #broker(nodeId: number): Promise<RawBroker> {
+    return withMethods<RawBroker>(
+      await this.#cluster.findBroker({ nodeId }),
+      `Broker ${nodeId}`,
+      BROKER_METHODS,
+    );
+  }
+
+  /**
+   * One Fetch request for one partition, READ_COMMITTED. Records below `offset` (a batch may start earlier),
+   * control records and records of aborted transactions are dropped, as kafkajs's consumer does.
+   */
+  async fetch(
+    nodeId: number,
+    request: {
+      topic: string;
+      partition: number;
+      offset: number;
+      maxBytes: number;
+      maxWaitMs: number;
+      minBytes: number;
+    },
+  ): Promise<RawFetchResult> {
+    const broker = await this.#broker(nodeId);
+    const response = dict(
+      await broker.fetch({
+        isolationLevel: READ_COMMITTED,
+        maxWaitTime: request.maxWaitMs,
+        minBytes: request.minBytes,
+        maxBytes: request.maxBytes,
+        topics: [
+          {
+            topic: request.topic,
+            partitions: [
+              {
+                partition: request.partition,
+                fetchOffset: String(request.offset),
+                maxBytes: request.maxBytes,
+              },
+            ],
+          },
+        ],
+      }),
+      'fetch response',
+    );
+    const topic = list(response['responses'], 'fetch response.responses')
+      .map((item) => dict(item, 'fetch topic response'))
+      .find((item) => item['topicName'] === request.topic);
+    const data = list(topic?.['partitions'] ?? [], 'fetch partitions')
+      .map((item) => dict(item, 'fetch partition response'))
+      .find((item) => item['partition'] === request.partition);
+    if (data === undefined)
+      throw new KafkaInternalsError('the fetch response has no entry for the requested partition');
+
+    const highWatermark = int64(data['highWatermark'], 'highWatermark');
+    // Fetch v5+ carries the log start offset; kafkajs names it `lastStartOffset`.
+    const logStartOffset =
+      data['lastStartOffset'] === undefined ? -1 : int64(data['lastStartOffset'], 'lastStartOffset');
+    const aborted = list(data['abortedTransactions'] ?? [], 'abortedTransactions')
+      .map((item) => dict(item, 'aborted transaction'))
+      .map((item) => ({
+        producerId: text(item['producerId'], 'abortedTransaction.producerId'),
+        firstOffset: int64(item['firstOffset'], 'abortedTransaction.firstOffset'),
+      }))
+      .sort((a, b) => a.firstOffset - b.firstOffset);
+
+    const records: FetchedRecord[] = [];
+    let lastReturnedOffset: number | undefined;
+    // Producers whose aborted transaction we are inside of; its abort marker (a control record) ends it.
+    const abortedProducers = new Set<string>();
+    let nextAborted = 0;
+    for (const item of list(data['messages'], 'fetch partition messages')) {
+      const message = dict(item, 'record');
+      const offset = int64(message['offset'], 'record.offset');
+      lastReturnedOffset = offset;
+      const batch =
+        message['batchContext'] === undefined
+          ? undefined
+          : dict(message['batchContext'], 'record.batchContext');
+      const producerId =
+        batch === undefined ? undefined : text(batch['producerId'], 'batchContext.producerId');
+      while (nextAborted < aborted.length && offset >= aborted[nextAborted]!.firstOffset) {
+        abortedProducers.add(aborted[nextAborted]!.producerId);
+        nextAborted++;
+      }
+      if (message['isControlRecord'] === true) {
+        if (producerId !== undefined) abortedProducers.delete(producerId);
+        continue;
+      }
+      if (producerId !== undefined && batch?.['inTransaction'] === true && abortedProducers.has(producerId))
+        continue;
+      if (offset < request.offset) continue;
+      records.push({
+        offset,
+        timestamp: message['timestamp'] === undefined ? -1 : int64(message['timestamp'], 'record.timestamp'),
+        key: bytes(message['key'], 'record.key'),
+        value: bytes(message['value'], 'record.value'),
+        headers: headerList(message),
+      });
+    }
+    return { records, highWatermark, logStartOffset, lastReturnedOffset };
+  }
+
+  /** Node id of the group's coordinator (kafkajs retries COORDINATOR_NOT_AVAILABLE with its retry options). */
+  async findGroupCoordinator(groupId: string): Promise<number> {
+    const broker = dict(await this.#cluster.findGroupCoordinator({ groupId }), 'group coordinator broker');
+    return int(broker['nodeId'], 'group coordinator nodeId');
+  }
+
+  /**
+   * JoinGroup, with the version kafkajs negotiated (v5 against Kafka 2.3+). Blocks until the coordinator
+   * completes the join phase, up to the rebalance timeout; kafkajs sets the request timeout to that + 5 s.
+   */
+  async joinGroup(
+    nodeId: number,
+    request: {
+      groupId: string;
+      memberId: string;
+      sessionTimeoutMs: number;
+      rebalanceTimeoutMs: number;
+      protocolType: string;
+      protocols: Array<{ name: string; metadata: Uint8Array }>;
+    },
+  ): Promise<RawJoinGroupResult> {
+    const broker = await this.#broker(nodeId);
+    const response = dict(
+      await broker.joinGroup({
+        groupId: request.groupId,
+        memberId: request.memberId,
+        sessionTimeout: request.sessionTimeoutMs,
+        rebalanceTimeout: request.rebalanceTimeoutMs,
+        protocolType: request.protocolType,
+        groupProtocols: request.protocols.map((protocol) => ({
+          name: protocol.name,
+          metadata: asBuffer(protocol.metadata),
+        })),
+      }),
+      'JoinGroup response',
+    );
+    return {
+      generationId: int(response['generationId'], 'JoinGroup generationId'),
+      protocolName: text(response['groupProtocol'], 'JoinGroup groupProtocol'),
+      leaderId: text(response['leaderId'], 'JoinGroup leaderId'),
+      memberId: text(response['memberId'], 'JoinGroup memberId'),
+      members: list(response['members'], 'JoinGroup members').map((item) => {
+        const member = dict(item, 'JoinGroup member');
+        return {
+          memberId: text(member['memberId'], 'JoinGroup member.memberId'),
+          metadata: bytes(member['memberMetadata'], 'JoinGroup member.memberMetadata') ?? Buffer.alloc(0),
+        };
+      }),
+    };
+  }
+
+  /** SyncGroup: the leader sends every member's assignment; everyone gets their own back. */
+  async syncGroup(
+    nodeId: number,
+    request: {
+      groupId: string;
+      generationId: number;
+      memberId: string;
+      assignments: Array<{ memberId: string; assignment: Uint8Array }>;
+    },
+  ): Promise<Buffer> {
+    const broker = await this.#broker(nodeId);
+    const response = dict(
+      await broker.syncGroup({
+        groupId: request.groupId,
+        generationId: request.generationId,
+        memberId: request.memberId,
+        groupAssignment: request.assignments.map((item) => ({
+          memberId: item.memberId,
+          memberAssignment: asBuffer(item.assignment),
+        })),
+      }),
+      'SyncGroup response',
+    );
+    return bytes(response['memberAssignment'], 'SyncGroup memberAssignment') ?? Buffer.alloc(0);
+  }
+
+  async heartbeat(
+    nodeId: number,
+    request: { groupId: string; generationId: number; memberId: string },
+  ): Promise<void> {
+    const broker = await this.#broker(nodeId);
+    await broker.heartbeat({
+      groupId: request.groupId,
+      groupGenerationId: request.generationId,
+      memberId: request.memberId,
+    });
+  }
+
+  async leaveGroup(nodeId: number, request: { groupId: string; memberId: string }): Promise<void> {
+    const broker = await this.#broker(nodeId);
+    await broker.leaveGroup({ groupId: request.groupId, memberId: request.memberId });
+  }
+
+  /**
+   * OffsetCommit (v2+, retention -1 = the broker's). kafkajs's response parser throws the first partition
+   * error as `KafkaJSProtocolError`.
+   */
+  async offsetCommit(
+    nodeId: number,
+    request: {
+      groupId: string;
+      generationId: number;
+      memberId: string;
+      offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>;
+    },
+  ): Promise<void> {
+    const broker = await this.#broker(nodeId);
+    const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const { topic, partition, offset } of request.offsets) {
+      topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset: String(offset) }]);
+    }
+    await broker.offsetCommit({
+      groupId: request.groupId,
+      groupGenerationId: request.generationId,
+      memberId: request.memberId,
+      retentionTime: -1,
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+  }
+}
+
+/**
+ * Record headers as a list, in wire order.
+ *
+ * How stock kafkajs 2.2.4 decodes headers (`protocol/recordBatch/record/v0/decoder.js`, `header/v0/decoder.js`):
+ * - into a plain object keyed by header key (UTF-8); a key that occurs once maps to its value, a key that
+ *   repeats maps to an array of its values in record order (duplicates are kept, not overwritten);
+ * - a null value (length -1 on the wire) stays `null`; an empty value is a zero-length Buffer;
+ * - values are Buffers that share memory with the fetch response (no copy);
+ * - what the object loses: the relative order of different keys once a key repeats (a, b, a comes back as
+ *   a, a, b), and JavaScript lists integer-like keys ("1", "42") first, ascending, before the others.
+ * The workspace patches kafkajs (`patches/kafkajs@2.2.4.patch`) to also keep the decoded list as
+ * `headerList`, which has none of those losses; it is used when present, the object otherwise.
+ * Legacy message sets (magic 0/1) have no headers: they come back as an empty list.
+ */
+function headerList(message: Dict): Array<{ key: string; value: Buffer | null }> {
+  const wireOrder = message['headerList'];
+  if (wireOrder !== undefined) {
+    return list(wireOrder, 'record.headerList').map((item) => {
+      const header = dict(item, 'record header');
+      return { key: text(header['key'], 'header key'), value: bytes(header['value'], 'header value') };
+    });
+  }
+  if (message['headers'] === undefined) return [];
+  const headers: Array<{ key: string; value: Buffer | null }> = [];
+  for (const [key, entry] of Object.entries(dict(message['headers'], 'record.headers'))) {
+    const values: unknown[] = Array.isArray(entry) ? entry : [entry];
+    for (const item of values) headers.push({ key, value: bytes(item, `header ${key}`) });
+  }
+  return headers;
+}

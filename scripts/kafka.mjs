@@ -63,13 +63,15 @@ function envSeconds(name, fallback) {
   const raw = process.env[name];
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Fail(`${name} must be a positive number of seconds, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Fail(`${name} must be a positive number of seconds, got "${raw}"`);
   return value;
 }
 
 function positiveInt(raw, what) {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Fail(`${what} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Fail(`${what} must be a positive integer, got "${raw}"`);
   return value;
 }
 
@@ -159,7 +161,8 @@ function requireJava() {
   if (probe.error || probe.status !== 0) throw new Fail(`java not found. ${INSTALL_HINT}`);
   const match = /version "(\d+)(?:\.(\d+))?/.exec(probe.stderr + probe.stdout);
   const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : 0;
-  if (major && major < 11) throw new Fail(`Kafka ${KAFKA_VERSION} needs Java 11+ (17 recommended), found ${major}. ${INSTALL_HINT}`);
+  if (major && major < 11)
+    throw new Fail(`Kafka ${KAFKA_VERSION} needs Java 11+ (17 recommended), found ${major}. ${INSTALL_HINT}`);
 }
 
 function requireMaven() {
@@ -228,7 +231,11 @@ const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 /** Cached when the marker names the same pom and the libs are still there. */
 function isProvisioned() {
   const marker = readJson(PROVISIONED_MARKER);
-  return Boolean(marker && marker.pomSha256 === sha256(pomXml()) && fs.existsSync(path.join(LIB_DIR, `kafka_2.13-${KAFKA_VERSION}.jar`)));
+  return Boolean(
+    marker &&
+    marker.pomSha256 === sha256(pomXml()) &&
+    fs.existsSync(path.join(LIB_DIR, `kafka_2.13-${KAFKA_VERSION}.jar`)),
+  );
 }
 
 /**
@@ -283,6 +290,8 @@ async function provision() {
 function runMaven(args) {
   return new Promise((resolve) => {
     const child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Maven colours its output even when piped; strip the ANSI colour codes.
+    // eslint-disable-next-line no-control-regex
     const forward = (chunk) => process.stderr.write(chunk.toString().replace(/\x1b\[[0-9;]*m/g, ''));
     child.stdout.on('data', forward);
     child.stderr.on('data', forward);
@@ -301,20 +310,35 @@ async function downloadJars() {
   fs.writeFileSync(pomFile, pomXml());
   // We hold the lock, so any staging dir is left over from an interrupted run.
   for (const name of fs.readdirSync(KAFKA_HOME)) {
-    if (name.startsWith('libs.tmp-')) fs.rmSync(path.join(KAFKA_HOME, name), { recursive: true, force: true });
+    if (name.startsWith('libs.tmp-'))
+      fs.rmSync(path.join(KAFKA_HOME, name), { recursive: true, force: true });
   }
   log(`downloading Kafka ${KAFKA_VERSION} jars with Maven into ${LIB_DIR} (first run takes a few minutes)`);
-  const status = await runMaven(['-B', '-q', '-f', pomFile, `${DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${staging}`, '-DincludeScope=runtime']);
+  const status = await runMaven([
+    '-B',
+    '-q',
+    '-f',
+    pomFile,
+    `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+    `-DoutputDirectory=${staging}`,
+    '-DincludeScope=runtime',
+  ]);
   if (status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw new Fail(`Maven failed to download Kafka ${KAFKA_VERSION} (exit ${status}); see its output above`);
   }
   const jars = fs.readdirSync(staging).filter((name) => name.endsWith('.jar'));
-  if (!jars.includes(`kafka_2.13-${KAFKA_VERSION}.jar`)) throw new Fail(`Maven ran but kafka_2.13-${KAFKA_VERSION}.jar is missing from ${staging}`);
+  if (!jars.includes(`kafka_2.13-${KAFKA_VERSION}.jar`))
+    throw new Fail(`Maven ran but kafka_2.13-${KAFKA_VERSION}.jar is missing from ${staging}`);
   // Swap in the complete directory only once it is complete, then mark it done.
   fs.rmSync(LIB_DIR, { recursive: true, force: true });
   fs.renameSync(staging, LIB_DIR);
-  const marker = { version: KAFKA_VERSION, pomSha256: sha256(pomXml()), jars: jars.length, provisionedAt: new Date().toISOString() };
+  const marker = {
+    version: KAFKA_VERSION,
+    pomSha256: sha256(pomXml()),
+    jars: jars.length,
+    provisionedAt: new Date().toISOString(),
+  };
   fs.writeFileSync(PROVISIONED_MARKER, `${JSON.stringify(marker, null, 2)}\n`);
   log(`provisioned ${jars.length} jars in ${seconds(started)}`);
 }
@@ -378,7 +402,9 @@ function runningState(dir, kind, downCommand) {
   if (alive.length === 0) return null;
   if (alive.length < state.processes.length) {
     const dead = state.processes.filter((proc) => !alive.includes(proc)).map((proc) => proc.name);
-    throw new Fail(`${kind} in ${dir} is only partly running (${dead.join(', ')} stopped); run \`${downCommand}\` first`);
+    throw new Fail(
+      `${kind} in ${dir} is only partly running (${dead.join(', ')} stopped); run \`${downCommand}\` first`,
+    );
   }
   return state;
 }
@@ -387,7 +413,8 @@ function runningState(dir, kind, downCommand) {
 async function stopProcesses(dir, processes) {
   const ours = processes.filter((proc) => {
     if (isOurJava(proc.pid, dir)) return true;
-    if (isAlive(proc.pid)) log(`pid ${proc.pid} (${proc.name}) is no longer a JVM of ${dir}; leaving it alone`);
+    if (isAlive(proc.pid))
+      log(`pid ${proc.pid} (${proc.name}) is no longer a JVM of ${dir}; leaving it alone`);
     return false;
   });
   if (ours.length === 0) return;
@@ -506,7 +533,8 @@ function parseMetadataResponse(buf, correlationId) {
   if (int32() !== correlationId) throw new Error('correlation id mismatch');
   int32(); // throttle_time_ms
   const brokers = [];
-  for (let count = int32(); count > 0; count--) brokers.push({ nodeId: int32(), host: string(), port: int32(), rack: string() });
+  for (let count = int32(); count > 0; count--)
+    brokers.push({ nodeId: int32(), host: string(), port: int32(), rack: string() });
   const clusterId = string();
   const controllerId = int32();
   return { brokers, clusterId, controllerId };
@@ -520,9 +548,12 @@ function fetchMetadata({ host, port }, timeoutMs = 5000) {
     let data = Buffer.alloc(0);
     const done = (err, value) => {
       socket.destroy();
-      err ? reject(err) : resolve(value);
+      if (err) reject(err);
+      else resolve(value);
     };
-    socket.setTimeout(timeoutMs, () => done(new Error(`no metadata response from ${host}:${port} within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      done(new Error(`no metadata response from ${host}:${port} within ${timeoutMs} ms`)),
+    );
     socket.on('error', (err) => done(err));
     socket.on('connect', () => socket.write(metadataRequest(correlationId)));
     socket.on('data', (chunk) => {
@@ -587,8 +618,14 @@ async function formatStorage(node, nodeDir, clusterId, dir) {
     '-Xmx256m',
     '-XX:TieredStopAtLevel=1', // a one-shot tool: start fast, never mind peak speed
     ...jvmBaseFlags(dir, path.join(nodeDir, 'logs')),
-    '-cp', classpath(),
-    'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', path.join(nodeDir, 'server.properties'),
+    '-cp',
+    classpath(),
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    path.join(nodeDir, 'server.properties'),
   ]);
   if (code !== 0) throw new Fail(`formatting ${node.name} failed (exit ${code}):\n${output}`);
 }
@@ -600,8 +637,10 @@ function startNode(node, nodeDir, dir) {
       heapFlag('SLUICE_KAFKA_HEAP', '512m'),
       '-XX:+UseG1GC',
       ...jvmBaseFlags(dir, logsDir),
-      '-cp', classpath(),
-      'kafka.Kafka', path.join(nodeDir, 'server.properties'),
+      '-cp',
+      classpath(),
+      'kafka.Kafka',
+      path.join(nodeDir, 'server.properties'),
     ],
     { cwd: nodeDir, stdoutFile: path.join(nodeDir, 'stdout.log') },
   );
@@ -624,9 +663,12 @@ async function waitForCluster(state, timeoutSeconds) {
     try {
       for (const node of state.nodes) {
         const meta = await fetchMetadata({ host: '127.0.0.1', port: node.brokerPort });
-        if (meta.clusterId !== state.clusterId) throw new Error(`${node.name} reports cluster id ${meta.clusterId}, expected ${state.clusterId}`);
+        if (meta.clusterId !== state.clusterId)
+          throw new Error(`${node.name} reports cluster id ${meta.clusterId}, expected ${state.clusterId}`);
         if (meta.brokers.length < expected || meta.controllerId < 0) {
-          throw new Error(`${node.name} sees ${meta.brokers.length}/${expected} brokers, controller ${meta.controllerId}`);
+          throw new Error(
+            `${node.name} sees ${meta.brokers.length}/${expected} brokers, controller ${meta.controllerId}`,
+          );
         }
       }
       log(`cluster ready after ${seconds(started)}`);
@@ -634,7 +676,8 @@ async function waitForCluster(state, timeoutSeconds) {
     } catch (err) {
       lastProblem = err.message;
     }
-    if (Date.now() > deadline) throw new Fail(`cluster not ready after ${timeoutSeconds}s (last: ${lastProblem})`);
+    if (Date.now() > deadline)
+      throw new Fail(`cluster not ready after ${timeoutSeconds}s (last: ${lastProblem})`);
     await sleep(500);
   }
 }
@@ -642,7 +685,9 @@ async function waitForCluster(state, timeoutSeconds) {
 function printNodeLogs(dir, nodes) {
   for (const node of nodes) {
     const nodeDir = path.join(dir, node.name);
-    log(`--- ${node.name}: tail of logs/server.log ---\n${tail(path.join(nodeDir, 'logs', 'server.log'), 40)}`);
+    log(
+      `--- ${node.name}: tail of logs/server.log ---\n${tail(path.join(nodeDir, 'logs', 'server.log'), 40)}`,
+    );
     log(`--- ${node.name}: tail of stdout.log ---\n${tail(path.join(nodeDir, 'stdout.log'), 20)}`);
   }
 }
@@ -655,7 +700,8 @@ async function clusterUp(options) {
 
   const running = runningState(dir, 'cluster', downCommand);
   if (running) {
-    if (running.nodes.length !== size) log(`note: the running cluster has ${running.nodes.length} node(s), not ${size}`);
+    if (running.nodes.length !== size)
+      log(`note: the running cluster has ${running.nodes.length} node(s), not ${size}`);
     log(`cluster already running in ${dir}`);
     await waitForCluster(running, timeout);
     result(running.bootstrap);
@@ -674,7 +720,10 @@ async function clusterUp(options) {
   }));
   const clusterId = newClusterId();
   // The request and state-change loggers log every request/partition at INFO.
-  fs.writeFileSync(path.join(dir, 'log4j.properties'), log4jProperties('server.log', ['kafka.request.logger', 'state.change.logger']));
+  fs.writeFileSync(
+    path.join(dir, 'log4j.properties'),
+    log4jProperties('server.log', ['kafka.request.logger', 'state.change.logger']),
+  );
   for (const node of nodes) {
     const nodeDir = path.join(dir, node.name);
     fs.mkdirSync(path.join(nodeDir, 'logs'), { recursive: true });
@@ -687,7 +736,15 @@ async function clusterUp(options) {
   log(`starting ${size} KRaft node(s) in ${dir}`);
   const processes = nodes.map((node) => startNode(node, path.join(dir, node.name), dir));
   // Recorded before waiting, so `down` can clean up even if this run is interrupted.
-  const state = { kind: 'cluster', version: KAFKA_VERSION, clusterId, bootstrap: bootstrapOf(nodes), nodes, processes, startedAt: new Date().toISOString() };
+  const state = {
+    kind: 'cluster',
+    version: KAFKA_VERSION,
+    clusterId,
+    bootstrap: bootstrapOf(nodes),
+    nodes,
+    processes,
+    startedAt: new Date().toISOString(),
+  };
   writeState(dir, state);
 
   try {
@@ -778,7 +835,8 @@ function resolveBootstrap(option) {
   if (option) return option;
   const dir = clusterDir();
   const cluster = readJson(stateFile(dir));
-  if (cluster?.kind === 'cluster' && cluster.processes.every((proc) => isOurJava(proc.pid, dir))) return cluster.bootstrap;
+  if (cluster?.kind === 'cluster' && cluster.processes.every((proc) => isOurJava(proc.pid, dir)))
+    return cluster.bootstrap;
   throw new Fail(`connect up needs --bootstrap HOST:PORT[,...] (no cluster is running in ${dir})`);
 }
 
@@ -819,15 +877,40 @@ async function connectUp(options) {
   const propsFile = path.join(dir, 'connect-distributed.properties');
   writeProperties(propsFile, connectProperties({ bootstrap, group, port, replication }));
   // Classpath scanning (reflections) and the Kafka clients' config dumps are loud at INFO.
-  fs.writeFileSync(path.join(dir, 'log4j.properties'), log4jProperties('connect.log', ['org.reflections', 'org.apache.kafka.clients.consumer.ConsumerConfig', 'org.apache.kafka.clients.producer.ProducerConfig', 'org.apache.kafka.clients.admin.AdminClientConfig']));
+  fs.writeFileSync(
+    path.join(dir, 'log4j.properties'),
+    log4jProperties('connect.log', [
+      'org.reflections',
+      'org.apache.kafka.clients.consumer.ConsumerConfig',
+      'org.apache.kafka.clients.producer.ProducerConfig',
+      'org.apache.kafka.clients.admin.AdminClientConfig',
+    ]),
+  );
 
   log(`starting Kafka Connect ${KAFKA_VERSION} (group ${group}) against ${bootstrap}`);
   const child = spawnDetachedJava(
-    [heapFlag('SLUICE_CONNECT_HEAP', '1g'), '-XX:+UseG1GC', ...jvmBaseFlags(dir, logsDir), '-cp', classpath(), 'org.apache.kafka.connect.cli.ConnectDistributed', propsFile],
+    [
+      heapFlag('SLUICE_CONNECT_HEAP', '1g'),
+      '-XX:+UseG1GC',
+      ...jvmBaseFlags(dir, logsDir),
+      '-cp',
+      classpath(),
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      propsFile,
+    ],
     { cwd: dir, stdoutFile: path.join(dir, 'stdout.log') },
   );
   const url = `http://127.0.0.1:${port}`;
-  const state = { kind: 'connect', version: KAFKA_VERSION, bootstrap, group, url, port, processes: [{ name: 'connect', pid: child.pid }], startedAt: new Date().toISOString() };
+  const state = {
+    kind: 'connect',
+    version: KAFKA_VERSION,
+    bootstrap,
+    group,
+    url,
+    port,
+    processes: [{ name: 'connect', pid: child.pid }],
+    startedAt: new Date().toISOString(),
+  };
   writeState(dir, state);
 
   try {

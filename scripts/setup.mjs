@@ -25,7 +25,8 @@ function run(command, args, options = {}) {
 /** The pnpm to call: the one on PATH when it is the pinned major, otherwise the pinned one through npx. */
 function pnpmCommand() {
   const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-  if (probe.status === 0 && probe.stdout.trim().split('.')[0] === pnpmVersion.split('.')[0]) return ['pnpm', []];
+  if (probe.status === 0 && probe.stdout.trim().split('.')[0] === pnpmVersion.split('.')[0])
+    return ['pnpm', []];
   return ['npx', ['--yes', `pnpm@${pnpmVersion}`]];
 }
 
@@ -51,7 +52,9 @@ const fingerprint = installFingerprint();
 if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== fingerprint) {
   const [pnpm, prefix] = pnpmCommand();
   const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
-  process.stderr.write('setup: installing dependencies (the first time builds better-sqlite3, about a minute)\n');
+  process.stderr.write(
+    'setup: installing dependencies (the first time builds better-sqlite3, about a minute)\n',
+  );
   run(pnpm, [...prefix, 'install', ...frozen], { env: { ...process.env, npm_config_yes: 'true' } });
   writeFileSync(stampFile, installFingerprint());
 }

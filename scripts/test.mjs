@@ -31,7 +31,11 @@ function requireTool(command, args, what) {
   }
 }
 
-step('types', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json']);
+step('types', process.execPath, [
+  join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+  '-p',
+  'tsconfig.test.json',
+]);
 step('lint', bin('eslint'), ['--max-warnings=0', '.']);
 step('format', bin('prettier'), ['--check', '--log-level=warn', '.']);
 
@@ -41,7 +45,11 @@ if (!bootstrap) {
   requireTool('java', ['-version'], 'Java (JDK 17)');
   requireTool('mvn', ['-v'], 'Maven');
   process.stderr.write('\n== kafka (scripts/kafka up)\n');
-  const up = spawnSync(kafkaScript, ['up', '--dir', kafkaDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const up = spawnSync(kafkaScript, ['up', '--dir', kafkaDir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
   if (up.status !== 0) {
     process.stderr.write('test: could not start Kafka with scripts/kafka\n');
     process.exit(up.status ?? 1);

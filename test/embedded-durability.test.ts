@@ -35,11 +35,17 @@ describe('embedded log durability', () => {
       // Everything acknowledged is there, in order, intact; more may be there (written, not yet acknowledged).
       expect(records.length).toBeGreaterThan(acknowledged);
       records.forEach((record, i) => {
-        if (record.offset !== i || record.value?.toString() !== `record-${i}` || record.key?.toString() !== `k${i}`) {
+        if (
+          record.offset !== i ||
+          record.value?.toString() !== `record-${i}` ||
+          record.key?.toString() !== `k${i}`
+        ) {
           throw new Error(`record at index ${i} is wrong: ${JSON.stringify(record)}`);
         }
       });
-      expect(records[acknowledged]!.headers).toEqual([{ key: 'seq', value: Buffer.from(String(acknowledged)) }]);
+      expect(records[acknowledged]!.headers).toEqual([
+        { key: 'seq', value: Buffer.from(String(acknowledged)) },
+      ]);
       // The store stays usable: writes continue at the end.
       const end = records.length;
       expect(await log.produce(topic, [{ key: `k${end}`, value: `record-${end}` }])).toEqual([

@@ -31,7 +31,10 @@ function propertiesFile(name: string, lines: string[]): string {
 describe('sluice worker (embedded)', () => {
   it('starts, serves GET / and Connect-style errors, keeps its cluster id across restarts, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const file = propertiesFile('embedded.properties', [`listeners=http://127.0.0.1:${port}`, `data.dir=${join(dir, 'data')}`]);
+    const file = propertiesFile('embedded.properties', [
+      `listeners=http://127.0.0.1:${port}`,
+      `data.dir=${join(dir, 'data')}`,
+    ]);
     const base = `http://127.0.0.1:${port}`;
 
     const first = sluice('worker', file);
@@ -39,7 +42,11 @@ describe('sluice worker (embedded)', () => {
     const root = await fetch(`${base}/`);
     expect(root.status).toBe(200);
     const info = (await root.json()) as { version: string; commit: string; kafka_cluster_id: string };
-    expect(info).toEqual({ version: expect.any(String), commit: expect.any(String), kafka_cluster_id: expect.any(String) });
+    expect(info).toEqual({
+      version: expect.any(String),
+      commit: expect.any(String),
+      kafka_cluster_id: expect.any(String),
+    });
     expect(info.kafka_cluster_id).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
     const missing = await fetch(`${base}/no/such/path`);
@@ -51,7 +58,9 @@ describe('sluice worker (embedded)', () => {
 
     const second = sluice('worker', file, '--override', `listeners=http://127.0.0.1:${port}`);
     await second.waitForLine((line) => line.startsWith('REST API listening on'));
-    expect(((await (await fetch(`${base}/`)).json()) as typeof info).kafka_cluster_id).toBe(info.kafka_cluster_id);
+    expect(((await (await fetch(`${base}/`)).json()) as typeof info).kafka_cluster_id).toBe(
+      info.kafka_cluster_id,
+    );
     second.process.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   });
@@ -67,7 +76,10 @@ describe('sluice worker (embedded)', () => {
   });
 
   it('applies --override and rejects a malformed one', async () => {
-    const file = propertiesFile('ok.properties', ['listeners=http://127.0.0.1:0', `data.dir=${join(dir, 'data2')}`]);
+    const file = propertiesFile('ok.properties', [
+      'listeners=http://127.0.0.1:0',
+      `data.dir=${join(dir, 'data2')}`,
+    ]);
     const bad = sluice('worker', file, '--override', 'novalue');
     expect((await bad.exited).code).toBe(1);
     expect(bad.stderr()).toMatch(/expected --override key=value/);

@@ -84,7 +84,8 @@ if (backends.includes('kafka')) {
       await log.close();
     }
   } finally {
-    if (started) execFileSync(join(root, 'scripts', 'kafka'), ['down', '--dir', kafkaDir], { stdio: 'inherit' });
+    if (started)
+      execFileSync(join(root, 'scripts', 'kafka'), ['down', '--dir', kafkaDir], { stdio: 'inherit' });
   }
 }
 

@@ -37,7 +37,8 @@ function fail(message: string): number {
 /** Parses `<file> [--override key=value ...]`, Kafka's own convention for command-line overrides. */
 function readWorkerProperties(args: readonly string[]): Map<string, string> {
   const [file, ...options] = args;
-  if (file === undefined || file.startsWith('--')) throw new SluiceError('SLUICE_USAGE', `missing worker properties file\n${USAGE}`);
+  if (file === undefined || file.startsWith('--'))
+    throw new SluiceError('SLUICE_USAGE', `missing worker properties file\n${USAGE}`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -50,7 +51,10 @@ function readWorkerProperties(args: readonly string[]): Map<string, string> {
     const pair = option === '--override' ? options[++i] : undefined;
     const at = pair?.indexOf('=') ?? -1;
     if (pair === undefined || at <= 0) {
-      throw new SluiceError('SLUICE_USAGE', `expected --override key=value, got '${[option, pair].filter(Boolean).join(' ')}'`);
+      throw new SluiceError(
+        'SLUICE_USAGE',
+        `expected --override key=value, got '${[option, pair].filter(Boolean).join(' ')}'`,
+      );
     }
     properties.set(pair.slice(0, at), pair.slice(at + 1));
   }

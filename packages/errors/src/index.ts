@@ -32,7 +32,13 @@ export class SluiceError extends Error {
 
   /** A plain, structured-clone-safe form of this error. */
   toJSON(): SerializedError {
-    return { name: this.name, code: this.code, message: this.message, retriable: this.retriable, stack: this.stack };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retriable: this.retriable,
+      stack: this.stack,
+    };
   }
 }
 

@@ -245,6 +245,11 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       await log.deleteTopic(name);
       expect(await log.describeTopic(name)).toBeUndefined();
       expect(await log.listTopics()).not.toContain(name);
+      const started = Date.now();
+      await expect(log.deleteTopic(name)).rejects.toMatchObject({
+        code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
+      });
+      expect(Date.now() - started).toBeLessThan(2000);
     });
 
     it('reports unknown topics and partitions, and offsets out of range', async () => {

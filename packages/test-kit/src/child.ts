@@ -22,7 +22,11 @@ export interface TypeScriptChild {
  * Runs a TypeScript file as a separate Node process that resolves workspace packages from their sources,
  * as the tests themselves do. Only complete lines count, so a line cut off by kill -9 is never seen.
  */
-export function runTypeScript(file: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): TypeScriptChild {
+export function runTypeScript(
+  file: string,
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): TypeScriptChild {
   const child = spawn(process.execPath, ['--conditions=sluice:source', '--import', 'tsx', file, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
@@ -31,10 +35,10 @@ export function runTypeScript(file: string, args: readonly string[] = [], env: N
   const lines: string[] = [];
   const listeners = new Set<() => void>();
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-20_000);
   });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
     for (const listener of listeners) listener();
   });

@@ -31,12 +31,18 @@ export class Worker {
   static async start(config: WorkerConfig): Promise<Worker> {
     const unsupported = config.listeners.find((listener) => listener.protocol === 'https');
     if (unsupported !== undefined) {
-      throw new SluiceError('SLUICE_UNSUPPORTED', 'listeners: https listeners are not supported by this version yet');
+      throw new SluiceError(
+        'SLUICE_UNSUPPORTED',
+        'listeners: https listeners are not supported by this version yet',
+      );
     }
     const log =
       config.mode === 'embedded'
         ? await EmbeddedLog.open({ dataDir: config.dataDir })
-        : await KafkaLog.open({ brokers: config.bootstrapServers, clientId: config.clientId ?? 'sluice-worker' });
+        : await KafkaLog.open({
+            brokers: config.bootstrapServers,
+            clientId: config.clientId ?? 'sluice-worker',
+          });
     const worker = new Worker(config, log);
     try {
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
@@ -72,13 +78,16 @@ export class Worker {
     await this.#log.close();
   }
 
-  async #listen(fetch: (request: Request) => Response | Promise<Response>, listener: Listener): Promise<void> {
+  async #listen(
+    fetch: (request: Request) => Response | Promise<Response>,
+    listener: Listener,
+  ): Promise<void> {
     const server = await new Promise<ServerType>((resolve, reject) => {
       const created = serve(
         { fetch, port: listener.port, ...(listener.host === '' ? {} : { hostname: listener.host }) },
         () => resolve(created),
       );
-      created.once('error', (error) =>
+      created.once('error', (error: Error) =>
         reject(
           new SluiceError(
             'SLUICE_LISTEN_FAILED',
@@ -90,7 +99,8 @@ export class Worker {
     });
     this.#servers.push(server);
     const port = (server.address() as AddressInfo).port;
-    const host = listener.host === '' ? 'localhost' : listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+    const host =
+      listener.host === '' ? 'localhost' : listener.host.includes(':') ? `[${listener.host}]` : listener.host;
     this.#listeners.push({ ...listener, port, url: `${listener.protocol}://${host}:${port}` });
   }
 }

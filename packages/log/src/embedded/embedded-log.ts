@@ -393,12 +393,10 @@ export class EmbeddedLog implements Log {
 
   /** Runs a synchronous store operation, turning its throw into a rejected promise. */
   #run<T>(operation: () => T): Promise<T> {
-    try {
+    return new Promise((resolve) => {
       this.#assertOpen();
-      return Promise.resolve(operation());
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+      resolve(operation());
+    });
   }
 
   #assertOpen(): void {

@@ -1,6 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { SluiceError } from '@sluice/errors';
-import { BrokerClient, createKafka, type KafkaClientConfig } from '@sluice/kafka-client';
+import {
+  BrokerClient,
+  createKafka,
+  GroupErrorCode,
+  GroupRequestError,
+  KafkaGroupClient,
+  type KafkaClientConfig,
+} from '@sluice/kafka-client';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import {
   InvalidRecordError,
@@ -69,6 +76,7 @@ export class KafkaLog implements Log {
   readonly #admin: Admin;
   #producer: Producer;
   readonly #broker: BrokerClient;
+  readonly #groups: KafkaGroupClient;
   readonly #defaultReplicationFactor: number;
   readonly #topics = new Map<string, TopicInfo>();
   readonly #nextNullKeyPartition = new Map<string, number>();
@@ -79,13 +87,19 @@ export class KafkaLog implements Log {
     this.#admin = kafka.admin();
     this.#producer = createProducer(kafka);
     this.#broker = new BrokerClient(kafka);
+    this.#groups = new KafkaGroupClient(kafka);
     this.#defaultReplicationFactor = options.defaultReplicationFactor ?? -1;
   }
 
   static async open(options: KafkaLogOptions): Promise<KafkaLog> {
     const log = new KafkaLog(createKafka(options), options);
     try {
-      await Promise.all([log.#admin.connect(), log.#producer.connect(), log.#broker.connect()]);
+      await Promise.all([
+        log.#admin.connect(),
+        log.#producer.connect(),
+        log.#broker.connect(),
+        log.#groups.connect(),
+      ]);
     } catch (error) {
       await log.close().catch(() => undefined);
       throw new SluiceError(
@@ -164,6 +178,9 @@ export class KafkaLog implements Log {
   async deleteTopic(name: string): Promise<void> {
     this.#assertOpen();
     validateTopicName(name);
+    // kafkajs retries an unknown topic for seconds before giving up; ask first.
+    if (!(await this.#call(name, () => this.#admin.listTopics())).includes(name))
+      throw new UnknownTopicError(name);
     await this.#call(name, () => this.#admin.deleteTopics({ topics: [name] }));
     this.#topics.delete(name);
     await this.#replaceProducer();
@@ -265,19 +282,19 @@ export class KafkaLog implements Log {
 
   async commitGroupOffsets(groupId: string, offsets: readonly GroupOffset[]): Promise<void> {
     this.#assertOpen();
-    const byTopic = new Map<string, GroupOffset[]>();
-    for (const entry of offsets) {
-      validateTopicName(entry.topic);
-      byTopic.set(entry.topic, [...(byTopic.get(entry.topic) ?? []), entry]);
-    }
-    for (const [topic, entries] of byTopic) {
-      await this.#call(topic, () =>
-        this.#admin.setOffsets({
-          groupId,
-          topic,
-          partitions: entries.map((entry) => ({ partition: entry.partition, offset: String(entry.offset) })),
-        }),
-      );
+    for (const entry of offsets) validateTopicName(entry.topic);
+    // Generation -1 and no member id: a commit for a group with no active members, as an admin makes it.
+    const commit = () => this.#groups.commitOffsets({ groupId, generationId: -1, memberId: '', offsets });
+    const deadline = Date.now() + COORDINATOR_RETRY_MS;
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
+      try {
+        return await commit();
+      } catch (error) {
+        const retry =
+          error instanceof GroupRequestError && error.code === GroupErrorCode.COORDINATOR_UNAVAILABLE;
+        if (!retry || Date.now() + backoff > deadline) throw toSluiceError(error, offsets[0]?.topic);
+        await delay(backoff);
+      }
     }
   }
 

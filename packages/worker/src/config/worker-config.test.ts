@@ -28,7 +28,11 @@ describe('resolveWorkerConfig', () => {
       { protocol: 'http', host: '127.0.0.1', port: 8083 },
       { protocol: 'https', host: '::1', port: 8443 },
     ]);
-    expect(config).toMatchObject({ advertisedListener: 'https', advertisedHostName: 'worker-1', advertisedPort: 9443 });
+    expect(config).toMatchObject({
+      advertisedListener: 'https',
+      advertisedHostName: 'worker-1',
+      advertisedPort: 9443,
+    });
   });
 
   it('runs distributed with bootstrap.servers and requires the group and internal topics', () => {
@@ -51,18 +55,33 @@ describe('resolveWorkerConfig', () => {
     [{ listeners: 'ftp://host:1' }, 'listeners', /listeners must be a list of protocol:\/\/host:port/],
     [{ listeners: 'http://host:99999' }, 'listeners', /listeners must be a list/],
     [{ listeners: '' }, 'listeners', /listeners must be a list/],
-    [{ 'offset.flush.interval.ms': 'soon' }, 'offset.flush.interval.ms', /offset\.flush\.interval\.ms must be an integer/],
-    [{ 'rest.advertised.port': '-1' }, 'rest.advertised.port', /rest\.advertised\.port must be an integer from 0/],
+    [
+      { 'offset.flush.interval.ms': 'soon' },
+      'offset.flush.interval.ms',
+      /offset\.flush\.interval\.ms must be an integer/,
+    ],
+    [
+      { 'rest.advertised.port': '-1' },
+      'rest.advertised.port',
+      /rest\.advertised\.port must be an integer from 0/,
+    ],
     [{ 'rest.advertised.listener': 'ftp' }, 'rest.advertised.listener', /must be one of http, https/],
     [{ 'rest.advertised.listener': 'https' }, 'rest.advertised.listener', /no listener uses it/],
-    [{ 'offset.flush.intervall.ms': '1' }, 'offset.flush.intervall.ms', /offset\.flush\.intervall\.ms is not a worker setting/],
+    [
+      { 'offset.flush.intervall.ms': '1' },
+      'offset.flush.intervall.ms',
+      /offset\.flush\.intervall\.ms is not a worker setting/,
+    ],
   ])('rejects %j naming the key', (entries, key, message) => {
     expect(() => resolve(entries)).toThrow(message);
     expect(() => resolve(entries)).toThrow(expect.objectContaining({ key, code: 'SLUICE_CONFIG_INVALID' }));
   });
 
   it('passes prefixed settings through', () => {
-    const config = resolve({ 'listeners.https.ssl.keystore.location': '/k.p12', 'value.converter.schemas.enable': 'false' });
+    const config = resolve({
+      'listeners.https.ssl.keystore.location': '/k.p12',
+      'value.converter.schemas.enable': 'false',
+    });
     expect(config.originals.get('listeners.https.ssl.keystore.location')).toBe('/k.p12');
   });
 });

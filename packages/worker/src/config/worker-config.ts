@@ -70,12 +70,16 @@ function int(min: number, max = Number.MAX_SAFE_INTEGER): Parse {
 
 const listenerList: Parse = (value, key) => {
   const items = list(value, key) as string[];
-  if (items.length === 0) throw new ConfigError(key, `${key} must be a list of protocol://host:port, got '${value}'`);
+  if (items.length === 0)
+    throw new ConfigError(key, `${key} must be a list of protocol://host:port, got '${value}'`);
   return items.map((item) => {
     const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/i.exec(item);
     const port = Number(match?.[3]);
     if (match === null || port > 65535) {
-      throw new ConfigError(key, `${key} must be a list of protocol://host:port (http or https), got '${item}'`);
+      throw new ConfigError(
+        key,
+        `${key} must be a list of protocol://host:port (http or https), got '${item}'`,
+      );
     }
     return { protocol: match[1]!.toLowerCase(), host: match[2]!.replace(/^\[|\]$/g, ''), port } as Listener;
   });
@@ -84,15 +88,22 @@ const listenerList: Parse = (value, key) => {
 function oneOf(...values: string[]): Parse {
   return (value, key) => {
     const v = value.trim().toLowerCase();
-    if (!values.includes(v)) throw new ConfigError(key, `${key} must be one of ${values.join(', ')}, got '${value}'`);
+    if (!values.includes(v))
+      throw new ConfigError(key, `${key} must be one of ${values.join(', ')}, got '${value}'`);
     return v;
   };
 }
 
 const DEFINITIONS: Record<string, Definition> = {
   listeners: { parse: listenerList, default: 'http://:8083', documentation: 'Where the REST API listens.' },
-  'rest.advertised.host.name': { parse: text, documentation: 'Host name other workers use to reach this one.' },
-  'rest.advertised.port': { parse: int(0, 65535), documentation: 'Port other workers use to reach this one.' },
+  'rest.advertised.host.name': {
+    parse: text,
+    documentation: 'Host name other workers use to reach this one.',
+  },
+  'rest.advertised.port': {
+    parse: int(0, 65535),
+    documentation: 'Port other workers use to reach this one.',
+  },
   'rest.advertised.listener': { parse: oneOf('http', 'https'), documentation: 'Listener other workers use.' },
   'bootstrap.servers': { parse: list, default: '', documentation: 'Kafka brokers; unset runs embedded.' },
   'group.id': { parse: text, documentation: 'The Connect cluster this worker joins (distributed mode).' },
@@ -106,16 +117,36 @@ const DEFINITIONS: Record<string, Definition> = {
   'status.storage.topic': { parse: text, documentation: 'Topic of connector and task statuses.' },
   'status.storage.replication.factor': { parse: int(-1, 32767), default: '3', documentation: '' },
   'status.storage.partitions': { parse: int(1), default: '5', documentation: '' },
-  'offset.flush.interval.ms': { parse: int(1), default: '60000', documentation: 'How often offsets are committed.' },
-  'offset.flush.timeout.ms': { parse: int(1), default: '5000', documentation: 'Time allowed for one commit.' },
-  'task.shutdown.graceful.timeout.ms': { parse: int(0), default: '5000', documentation: 'Time a task has to stop.' },
+  'offset.flush.interval.ms': {
+    parse: int(1),
+    default: '60000',
+    documentation: 'How often offsets are committed.',
+  },
+  'offset.flush.timeout.ms': {
+    parse: int(1),
+    default: '5000',
+    documentation: 'Time allowed for one commit.',
+  },
+  'task.shutdown.graceful.timeout.ms': {
+    parse: int(0),
+    default: '5000',
+    documentation: 'Time a task has to stop.',
+  },
   'session.timeout.ms': { parse: int(1), default: '10000', documentation: 'Group session timeout.' },
   'heartbeat.interval.ms': { parse: int(1), default: '3000', documentation: 'Group heartbeat interval.' },
   'rebalance.timeout.ms': { parse: int(1), default: '60000', documentation: 'Time allowed for a rebalance.' },
-  'scheduled.rebalance.max.delay.ms': { parse: int(0), default: '300000', documentation: 'Rolling-restart delay.' },
+  'scheduled.rebalance.max.delay.ms': {
+    parse: int(0),
+    default: '300000',
+    documentation: 'Rolling-restart delay.',
+  },
   'plugin.path': { parse: list, default: '', documentation: 'Directories of connector packages.' },
   'key.converter': { parse: text, default: 'org.apache.kafka.connect.json.JsonConverter', documentation: '' },
-  'value.converter': { parse: text, default: 'org.apache.kafka.connect.json.JsonConverter', documentation: '' },
+  'value.converter': {
+    parse: text,
+    default: 'org.apache.kafka.connect.json.JsonConverter',
+    documentation: '',
+  },
   'header.converter': {
     parse: text,
     default: 'org.apache.kafka.connect.storage.SimpleHeaderConverter',
@@ -182,7 +213,10 @@ export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): Wo
   const advertisedListener = get<'http' | 'https' | undefined>('rest.advertised.listener');
   if (advertisedListener !== undefined && listeners?.every((l) => l.protocol !== advertisedListener)) {
     errors.push(
-      new ConfigError('rest.advertised.listener', `rest.advertised.listener is ${advertisedListener} but no listener uses it`),
+      new ConfigError(
+        'rest.advertised.listener',
+        `rest.advertised.listener is ${advertisedListener} but no listener uses it`,
+      ),
     );
   }
   if (errors.length > 0) {
@@ -190,7 +224,11 @@ export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): Wo
     throw error;
   }
 
-  const internalTopic = (prefix: string, fallback: string, partitions: number | undefined): InternalTopic => ({
+  const internalTopic = (
+    prefix: string,
+    fallback: string,
+    partitions: number | undefined,
+  ): InternalTopic => ({
     name: get<string | undefined>(`${prefix}.topic`) ?? fallback,
     replicationFactor: get<number>(`${prefix}.replication.factor`),
     partitions: partitions ?? 1,

@@ -18,7 +18,10 @@ export interface ErrorBody {
 
 /** Maps any error to a status and Connect's error body, in one place. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof RestError || (SluiceError.is(error) && typeof (error as RestError).status === 'number')) {
+  if (
+    error instanceof RestError ||
+    (SluiceError.is(error) && typeof (error as RestError).status === 'number')
+  ) {
     const status = (error as RestError).status;
     return { status, body: { error_code: status, message: (error as RestError).message } };
   }

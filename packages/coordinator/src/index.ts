@@ -15,3 +15,12 @@ export type {
   GroupMemberLogLevel,
   KafkaGroupMemberOptions,
 } from './membership/options.js';
+export {
+  ConfigStore,
+  type ConfigSnapshot,
+  type ConnectorConfig,
+  type TargetState,
+} from './stores/config-store.js';
+export { OffsetStore, type SourceMap, type SourceOffset } from './stores/offset-store.js';
+export { StatusStore, type ActiveTopic, type State, type Status } from './stores/status-store.js';
+export { ensureCompactedTopic } from './stores/topic-tail.js';

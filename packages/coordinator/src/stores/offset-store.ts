@@ -1,0 +1,103 @@
+import type { Log, TopicSpec } from '@sluice/log';
+import { ensureCompactedTopic, parseJson, TopicTail } from './topic-tail.js';
+
+/** A source partition or offset: what a source connector puts in its records, JSON values only. */
+export type SourceMap = Record<string, unknown>;
+
+export interface SourceOffset {
+  partition: SourceMap;
+  offset: SourceMap;
+}
+
+/**
+ * Source offsets in Apache Kafka Connect's offsets-topic format, so offsets move between a Connect
+ * cluster and Sluice: key = JSON `["<connector>", {<source partition>}]`, value = JSON offset map, or
+ * null (a tombstone) when the offset was reset.
+ */
+export class OffsetStore {
+  readonly #log: Log;
+  readonly #tail: TopicTail;
+  /** connector → canonical partition JSON → offset */
+  readonly #offsets = new Map<string, Map<string, SourceOffset>>();
+
+  private constructor(log: Log, topic: string) {
+    this.#log = log;
+    this.#tail = new TopicTail(log, topic);
+  }
+
+  static async open(log: Log, topic: TopicSpec): Promise<OffsetStore> {
+    await ensureCompactedTopic(log, topic);
+    const store = new OffsetStore(log, topic.name);
+    await store.refresh();
+    return store;
+  }
+
+  /** Applies what other workers wrote since the last read. */
+  async refresh(): Promise<void> {
+    await this.#tail.readToEnd((record) => {
+      const key = parseKey(record.key);
+      if (key === undefined) return;
+      const [connector, partition] = key;
+      const offsets = this.#offsets.get(connector) ?? new Map<string, SourceOffset>();
+      const value = parseJson(record) as SourceMap | null;
+      if (value === null) offsets.delete(canonical(partition));
+      else offsets.set(canonical(partition), { partition, offset: value });
+      if (offsets.size === 0) this.#offsets.delete(connector);
+      else this.#offsets.set(connector, offsets);
+    });
+  }
+
+  offset(connector: string, partition: SourceMap): SourceMap | undefined {
+    return this.#offsets.get(connector)?.get(canonical(partition))?.offset;
+  }
+
+  offsets(connector: string): SourceOffset[] {
+    return [...(this.#offsets.get(connector)?.values() ?? [])];
+  }
+
+  /** Writes offsets (null resets a partition) and resolves once they are acknowledged and applied. */
+  async write(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#log.produce(
+      this.#tail.topic,
+      entries.map(({ partition, offset }) => ({
+        key: JSON.stringify([connector, partition]),
+        value: offset === null ? null : JSON.stringify(offset),
+      })),
+    );
+    await this.refresh();
+  }
+}
+
+/** Connect's key: a two-element JSON array of the connector name and the source partition. */
+function parseKey(key: Buffer | null): [string, SourceMap] | undefined {
+  if (key === null) return undefined;
+  try {
+    const parsed = JSON.parse(key.toString('utf8')) as unknown;
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && isMap(parsed[1])) {
+      return [parsed[0], parsed[1]];
+    }
+  } catch {
+    // Not ours to interpret (Connect ignores such keys too).
+  }
+  return undefined;
+}
+
+function isMap(value: unknown): value is SourceMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Partition maps compare by content: key order differs between writers (Java's HashMap, JS objects). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isMap(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

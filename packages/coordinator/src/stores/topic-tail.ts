@@ -1,0 +1,72 @@
+import { SluiceError } from '@sluice/errors';
+import type { Log, LogRecord, TopicSpec } from '@sluice/log';
+
+/**
+ * Creates an internal topic when missing. An existing one must be compacted: with `delete` the broker
+ * would drop configs and offsets after the retention time, silently.
+ */
+export async function ensureCompactedTopic(log: Log, spec: TopicSpec): Promise<void> {
+  const description = await log.ensureTopic({
+    ...spec,
+    configs: { ...spec.configs, 'cleanup.policy': 'compact' },
+  });
+  const policy = description.configs['cleanup.policy'] ?? 'delete';
+  if (!policy.split(',').includes('compact')) {
+    throw new SluiceError(
+      'SLUICE_INTERNAL_TOPIC_NOT_COMPACTED',
+      `topic '${spec.name}' must have cleanup.policy=compact to hold Connect state, but it has ` +
+        `cleanup.policy=${policy}; change it (kafka-configs --alter --add-config cleanup.policy=compact) or pick another topic`,
+    );
+  }
+}
+
+/**
+ * Follows a topic from its beginning, as Kafka Connect's KafkaBasedLog does: `readToEnd` applies every
+ * record up to the end offsets seen when it was called, so a caller that wrote and then reads to end
+ * sees its own write and everything before it.
+ */
+export class TopicTail {
+  readonly #log: Log;
+  readonly #topic: string;
+  readonly #positions = new Map<number, number>();
+
+  constructor(log: Log, topic: string) {
+    this.#log = log;
+    this.#topic = topic;
+  }
+
+  get topic(): string {
+    return this.#topic;
+  }
+
+  async readToEnd(apply: (record: LogRecord) => void): Promise<void> {
+    for (const { partition, beginning, end } of await this.#log.offsets(this.#topic)) {
+      let position = Math.max(this.#positions.get(partition) ?? beginning, beginning);
+      while (position < end) {
+        const { records } = await this.#log.fetch(this.#topic, partition, position, { maxWaitMs: 500 });
+        for (const record of records) {
+          if (record.offset >= end) break;
+          apply(record);
+          position = record.offset + 1;
+        }
+        // Past compaction gaps or trailing control records: nothing returned means nothing below `end` is left.
+        if (records.length === 0) position = end;
+      }
+      this.#positions.set(partition, position);
+    }
+  }
+}
+
+/** Parses a JSON record value; a value that is not JSON is a corrupt record, reported with its place. */
+export function parseJson(record: LogRecord): unknown {
+  if (record.value === null) return null;
+  try {
+    return JSON.parse(record.value.toString('utf8')) as unknown;
+  } catch (error) {
+    throw new SluiceError(
+      'SLUICE_CORRUPT_STATE_RECORD',
+      `record at ${record.topic}-${record.partition}@${record.offset} is not JSON`,
+      { cause: error },
+    );
+  }
+}

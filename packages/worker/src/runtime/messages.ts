@@ -1,0 +1,29 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { SerializedError } from '@sluice/errors';
+
+// Messages between the main thread and a task host thread, over the MessagePort each host owns.
+// Structured-clone values only.
+
+/** Main thread → host. */
+export type ToHost =
+  | { type: 'start'; id: string; slot: number; module: string; export: string; config: unknown }
+  | { type: 'stop'; id: string }
+  | { type: 'message'; id: string; payload: unknown }
+  | { type: 'shutdown' };
+
+/** Host → main thread. */
+export type FromHost =
+  | { type: 'hello'; threadId: number }
+  | { type: 'heartbeat' }
+  | { type: 'started'; id: string }
+  | { type: 'stopped'; id: string }
+  | { type: 'failed'; id: string; error: SerializedError }
+  | { type: 'event'; id: string; payload: unknown };
+
+/** What a host job is given when Piscina starts it on a thread. */
+export interface HostJob {
+  port: MessagePort;
+  /** Shared with the main thread: slot 0 holds the slot of the actor whose code is running now (0 = none). */
+  current: SharedArrayBuffer;
+  heartbeatIntervalMs: number;
+}

@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import { SluiceError } from '@sluice/errors';
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import type { Listener, WorkerConfig } from './config/worker-config.js';
 import { createRestApp } from './rest/app.js';
+import { resolveHttpsOptions } from './rest/tls.js';
 import { SLUICE_VERSION } from './version.js';
 
 export interface BoundListener extends Listener {
@@ -29,13 +31,10 @@ export class Worker {
   }
 
   static async start(config: WorkerConfig): Promise<Worker> {
-    const unsupported = config.listeners.find((listener) => listener.protocol === 'https');
-    if (unsupported !== undefined) {
-      throw new SluiceError(
-        'SLUICE_UNSUPPORTED',
-        'listeners: https listeners are not supported by this version yet',
-      );
-    }
+    // Read and checked before anything starts, so a bad key store fails the start naming its key.
+    const https = config.listeners.some((l) => l.protocol === 'https')
+      ? resolveHttpsOptions(config.originals)
+      : undefined;
     const log =
       config.mode === 'embedded'
         ? await EmbeddedLog.open({ dataDir: config.dataDir })
@@ -47,7 +46,7 @@ export class Worker {
     try {
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
       const app = createRestApp({ info: () => info });
-      for (const listener of config.listeners) await worker.#listen(app.fetch, listener);
+      for (const listener of config.listeners) await worker.#listen(app.fetch, listener, https);
     } catch (error) {
       await worker.stop();
       throw error;
@@ -81,10 +80,16 @@ export class Worker {
   async #listen(
     fetch: (request: Request) => Response | Promise<Response>,
     listener: Listener,
+    https: HttpsServerOptions | undefined,
   ): Promise<void> {
     const server = await new Promise<ServerType>((resolve, reject) => {
       const created = serve(
-        { fetch, port: listener.port, ...(listener.host === '' ? {} : { hostname: listener.host }) },
+        {
+          fetch,
+          port: listener.port,
+          ...(listener.host === '' ? {} : { hostname: listener.host }),
+          ...(listener.protocol === 'https' ? { createServer: createHttpsServer, serverOptions: https } : {}),
+        },
         () => resolve(created),
       );
       created.once('error', (error: Error) =>

@@ -1,0 +1,212 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, runTypeScript, type TypeScriptChild } from '@sluice/test-kit';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-https-'));
+const children: TypeScriptChild[] = [];
+const file = (name: string) => join(dir, name);
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+
+beforeAll(() => {
+  // A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA.
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Sluice Test CA',
+  );
+  for (const [name, extension] of [
+    ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    ['client', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name}`,
+    );
+    writeFileSync(file(`${name}.ext`), `${extension}\n`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
+  }
+  writeFileSync(
+    file('server-combined.pem'),
+    readFileSync(file('server.key'), 'utf8') + readFileSync(file('server.pem'), 'utf8'),
+  );
+  openssl(
+    'pkcs12',
+    '-export',
+    '-in',
+    'server.pem',
+    '-inkey',
+    'server.key',
+    '-out',
+    'server.p12',
+    '-passout',
+    'pass:secret',
+  );
+  execFileSync(
+    'keytool',
+    [
+      '-genkeypair',
+      '-keystore',
+      file('server.jks'),
+      '-storetype',
+      'JKS',
+      '-storepass',
+      'secret',
+      '-keypass',
+      'secret',
+      '-alias',
+      's',
+      '-dname',
+      'CN=s',
+      '-keyalg',
+      'RSA',
+    ],
+    { stdio: 'pipe' },
+  );
+});
+
+afterAll(async () => {
+  for (const child of children) {
+    if (child.process.exitCode === null && child.process.signalCode === null) {
+      child.process.kill('SIGKILL');
+      await child.exited;
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startWorker(lines: string[]): Promise<TypeScriptChild> {
+  const properties = file(`worker-${children.length}.properties`);
+  writeFileSync(properties, [`data.dir=${file(`data-${children.length}`)}`, ...lines].join('\n'));
+  const child = runTypeScript('test/fixtures/sluice.ts', ['worker', properties]);
+  children.push(child);
+  return child;
+}
+
+function httpsGet(
+  url: string,
+  tls: { cert?: Buffer; key?: Buffer } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: readFileSync(file('ca.pem')), ...tls }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('sluice worker over https', () => {
+  it('serves http and https listeners at once, with a PKCS12 key store under listeners.https.', async () => {
+    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    const worker = await startWorker([
+      `listeners=http://127.0.0.1:${httpPort},https://127.0.0.1:${httpsPort}`,
+      `listeners.https.ssl.keystore.location=${file('server.p12')}`,
+      'listeners.https.ssl.keystore.type=PKCS12',
+      'listeners.https.ssl.keystore.password=secret',
+      // Ignored: a prefixed setting exists, so only prefixed ones count.
+      `ssl.keystore.location=${file('missing.p12')}`,
+    ]);
+    await worker.waitForLine((line) => line === `REST API listening on https://127.0.0.1:${httpsPort}`);
+    const secure = await httpsGet(`https://127.0.0.1:${httpsPort}/`);
+    expect(secure.status).toBe(200);
+    expect(JSON.parse(secure.body)).toHaveProperty('kafka_cluster_id');
+    expect((await fetch(`http://127.0.0.1:${httpPort}/`)).status).toBe(200);
+  });
+
+  it('reads a PEM key store through the unprefixed ssl.* settings', async () => {
+    const port = await freePort();
+    const worker = await startWorker([
+      `listeners=https://127.0.0.1:${port}`,
+      `ssl.keystore.location=${file('server-combined.pem')}`,
+      'ssl.keystore.type=PEM',
+    ]);
+    await worker.waitForLine((line) => line.startsWith('REST API listening on https://'));
+    expect((await httpsGet(`https://127.0.0.1:${port}/`)).status).toBe(200);
+  });
+
+  it('requires a client certificate signed by the trust store with ssl.client.auth=required', async () => {
+    const port = await freePort();
+    const worker = await startWorker([
+      `listeners=https://127.0.0.1:${port}`,
+      `listeners.https.ssl.keystore.location=${file('server.p12')}`,
+      'listeners.https.ssl.keystore.password=secret',
+      'listeners.https.ssl.client.auth=required',
+      `listeners.https.ssl.truststore.location=${file('ca.pem')}`,
+      'listeners.https.ssl.truststore.type=PEM',
+    ]);
+    await worker.waitForLine((line) => line.startsWith('REST API listening on https://'));
+    await expect(httpsGet(`https://127.0.0.1:${port}/`)).rejects.toThrow();
+    const withCertificate = await httpsGet(`https://127.0.0.1:${port}/`, {
+      cert: readFileSync(file('client.pem')),
+      key: readFileSync(file('client.key')),
+    });
+    expect(withCertificate.status).toBe(200);
+  });
+
+  it.each([
+    [
+      ['listeners.https.ssl.keystore.location=JKS', 'listeners.https.ssl.keystore.password=secret'],
+      /listeners\.https\.ssl\.keystore\.location: .*server\.jks is a JKS key store.*keytool -importkeystore/,
+    ],
+    [
+      [`ssl.keystore.location=${'/nonexistent/store.p12'}`],
+      /ssl\.keystore\.location: cannot read \/nonexistent\/store\.p12/,
+    ],
+    [
+      ['listeners.https.ssl.keystore.password=secret'],
+      /listeners\.https\.ssl\.keystore\.location is required for an https listener/,
+    ],
+    [
+      ['ssl.keystore.location=PEM', 'ssl.client.auth=sometimes'],
+      /ssl\.client\.auth must be one of none, requested, required/,
+    ],
+  ])('refuses to start with %j and names the key', async (lines, message) => {
+    const port = await freePort();
+    const resolved = lines.map((line) =>
+      line.replace('=JKS', `=${file('server.jks')}`).replace('=PEM', `=${file('server-combined.pem')}`),
+    );
+    const worker = await startWorker([`listeners=https://127.0.0.1:${port}`, ...resolved]);
+    expect((await worker.exited).code).toBe(1);
+    expect(worker.stderr()).toMatch(message);
+  });
+});

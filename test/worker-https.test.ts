@@ -112,7 +112,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startWorker(lines: string[]): Promise<TypeScriptChild> {
+function startWorker(lines: string[]): TypeScriptChild {
   const properties = file(`worker-${children.length}.properties`);
   writeFileSync(properties, [`data.dir=${file(`data-${children.length}`)}`, ...lines].join('\n'));
   const child = runTypeScript('test/fixtures/sluice.ts', ['worker', properties]);
@@ -138,7 +138,7 @@ function httpsGet(
 describe('sluice worker over https', () => {
   it('serves http and https listeners at once, with a PKCS12 key store under listeners.https.', async () => {
     const [httpPort, httpsPort] = [await freePort(), await freePort()];
-    const worker = await startWorker([
+    const worker = startWorker([
       `listeners=http://127.0.0.1:${httpPort},https://127.0.0.1:${httpsPort}`,
       `listeners.https.ssl.keystore.location=${file('server.p12')}`,
       'listeners.https.ssl.keystore.type=PKCS12',
@@ -155,7 +155,7 @@ describe('sluice worker over https', () => {
 
   it('reads a PEM key store through the unprefixed ssl.* settings', async () => {
     const port = await freePort();
-    const worker = await startWorker([
+    const worker = startWorker([
       `listeners=https://127.0.0.1:${port}`,
       `ssl.keystore.location=${file('server-combined.pem')}`,
       'ssl.keystore.type=PEM',
@@ -166,7 +166,7 @@ describe('sluice worker over https', () => {
 
   it('requires a client certificate signed by the trust store with ssl.client.auth=required', async () => {
     const port = await freePort();
-    const worker = await startWorker([
+    const worker = startWorker([
       `listeners=https://127.0.0.1:${port}`,
       `listeners.https.ssl.keystore.location=${file('server.p12')}`,
       'listeners.https.ssl.keystore.password=secret',
@@ -205,7 +205,7 @@ describe('sluice worker over https', () => {
     const resolved = lines.map((line) =>
       line.replace('=JKS', `=${file('server.jks')}`).replace('=PEM', `=${file('server-combined.pem')}`),
     );
-    const worker = await startWorker([`listeners=https://127.0.0.1:${port}`, ...resolved]);
+    const worker = startWorker([`listeners=https://127.0.0.1:${port}`, ...resolved]);
     expect((await worker.exited).code).toBe(1);
     expect(worker.stderr()).toMatch(message);
   });

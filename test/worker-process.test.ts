@@ -88,3 +88,76 @@ describe('sluice worker (embedded)', () => {
     expect(overridden.stderr()).toMatch(/offset\.flush\.timeout\.ms must be an integer/);
   });
 });
+
+describe('sluice worker REST basics', () => {
+  it('serves /admin/loggers as Kafka Connect does and rejects bad bodies with Connect-style errors', async () => {
+    const port = await freePort();
+    const worker = sluice(
+      'worker',
+      propertiesFile('rest.properties', [
+        `listeners=http://127.0.0.1:${port}`,
+        `data.dir=${join(dir, 'rest')}`,
+      ]),
+    );
+    await worker.waitForLine((line) => line.startsWith('REST API listening on'));
+    const base = `http://127.0.0.1:${port}`;
+    const call = async (method: string, path: string, body?: string) => {
+      const response = await fetch(base + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+
+    expect(await call('GET', '/admin/loggers')).toEqual({
+      status: 200,
+      body: { root: { level: 'INFO', last_modified: null } },
+    });
+    expect(await call('GET', '/admin/loggers/sluice.worker')).toEqual({
+      status: 200,
+      body: { level: 'INFO', last_modified: null },
+    });
+    const changed = await call('PUT', '/admin/loggers/sluice', '{"level": "debug"}');
+    expect(changed).toEqual({ status: 200, body: ['sluice', 'sluice.worker'] });
+    const after = (await call('GET', '/admin/loggers/sluice.worker')).body as {
+      level: string;
+      last_modified: number;
+    };
+    expect(after.level).toBe('DEBUG');
+    expect(Math.abs(after.last_modified - Date.now())).toBeLessThan(60_000);
+    expect(await call('PUT', '/admin/loggers/sluice', '{}')).toEqual({
+      status: 400,
+      body: { error_code: 400, message: "Desired 'level' parameter was not specified in request." },
+    });
+    expect(await call('PUT', '/admin/loggers/sluice', '{"level": "LOUD"}')).toEqual({
+      status: 404,
+      body: { error_code: 404, message: "invalid log level 'LOUD'." },
+    });
+    expect(await call('GET', '/admin/loggers/no.such.logger')).toEqual({
+      status: 404,
+      body: { error_code: 404, message: 'Logger no.such.logger not found.' },
+    });
+    const malformed = await call('PUT', '/admin/loggers/sluice', '{"level": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toEqual({
+      error_code: 400,
+      message: expect.stringMatching(/^Request body is not valid JSON/),
+    });
+    const huge = await call(
+      'PUT',
+      '/admin/loggers/sluice',
+      JSON.stringify({ level: 'INFO', padding: 'x'.repeat(1024 * 1024) }),
+    );
+    expect(huge).toEqual({
+      status: 413,
+      body: { error_code: 413, message: 'Request body is larger than the limit of 1048576 bytes' },
+    });
+    // Rejected requests changed nothing.
+    expect(((await call('GET', '/admin/loggers/sluice.worker')).body as { level: string }).level).toBe(
+      'DEBUG',
+    );
+    worker.process.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  });
+});

@@ -5,6 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { SluiceError } from '@sluice/errors';
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import type { Listener, WorkerConfig } from './config/worker-config.js';
+import { Loggers } from './logging/loggers.js';
 import { createRestApp } from './rest/app.js';
 import { resolveHttpsOptions } from './rest/tls.js';
 import { SLUICE_VERSION } from './version.js';
@@ -20,6 +21,8 @@ export interface BoundListener extends Listener {
  */
 export class Worker {
   readonly config: WorkerConfig;
+  readonly loggers = new Loggers();
+  readonly #logger = this.loggers.get('sluice.worker');
   readonly #log: Log;
   readonly #servers: ServerType[] = [];
   readonly #listeners: BoundListener[] = [];
@@ -45,8 +48,11 @@ export class Worker {
     const worker = new Worker(config, log);
     try {
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
-      const app = createRestApp({ info: () => info });
+      const app = createRestApp({ info: () => info, loggers: worker.loggers });
       for (const listener of config.listeners) await worker.#listen(app.fetch, listener, https);
+      worker.#logger.info(
+        `worker started (${config.mode}); REST API on ${worker.#listeners.map((l) => l.url).join(', ')}`,
+      );
     } catch (error) {
       await worker.stop();
       throw error;

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Loggers } from '../logging/loggers.js';
+import { mountLoggerRoutes } from './loggers-routes.js';
 import { RestError, toErrorResponse } from './rest-error.js';
 
 export interface ServerInfo {
@@ -11,6 +13,7 @@ export interface ServerInfo {
 
 export interface RestDependencies {
   info(): ServerInfo;
+  loggers: Loggers;
 }
 
 /** The Kafka Connect REST API. Every error, including unknown paths, is `{"error_code", "message"}`. */
@@ -18,6 +21,7 @@ export function createRestApp(dependencies: RestDependencies): Hono {
   const app = new Hono();
 
   app.get('/', (c) => c.json(dependencies.info()));
+  mountLoggerRoutes(app, dependencies.loggers);
 
   app.notFound(() => {
     throw new RestError(404, 'HTTP 404 Not Found');

@@ -1,0 +1,27 @@
+import type { Hono } from 'hono';
+import { isLevel, type Loggers } from '../logging/loggers.js';
+import { readJsonObject } from './body.js';
+import { RestError } from './rest-error.js';
+
+/** `/admin/loggers`, as in Kafka Connect 3.9 (worker scope: this worker's loggers). */
+export function mountLoggerRoutes(app: Hono, loggers: Loggers): void {
+  app.get('/admin/loggers', (c) => c.json(loggers.allLevels()));
+
+  app.get('/admin/loggers/:logger', (c) => {
+    const name = c.req.param('logger');
+    const level = loggers.level(name);
+    if (level === undefined) throw new RestError(404, `Logger ${name} not found.`);
+    return c.json(level);
+  });
+
+  app.put('/admin/loggers/:logger', async (c) => {
+    const body = await readJsonObject(c);
+    const desired = body['level'];
+    if (desired === undefined || desired === null) {
+      throw new RestError(400, "Desired 'level' parameter was not specified in request.");
+    }
+    const level = String(desired).toUpperCase();
+    if (!isLevel(level)) throw new RestError(404, `invalid log level '${String(desired)}'.`);
+    return c.json(loggers.setLevel(c.req.param('logger'), level));
+  });
+}

@@ -107,7 +107,7 @@ describe('sluice worker REST basics', () => {
         headers: { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body }),
       });
-      return { status: response.status, body: (await response.json()) as unknown };
+      return { status: response.status, body: await response.json() };
     };
 
     expect(await call('GET', '/admin/loggers')).toEqual({

@@ -20,8 +20,9 @@ export function mountLoggerRoutes(app: Hono, loggers: Loggers): void {
     if (desired === undefined || desired === null) {
       throw new RestError(400, "Desired 'level' parameter was not specified in request.");
     }
-    const level = String(desired).toUpperCase();
-    if (!isLevel(level)) throw new RestError(404, `invalid log level '${String(desired)}'.`);
+    if (typeof desired !== 'string') throw new RestError(400, "The 'level' parameter must be a string.");
+    const level = desired.toUpperCase();
+    if (!isLevel(level)) throw new RestError(404, `invalid log level '${desired}'.`);
     return c.json(loggers.setLevel(c.req.param('logger'), level));
   });
 }

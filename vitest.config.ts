@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['sluice:source'] },
   ssr: { resolve: { conditions: ['sluice:source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/connectors/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', './scripts/vitest-summary-reporter.ts'],

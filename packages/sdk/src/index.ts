@@ -121,4 +121,5 @@ export { StringConverter, stringConverterConfigDef } from './converters/string-c
 export { ByteArrayConverter } from './converters/byte-array-converter.js';
 export { SimpleHeaderConverter } from './converters/simple-header-converter.js';
 export { CONVERTER_TYPE_CONFIG, converterConfigDef } from './converters/converter-config.js';
-export { converterPlugins, SDK_VERSION } from './converters/plugins.js';
+// The SDK is also the plugin package of the built-in converters.
+export { converterPlugins, converterPlugins as plugins, SDK_VERSION } from './converters/plugins.js';

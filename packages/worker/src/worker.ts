@@ -4,7 +4,12 @@ import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import { SluiceError } from '@sluice/errors';
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
-import type { Listener, WorkerConfig } from './config/worker-config.js';
+import { ConfigStore, OffsetStore, StatusStore } from '@sluice/coordinator';
+import type { InternalTopic, Listener, WorkerConfig } from './config/worker-config.js';
+import { WorkerHerder } from './herder/worker-herder.js';
+import { PluginRegistry } from './plugins/registry.js';
+import { HostedTaskRuntime } from './runtime/hosted-task-runtime.js';
+import { TaskHostPool } from './runtime/task-host-pool.js';
 import { Loggers } from './logging/loggers.js';
 import { createRestApp } from './rest/app.js';
 import { resolveHttpsOptions } from './rest/tls.js';
@@ -16,8 +21,8 @@ export interface BoundListener extends Listener {
 }
 
 /**
- * A Sluice worker: its log (embedded store or Kafka) and its REST API.
- * The connector runtime plugs in here as it lands.
+ * A Sluice worker: its log (embedded store or Kafka), the Connect state stores on it, the plugins, the
+ * task host threads, the herder and the REST API.
  */
 export class Worker {
   readonly config: WorkerConfig;
@@ -26,6 +31,8 @@ export class Worker {
   readonly #log: Log;
   readonly #servers: ServerType[] = [];
   readonly #listeners: BoundListener[] = [];
+  #herder: WorkerHerder | undefined;
+  #runtime: HostedTaskRuntime | undefined;
   #stopped = false;
 
   private constructor(config: WorkerConfig, log: Log) {
@@ -38,18 +45,51 @@ export class Worker {
     const https = config.listeners.some((l) => l.protocol === 'https')
       ? resolveHttpsOptions(config.originals)
       : undefined;
+    const plugins = await PluginRegistry.load(config.pluginPath);
+    const clientId = config.clientId ?? 'sluice-worker';
     const log =
       config.mode === 'embedded'
         ? await EmbeddedLog.open({ dataDir: config.dataDir })
-        : await KafkaLog.open({
-            brokers: config.bootstrapServers,
-            clientId: config.clientId ?? 'sluice-worker',
-          });
+        : await KafkaLog.open({ brokers: config.bootstrapServers, clientId });
     const worker = new Worker(config, log);
     try {
+      const topic = (t: InternalTopic, partitions = t.partitions) => ({
+        name: t.name,
+        partitions,
+        replicationFactor: t.replicationFactor,
+      });
+      const configs = await ConfigStore.open(log, topic(config.configStorage, 1));
+      const statuses = await StatusStore.open(log, topic(config.statusStorage));
+      const offsets = await OffsetStore.open(log, topic(config.offsetStorage));
+      worker.#runtime = new HostedTaskRuntime({
+        pool: TaskHostPool.start({
+          onBlocked: (event) =>
+            worker.#logger.error(
+              `task thread ${event.thread} was blocked for ${event.blockedMs} ms by ${event.culprit ?? 'unknown code'}; it was replaced`,
+            ),
+        }),
+        plugins,
+        worker: config,
+        log:
+          config.mode === 'embedded'
+            ? { backend: 'embedded', dataDir: config.dataDir }
+            : { backend: 'kafka', brokers: config.bootstrapServers, clientId },
+      });
+      const herder = new WorkerHerder({
+        workerId: () => new URL(worker.advertisedUrl).host,
+        configs,
+        statuses,
+        offsets,
+        log,
+        plugins,
+        runtime: worker.#runtime,
+        logger: worker.loggers.get('sluice.herder'),
+      });
+      worker.#herder = herder;
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
-      const app = createRestApp({ info: () => info, loggers: worker.loggers });
+      const app = createRestApp({ info: () => info, loggers: worker.loggers, herder, plugins });
       for (const listener of config.listeners) await worker.#listen(app.fetch, listener, https);
+      await herder.start();
       worker.#logger.info(
         `worker started (${config.mode}); REST API on ${worker.#listeners.map((l) => l.url).join(', ')}`,
       );
@@ -77,6 +117,8 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    await this.#herder?.stop();
+    await this.#runtime?.close();
     await Promise.all(
       this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
     );

@@ -1,9 +1,8 @@
 // The job each task host thread runs for its whole life (started by Piscina, see TaskHostPool). It
 // hosts many actors on this thread's event loop and talks to the main thread over its own port.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { SluiceError, type SerializedError } from '@sluice/errors';
+import { loadModule } from '../plugins/load-module.js';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
 import type { FromHost, HostJob, ToHost } from './messages.js';
 
@@ -19,16 +18,6 @@ export function serialize(error: unknown): SerializedError {
     };
   }
   return { name: 'Error', code: 'SLUICE_TASK_FAILED', message: String(error), retriable: false };
-}
-
-/**
- * Loads an actor module. TypeScript sources run only under tsx (tests); on Node 20 tsx's ESM hook does
- * not reach worker threads but its require hook does, so sources are required and built code imported.
- */
-async function loadModule(url: string): Promise<Record<string, unknown>> {
-  if (url.endsWith('.ts'))
-    return createRequire(import.meta.url)(fileURLToPath(url)) as Record<string, unknown>;
-  return (await import(url)) as Record<string, unknown>;
 }
 
 export default async function taskHost({ port, current, heartbeatIntervalMs }: HostJob): Promise<void> {

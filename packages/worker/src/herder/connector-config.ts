@@ -1,0 +1,316 @@
+import {
+  ConfigDef,
+  configInfos,
+  mergeConfigInfos,
+  NonEmptyString,
+  Range,
+  ValidString,
+  LambdaValidator,
+  CompositeValidator,
+  type ConfigInfos,
+  type SinkConnectorPlugin,
+  type SourceConnectorPlugin,
+} from '@sluice/sdk';
+import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
+import { RestError } from '../rest/rest-error.js';
+import type { ConnectorType } from './herder.js';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The keys every connector has (Kafka Connect's `ConnectorConfig`), in its groups and order. */
+function commonDef(): ConfigDef {
+  let order = 0;
+  const common = () => ({ group: 'Common', orderInGroup: ++order });
+  const def = new ConfigDef()
+    .define({
+      name: 'name',
+      type: 'STRING',
+      importance: 'HIGH',
+      documentation: 'Globally unique name to use for this connector.',
+      validator: CompositeValidator.of(
+        new NonEmptyString(),
+        LambdaValidator.with(
+          (_, value) =>
+            typeof value === 'string' && CONTROL.test(value)
+              ? 'String may not contain control sequences'
+              : undefined,
+          'non-empty string without ISO control characters',
+        ),
+      ),
+      width: 'MEDIUM',
+      displayName: 'Connector name',
+      ...common(),
+    })
+    .define({
+      name: 'connector.class',
+      type: 'STRING',
+      importance: 'HIGH',
+      documentation: 'Name or alias of the class for this connector.',
+      width: 'LONG',
+      displayName: 'Connector class',
+      ...common(),
+    })
+    .define({
+      name: 'tasks.max',
+      type: 'INT',
+      defaultValue: 1,
+      validator: Range.atLeast(1),
+      importance: 'HIGH',
+      documentation: 'Maximum number of tasks to use for this connector.',
+      width: 'SHORT',
+      displayName: 'Tasks max',
+      ...common(),
+    })
+    .define({
+      name: 'key.converter',
+      type: 'CLASS',
+      defaultValue: null,
+      importance: 'LOW',
+      documentation: 'Converter class for keys; overrides the worker setting.',
+      width: 'SHORT',
+      displayName: 'Key converter class',
+      ...common(),
+    })
+    .define({
+      name: 'value.converter',
+      type: 'CLASS',
+      defaultValue: null,
+      importance: 'LOW',
+      documentation: 'Converter class for values; overrides the worker setting.',
+      width: 'SHORT',
+      displayName: 'Value converter class',
+      ...common(),
+    })
+    .define({
+      name: 'header.converter',
+      type: 'CLASS',
+      defaultValue: null,
+      importance: 'LOW',
+      documentation: 'Converter class for headers; overrides the worker setting.',
+      width: 'SHORT',
+      displayName: 'Header converter class',
+      ...common(),
+    })
+    .define({
+      name: 'config.action.reload',
+      type: 'STRING',
+      defaultValue: 'restart',
+      validator: ValidString.in('none', 'restart'),
+      importance: 'LOW',
+      documentation: 'What to do when a config provider reports a change: none or restart.',
+      width: 'MEDIUM',
+      displayName: 'Reload Action',
+      ...common(),
+    })
+    .define({
+      name: 'transforms',
+      type: 'LIST',
+      defaultValue: '',
+      importance: 'LOW',
+      documentation: 'Aliases for the transformations to apply to records.',
+      group: 'Transforms',
+      orderInGroup: 1,
+      width: 'LONG',
+      displayName: 'Transforms',
+    })
+    .define({
+      name: 'predicates',
+      type: 'LIST',
+      defaultValue: '',
+      importance: 'LOW',
+      documentation: 'Aliases for the predicates used by transformations.',
+      group: 'Predicates',
+      orderInGroup: 1,
+      width: 'LONG',
+      displayName: 'Predicates',
+    });
+  let errors = 0;
+  const handling = () => ({ group: 'Error Handling', orderInGroup: ++errors });
+  return def
+    .define({
+      name: 'errors.retry.timeout',
+      type: 'LONG',
+      defaultValue: 0n,
+      importance: 'MEDIUM',
+      documentation:
+        'Maximum duration in milliseconds that a failed operation is retried; 0 means no retries, -1 infinite.',
+      width: 'MEDIUM',
+      displayName: 'Retry Timeout for Errors',
+      ...handling(),
+    })
+    .define({
+      name: 'errors.retry.delay.max.ms',
+      type: 'LONG',
+      defaultValue: 60000n,
+      importance: 'MEDIUM',
+      documentation: 'Maximum duration in milliseconds between consecutive retry attempts.',
+      width: 'MEDIUM',
+      displayName: 'Maximum Delay Between Retries for Errors',
+      ...handling(),
+    })
+    .define({
+      name: 'errors.tolerance',
+      type: 'STRING',
+      defaultValue: 'none',
+      validator: ValidString.in('none', 'all'),
+      importance: 'MEDIUM',
+      documentation:
+        "Behaviour for tolerating errors: 'none' fails the task, 'all' skips problematic records.",
+      width: 'SHORT',
+      displayName: 'Error Tolerance',
+      ...handling(),
+    })
+    .define({
+      name: 'errors.log.enable',
+      type: 'BOOLEAN',
+      defaultValue: false,
+      importance: 'MEDIUM',
+      documentation: 'Whether to log errors and the failed operations.',
+      width: 'SHORT',
+      displayName: 'Log Errors',
+      ...handling(),
+    })
+    .define({
+      name: 'errors.log.include.messages',
+      type: 'BOOLEAN',
+      defaultValue: false,
+      importance: 'MEDIUM',
+      documentation: 'Whether to include the failed records in the log.',
+      width: 'SHORT',
+      displayName: 'Log Error Details',
+      ...handling(),
+    });
+}
+
+/** Sink connectors also have Connect's `SinkConnectorConfig` keys. */
+function sinkDef(): ConfigDef {
+  return commonDef()
+    .define({
+      name: 'topics',
+      type: 'LIST',
+      defaultValue: '',
+      importance: 'HIGH',
+      documentation: 'List of topics to consume, separated by commas.',
+      group: 'Common',
+      orderInGroup: 4,
+      width: 'LONG',
+      displayName: 'Topics',
+    })
+    .define({
+      name: 'topics.regex',
+      type: 'STRING',
+      defaultValue: '',
+      importance: 'HIGH',
+      documentation: 'Regular expression giving topics to consume.',
+      group: 'Common',
+      orderInGroup: 4,
+      width: 'LONG',
+      displayName: 'Topics regex',
+    })
+    .define({
+      name: 'errors.deadletterqueue.topic.name',
+      type: 'STRING',
+      defaultValue: '',
+      importance: 'MEDIUM',
+      documentation: 'The name of the topic to be used as the dead letter queue (DLQ) for errant records.',
+      group: 'Error Handling',
+      orderInGroup: 6,
+      width: 'MEDIUM',
+      displayName: 'Dead Letter Queue Topic Name',
+    })
+    .define({
+      name: 'errors.deadletterqueue.topic.replication.factor',
+      type: 'SHORT',
+      defaultValue: 3,
+      importance: 'MEDIUM',
+      documentation: 'Replication factor used to create the dead letter queue topic when it does not exist.',
+      group: 'Error Handling',
+      orderInGroup: 7,
+      width: 'MEDIUM',
+      displayName: 'Dead Letter Queue Topic Replication Factor',
+    })
+    .define({
+      name: 'errors.deadletterqueue.context.headers.enable',
+      type: 'BOOLEAN',
+      defaultValue: false,
+      importance: 'MEDIUM',
+      documentation: 'If true, add headers with error context to messages written to the dead letter queue.',
+      group: 'Error Handling',
+      orderInGroup: 8,
+      width: 'MEDIUM',
+      displayName: 'Enable Error Context Headers',
+    });
+}
+
+export interface ValidatedConnector {
+  infos: ConfigInfos;
+  plugin: RegisteredPlugin;
+  type: ConnectorType;
+}
+
+/** Finds a connector plugin by class name or alias, or fails as Connect does. */
+export function findConnectorPlugin(registry: PluginRegistry, connectorClass: string): RegisteredPlugin {
+  const plugin = registry.find(connectorClass, ['source', 'sink']);
+  if (plugin === undefined) {
+    const available = registry
+      .list(['source', 'sink'])
+      .map((p) => p.class)
+      .join(', ');
+    throw new RestError(
+      400,
+      `Failed to find any class that implements Connector and which name matches ${connectorClass}, available connectors are: ${available}`,
+    );
+  }
+  return plugin;
+}
+
+/**
+ * Validates a connector config as Kafka Connect's `AbstractHerder.validateConnectorConfig` does: the
+ * common keys, the sink or source keys, then the connector's own `validate`, in one `ConfigInfos` named
+ * after the connector class.
+ */
+export async function validateConnectorConfig(
+  registry: PluginRegistry,
+  config: Readonly<Record<string, string>>,
+): Promise<ValidatedConnector> {
+  const connectorClass = config['connector.class'];
+  if (connectorClass === undefined || connectorClass.trim() === '') {
+    throw new RestError(400, `Connector config ${JSON.stringify(config)} contains no connector type`);
+  }
+  const plugin = findConnectorPlugin(registry, connectorClass.trim());
+  const kind = plugin.descriptor.kind === 'sink' ? 'sink' : 'source';
+  const def = kind === 'sink' ? sinkDef() : commonDef();
+  const values = def.validate(config);
+  if (kind === 'sink') {
+    const topics = (config['topics'] ?? '').trim();
+    const regex = (config['topics.regex'] ?? '').trim();
+    const problem =
+      topics === '' && regex === ''
+        ? 'Must configure one of topics or topics.regex'
+        : topics !== '' && regex !== ''
+          ? 'topics and topics.regex are mutually exclusive options, but both are set.'
+          : undefined;
+    if (problem !== undefined) values.find((v) => v.name === 'topics')?.errorMessages.push(problem);
+  }
+  const common = configInfos(plugin.descriptor.className, def, values);
+  const connector = (plugin.descriptor as SourceConnectorPlugin | SinkConnectorPlugin).create();
+  const own = await connector.validate({ ...config });
+  const ownDef = connector.config();
+  const specific = configInfos(
+    plugin.descriptor.className,
+    ownDef,
+    own.filter((v) => !def.configKeys().has(v.name)),
+  );
+  return { infos: mergeConfigInfos(plugin.descriptor.className, common, specific), plugin, type: kind };
+}
+
+/** Kafka Connect's create-time message for an invalid config. */
+export function invalidConfigMessage(infos: ConfigInfos): string {
+  const messages = infos.configs.flatMap((config) => config.value?.errors ?? []);
+  return (
+    `Connector configuration is invalid and contains the following ${infos.error_count} error(s):\n` +
+    `${messages.join('\n')}\n` +
+    'You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`'
+  );
+}

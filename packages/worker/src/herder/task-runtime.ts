@@ -1,0 +1,29 @@
+import type { ConnectorConfig } from '@sluice/coordinator';
+import type { PluginLocation } from '../plugins/registry.js';
+
+export interface TaskSpec {
+  connector: string;
+  task: number;
+  plugin: PluginLocation;
+  connectorConfig: ConnectorConfig;
+  taskConfig: ConnectorConfig;
+  /** Start in the PAUSED target state: not started until resumed, as in Connect. */
+  paused: boolean;
+}
+
+export interface TaskEvents {
+  /** The task reached RUNNING or PAUSED, or FAILED with its stack. */
+  onState(state: 'RUNNING' | 'PAUSED' | 'FAILED', trace?: string): void;
+  /** The task used a topic for the first time (Connect's active topics). */
+  onTopic(topic: string): void;
+}
+
+/** Where tasks run: the herder decides what runs, the runtime runs it (task host threads). */
+export interface TaskRuntime {
+  startTask(spec: TaskSpec, events: TaskEvents): Promise<void>;
+  /** Stops a task; resolves once it stopped or was abandoned after the shutdown timeout. */
+  stopTask(connector: string, task: number): Promise<void>;
+  pauseTask(connector: string, task: number): void;
+  resumeTask(connector: string, task: number): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,541 @@
+import type {
+  ConfigStore,
+  ConnectorConfig,
+  OffsetStore,
+  State,
+  Status,
+  StatusStore,
+  TargetState,
+} from '@sluice/coordinator';
+import type { Log } from '@sluice/log';
+import type {
+  Connector,
+  SinkConnector,
+  SinkConnectorPlugin,
+  SourceConnector,
+  SourceConnectorPlugin,
+} from '@sluice/sdk';
+import type { Logger } from '../logging/loggers.js';
+import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
+import { RestError } from '../rest/rest-error.js';
+import { findConnectorPlugin, invalidConfigMessage, validateConnectorConfig } from './connector-config.js';
+import type {
+  ConnectorInfo,
+  ConnectorOffset,
+  ConnectorStateInfo,
+  ConnectorType,
+  Herder,
+  RestartRequest,
+  StateInfo,
+  TaskInfo,
+} from './herder.js';
+import type { TaskRuntime } from './task-runtime.js';
+
+export interface WorkerHerderOptions {
+  /** `host:port` of this worker's advertised URL: the worker id in statuses (known once listening). */
+  workerId: () => string;
+  configs: ConfigStore;
+  statuses: StatusStore;
+  offsets: OffsetStore;
+  log: Log;
+  plugins: PluginRegistry;
+  runtime: TaskRuntime;
+  logger: Logger;
+}
+
+interface RunningConnector {
+  instance: Connector;
+  plugin: RegisteredPlugin;
+  config: ConnectorConfig;
+}
+
+const STOPPED_ONLY = (name: string) =>
+  `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`;
+
+/**
+ * The herder of a worker that runs every connector itself (embedded mode): configs, target states and
+ * statuses live in the stores; connectors run on this thread, their tasks in the task runtime. Operations
+ * run one at a time, so a request sees the effects of the ones before it.
+ */
+export class WorkerHerder implements Herder {
+  readonly #o: WorkerHerderOptions;
+  readonly #running = new Map<string, RunningConnector>();
+  /** Task configs each running task was started with, by `connector/task`. */
+  readonly #tasks = new Map<string, ConnectorConfig>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: WorkerHerderOptions) {
+    this.#o = options;
+  }
+
+  /** Starts everything the config topic says should run. */
+  async start(): Promise<void> {
+    await this.#serial(async () => {
+      const snapshot = await this.#o.configs.refresh();
+      for (const name of snapshot.connectors.keys()) await this.#reconcile(name);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#serial(async () => {
+      for (const name of [...this.#running.keys()]) await this.#stopConnector(name);
+    });
+  }
+
+  connectors(): Promise<string[]> {
+    return Promise.resolve([...this.#o.configs.snapshot().connectors.keys()].sort());
+  }
+
+  async connectorInfo(name: string): Promise<ConnectorInfo> {
+    return Promise.resolve(this.#info(name));
+  }
+
+  connectorConfig(name: string): Promise<ConnectorConfig> {
+    return Promise.resolve({ ...this.#config(name) });
+  }
+
+  putConnectorConfig(
+    name: string,
+    config: ConnectorConfig,
+    options: { allowReplace: boolean; initialState?: TargetState },
+  ): Promise<{ created: boolean; info: ConnectorInfo }> {
+    return this.#serial(async () => {
+      const exists = this.#o.configs.snapshot().connectors.has(name);
+      if (exists && !options.allowReplace) throw new RestError(409, `Connector ${name} already exists`);
+      const { infos } = await validateConnectorConfig(this.#o.plugins, config);
+      if (infos.error_count > 0) throw new RestError(400, invalidConfigMessage(infos));
+      await this.#o.configs.putConnectorConfig(
+        name,
+        config,
+        exists ? undefined : (options.initialState ?? 'STARTED'),
+      );
+      await this.#reconcile(name);
+      return { created: !exists, info: this.#info(name) };
+    });
+  }
+
+  async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    const merged: ConnectorConfig = { ...this.#config(name) };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    return (await this.putConnectorConfig(name, merged, { allowReplace: true })).info;
+  }
+
+  deleteConnector(name: string): Promise<void> {
+    return this.#serial(async () => {
+      const tasks = this.#o.configs.snapshot().tasks.get(name)?.length ?? 0;
+      this.#config(name);
+      await this.#stopConnector(name);
+      await this.#o.configs.removeConnector(name);
+      await this.#o.statuses.removeConnector(name, tasks);
+    });
+  }
+
+  async connectorStatus(name: string): Promise<ConnectorStateInfo> {
+    const config = this.#config(name);
+    const statuses = this.#o.statuses;
+    const tasks = this.#o.configs.snapshot().tasks.get(name) ?? [];
+    return Promise.resolve({
+      name,
+      connector: this.#stateInfo(statuses.connector(name)),
+      tasks: tasks.map((_, task) => ({ id: task, ...this.#stateInfo(statuses.task(name, task)) })),
+      type: this.#type(config),
+    });
+  }
+
+  async taskStatus(name: string, task: number): Promise<StateInfo & { id: number }> {
+    this.#config(name);
+    const status = this.#o.statuses.task(name, task);
+    if (status === undefined || task >= (this.#o.configs.snapshot().tasks.get(name)?.length ?? 0)) {
+      throw new RestError(404, `No status found for task ${name}-${task}`);
+    }
+    return Promise.resolve({ id: task, ...this.#stateInfo(status) });
+  }
+
+  async taskConfigs(name: string): Promise<TaskInfo[]> {
+    this.#config(name);
+    const tasks = this.#o.configs.snapshot().tasks.get(name) ?? [];
+    return Promise.resolve(
+      tasks.map((config, task) => ({ id: { connector: name, task }, config: { ...config } })),
+    );
+  }
+
+  pauseConnector(name: string): Promise<void> {
+    return this.#setTargetState(name, 'PAUSED');
+  }
+
+  resumeConnector(name: string): Promise<void> {
+    return this.#setTargetState(name, 'STARTED');
+  }
+
+  stopConnector(name: string): Promise<void> {
+    return this.#setTargetState(name, 'STOPPED');
+  }
+
+  restartConnector(name: string): Promise<void> {
+    return this.#serial(async () => {
+      this.#config(name);
+      if (this.#o.configs.snapshot().targetStates.get(name) === 'STOPPED') return;
+      await this.#stopConnector(name, { keepTasks: true });
+      await this.#reconcile(name);
+    });
+  }
+
+  async restartConnectorAndTasks(name: string, request: RestartRequest): Promise<ConnectorStateInfo> {
+    const plan = await this.#serial(async () => {
+      this.#config(name);
+      const statuses = this.#o.statuses;
+      const failed = (status: Status | undefined) => status?.state === 'FAILED';
+      const connector = !request.onlyFailed || failed(statuses.connector(name));
+      const taskCount = this.#o.configs.snapshot().tasks.get(name)?.length ?? 0;
+      const tasks = Array.from({ length: taskCount }, (_, task) => task).filter(
+        (task) => request.includeTasks && (!request.onlyFailed || failed(statuses.task(name, task))),
+      );
+      if (connector) await this.#putConnectorStatus(name, 'RESTARTING');
+      for (const task of tasks) await this.#putTaskStatus(name, task, 'RESTARTING');
+      return { connector, tasks };
+    });
+    const response = await this.connectorStatus(name);
+    // The restarts themselves happen after the answer, as in Connect: the status shows RESTARTING first.
+    void this.#serial(async () => {
+      if (!this.#o.configs.snapshot().connectors.has(name)) return;
+      if (plan.connector) await this.#stopConnector(name, { keepTasks: true });
+      for (const task of plan.tasks) await this.#stopTask(name, task);
+      await this.#reconcile(name);
+    }).catch((error: unknown) => this.#o.logger.error(`restart of ${name} failed`, error));
+    return response;
+  }
+
+  restartTask(name: string, task: number): Promise<void> {
+    return this.#serial(async () => {
+      this.#config(name);
+      if (task >= (this.#o.configs.snapshot().tasks.get(name)?.length ?? 0)) {
+        throw new RestError(404, `Task ${name}-${task} not found`);
+      }
+      await this.#stopTask(name, task);
+      await this.#reconcile(name);
+    });
+  }
+
+  async activeTopics(name: string): Promise<string[]> {
+    this.#config(name);
+    return Promise.resolve(this.#o.statuses.activeTopics(name).map((t) => t.topic));
+  }
+
+  resetActiveTopics(name: string): Promise<void> {
+    return this.#serial(async () => {
+      this.#config(name);
+      await this.#o.statuses.resetActiveTopics(name);
+    });
+  }
+
+  async offsets(name: string): Promise<ConnectorOffset[]> {
+    const config = this.#config(name);
+    if (this.#type(config) === 'sink') {
+      const committed = await this.#o.log.fetchGroupOffsets(`connect-${name}`);
+      return committed.map((o) => ({
+        partition: { kafka_topic: o.topic, kafka_partition: o.partition },
+        offset: { kafka_offset: o.offset },
+      }));
+    }
+    await this.#o.offsets.refresh();
+    return this.#o.offsets.offsets(name);
+  }
+
+  alterOffsets(name: string, offsets: ConnectorOffset[]): Promise<string> {
+    return this.#serial(() => this.#writeOffsets(name, offsets, 'altered'));
+  }
+
+  resetOffsets(name: string): Promise<string> {
+    return this.#serial(async () => {
+      this.#config(name);
+      const current = await this.offsets(name);
+      return this.#writeOffsets(
+        name,
+        current.map((o) => ({ partition: o.partition, offset: null })),
+        'reset',
+      );
+    });
+  }
+
+  /** Runs operations one at a time, in arrival order. */
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  #config(name: string): ConnectorConfig {
+    const config = this.#o.configs.snapshot().connectors.get(name);
+    if (config === undefined) throw new RestError(404, `Connector ${name} not found`);
+    return config;
+  }
+
+  #info(name: string): ConnectorInfo {
+    const config = this.#config(name);
+    const tasks = this.#o.configs.snapshot().tasks.get(name) ?? [];
+    return {
+      name,
+      config: { ...config },
+      tasks: tasks.map((_, task) => ({ connector: name, task })),
+      type: this.#type(config),
+    };
+  }
+
+  #type(config: ConnectorConfig): ConnectorType {
+    const kind = this.#o.plugins.find(config['connector.class'] ?? '', ['source', 'sink'])?.descriptor.kind;
+    return kind === 'source' || kind === 'sink' ? kind : 'unknown';
+  }
+
+  #stateInfo(status: Status | undefined): StateInfo {
+    if (status === undefined) return { state: 'UNASSIGNED', worker_id: this.#o.workerId() };
+    return {
+      state: status.state,
+      worker_id: status.workerId,
+      ...(status.trace ? { trace: status.trace } : {}),
+    };
+  }
+
+  async #setTargetState(name: string, state: TargetState): Promise<void> {
+    await this.#serial(async () => {
+      this.#config(name);
+      await this.#o.configs.putTargetState(name, state);
+      await this.#reconcile(name);
+    });
+  }
+
+  async #putConnectorStatus(name: string, state: State, trace?: string): Promise<void> {
+    await this.#o.statuses.putConnector(name, {
+      state,
+      workerId: this.#o.workerId(),
+      generation: 0,
+      ...(trace ? { trace } : {}),
+    });
+  }
+
+  async #putTaskStatus(name: string, task: number, state: State, trace?: string): Promise<void> {
+    await this.#o.statuses.putTask(name, task, {
+      state,
+      workerId: this.#o.workerId(),
+      generation: 0,
+      ...(trace ? { trace } : {}),
+    });
+  }
+
+  /** Brings what runs for `name` in line with its config and target state. */
+  async #reconcile(name: string): Promise<void> {
+    const snapshot = this.#o.configs.snapshot();
+    const config = snapshot.connectors.get(name);
+    const target = snapshot.targetStates.get(name) ?? 'STARTED';
+    if (config === undefined) return this.#stopConnector(name);
+    if (target === 'STOPPED') {
+      await this.#stopConnector(name);
+      if ((snapshot.tasks.get(name)?.length ?? 0) > 0) await this.#o.configs.putTaskConfigs(name, []);
+      return this.#putConnectorStatus(name, 'STOPPED');
+    }
+
+    let running = this.#running.get(name);
+    if (running !== undefined && JSON.stringify(running.config) !== JSON.stringify(config)) {
+      await this.#stopConnector(name);
+      running = undefined;
+    }
+    if (running === undefined) {
+      try {
+        running = await this.#startConnector(name, config);
+      } catch (error) {
+        this.#o.logger.error(`connector ${name} failed to start`, error);
+        return this.#putConnectorStatus(name, 'FAILED', trace(error));
+      }
+    }
+
+    let taskConfigs: ConnectorConfig[];
+    try {
+      const maxTasks = Number(config['tasks.max'] ?? '1');
+      taskConfigs = (await running.instance.taskConfigs(maxTasks)).slice(0, maxTasks);
+    } catch (error) {
+      return this.#putConnectorStatus(name, 'FAILED', trace(error));
+    }
+    const committed = snapshot.tasks.get(name);
+    if (committed === undefined || JSON.stringify(committed) !== JSON.stringify(taskConfigs)) {
+      await this.#o.configs.putTaskConfigs(name, taskConfigs);
+    }
+    // Tasks beyond the new count, and tasks whose config changed, stop; the rest run or pause.
+    for (const key of [...this.#tasks.keys()]) {
+      const [connector, task] = splitTaskKey(key);
+      if (
+        connector === name &&
+        (task >= taskConfigs.length ||
+          JSON.stringify(this.#tasks.get(key)) !== JSON.stringify(taskConfigs[task]))
+      ) {
+        await this.#stopTask(name, task);
+      }
+    }
+    await this.#putConnectorStatus(name, target === 'PAUSED' ? 'PAUSED' : 'RUNNING');
+    for (const [task, taskConfig] of taskConfigs.entries()) {
+      const key = `${name}/${task}`;
+      if (!this.#tasks.has(key)) await this.#startTask(name, task, running, taskConfig, target === 'PAUSED');
+      else if (target === 'PAUSED') this.#o.runtime.pauseTask(name, task);
+      else this.#o.runtime.resumeTask(name, task);
+    }
+  }
+
+  async #startConnector(name: string, config: ConnectorConfig): Promise<RunningConnector> {
+    const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
+    const instance: SourceConnector | SinkConnector = (
+      plugin.descriptor as SourceConnectorPlugin | SinkConnectorPlugin
+    ).create();
+    instance.initialize({
+      requestTaskReconfiguration: () => void this.#serial(() => this.#reconcile(name)).catch(() => undefined),
+      raiseError: (error) =>
+        void this.#putConnectorStatus(name, 'FAILED', trace(error)).catch(() => undefined),
+    });
+    try {
+      await instance.start({ ...config });
+    } catch (error) {
+      await instance.stop().catch(() => undefined);
+      throw error;
+    }
+    const running = { instance, plugin, config };
+    this.#running.set(name, running);
+    return running;
+  }
+
+  async #startTask(
+    name: string,
+    task: number,
+    running: RunningConnector,
+    taskConfig: ConnectorConfig,
+    paused: boolean,
+  ): Promise<void> {
+    this.#tasks.set(`${name}/${task}`, taskConfig);
+    try {
+      await this.#o.runtime.startTask(
+        {
+          connector: name,
+          task,
+          plugin: running.plugin.location,
+          connectorConfig: running.config,
+          taskConfig,
+          paused,
+        },
+        {
+          onState: (state, failure) =>
+            void this.#putTaskStatus(name, task, state, failure).catch(() => undefined),
+          onTopic: (topic) =>
+            void this.#o.statuses
+              .putActiveTopic({ topic, connector: name, task, discoverTimestamp: Date.now() })
+              .catch(() => undefined),
+        },
+      );
+    } catch (error) {
+      this.#tasks.delete(`${name}/${task}`);
+      await this.#putTaskStatus(name, task, 'FAILED', trace(error));
+    }
+  }
+
+  async #stopTask(name: string, task: number): Promise<void> {
+    if (!this.#tasks.delete(`${name}/${task}`)) return;
+    await this.#o.runtime.stopTask(name, task);
+  }
+
+  /** Stops a connector instance and, unless `keepTasks`, its tasks. */
+  async #stopConnector(name: string, { keepTasks = false }: { keepTasks?: boolean } = {}): Promise<void> {
+    if (!keepTasks) {
+      for (const key of [...this.#tasks.keys()]) {
+        const [connector, task] = splitTaskKey(key);
+        if (connector === name) await this.#stopTask(name, task);
+      }
+    }
+    const running = this.#running.get(name);
+    if (running === undefined) return;
+    this.#running.delete(name);
+    try {
+      await running.instance.stop();
+    } catch (error) {
+      this.#o.logger.error(`connector ${name} failed to stop cleanly`, error);
+    }
+  }
+
+  async #writeOffsets(
+    name: string,
+    offsets: ConnectorOffset[],
+    action: 'altered' | 'reset',
+  ): Promise<string> {
+    const config = this.#config(name);
+    if (this.#o.configs.snapshot().targetStates.get(name) !== 'STOPPED')
+      throw new RestError(400, STOPPED_ONLY(name));
+    const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
+    let managedExternally: boolean;
+    if (plugin.descriptor.kind === 'sink') {
+      const parsed = offsets.map((o, index) => sinkOffset(o, index));
+      const connector = plugin.descriptor.create();
+      managedExternally = await connector.alterOffsets(
+        { ...config },
+        parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+      );
+      const ranges = new Map<string, number>();
+      for (const topic of new Set(parsed.map((o) => o.topic))) {
+        for (const range of await this.#o.log.offsets(topic).catch(() => []))
+          ranges.set(`${topic}/${range.partition}`, range.beginning);
+      }
+      await this.#o.log.commitGroupOffsets(
+        `connect-${name}`,
+        // A reset partition starts again from its beginning (auto.offset.reset=earliest).
+        parsed.map((o) => ({
+          topic: o.topic,
+          partition: o.partition,
+          offset: o.offset ?? ranges.get(`${o.topic}/${o.partition}`) ?? 0,
+        })),
+      );
+    } else {
+      const connector = (plugin.descriptor as SourceConnectorPlugin).create();
+      managedExternally = await connector.alterOffsets(
+        { ...config },
+        new Map(offsets.map((o) => [o.partition, o.offset])),
+      );
+      await this.#o.offsets.write(name, offsets);
+    }
+    return managedExternally
+      ? `The offsets for this connector have been ${action} successfully`
+      : `The Connect framework-managed offsets for this connector have been ${action} successfully. However, if this connector manages offsets externally, they will need to be manually ${action === 'altered' ? 'altered' : 'reset'} in the system that the connector uses.`;
+  }
+}
+
+function splitTaskKey(key: string): [string, number] {
+  const at = key.lastIndexOf('/');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+function trace(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? String(error)) : String(error);
+}
+
+function sinkOffset(
+  entry: ConnectorOffset,
+  index: number,
+): { topic: string; partition: number; offset: number | null } {
+  const topic = entry.partition['kafka_topic'];
+  const partition = entry.partition['kafka_partition'];
+  if (
+    typeof topic !== 'string' ||
+    typeof partition !== 'number' ||
+    !Number.isInteger(partition) ||
+    partition < 0
+  ) {
+    throw new RestError(
+      400,
+      `offsets[${index}]: a sink connector's partition must be {"kafka_topic": <string>, "kafka_partition": <integer>}`,
+    );
+  }
+  if (entry.offset === null) return { topic, partition, offset: null };
+  const offset = entry.offset['kafka_offset'];
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
+    throw new RestError(
+      400,
+      `offsets[${index}]: a sink connector's offset must be {"kafka_offset": <non-negative integer>} or null`,
+    );
+  }
+  return { topic, partition, offset };
+}

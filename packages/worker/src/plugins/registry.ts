@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SluiceError } from '@sluice/errors';
+import { isPluginDescriptor, PLUGINS_EXPORT, type PluginDescriptor, type PluginKind } from '@sluice/sdk';
+import { loadModule } from './load-module.js';
+
+/** Where a plugin lives: enough, as plain strings, for any thread to load it. */
+export interface PluginLocation {
+  /** URL of the plugin package's entry module. */
+  module: string;
+  className: string;
+}
+
+export interface RegisteredPlugin {
+  descriptor: PluginDescriptor;
+  location: PluginLocation;
+}
+
+/** `GET /connector-plugins` entries: Connect's type names. */
+export interface PluginInfo {
+  class: string;
+  type: 'source' | 'sink' | 'converter' | 'header_converter' | 'transformation' | 'predicate';
+  version: string;
+}
+
+const REST_TYPES: Record<PluginKind, PluginInfo['type']> = {
+  source: 'source',
+  sink: 'sink',
+  converter: 'converter',
+  'header-converter': 'header_converter',
+  transformation: 'transformation',
+  predicate: 'predicate',
+};
+
+/** The packages every worker has: the SDK's converters and the FileStream connectors. */
+const BUILT_IN_PACKAGES = ['@sluice/sdk', '@sluice/connector-file'];
+
+/**
+ * The plugins this worker can run: built-in packages plus the npm packages found through `plugin.path`
+ * (each entry a package directory, or a directory of packages, scoped ones included). A package's entry
+ * exports `plugins`, a list of descriptors. Plugins are found by class name or by an alias; an alias two
+ * plugins share resolves to neither, as in Connect.
+ */
+export class PluginRegistry {
+  readonly #byClass = new Map<string, RegisteredPlugin>();
+  readonly #byAlias = new Map<string, RegisteredPlugin[]>();
+
+  static async load(pluginPath: readonly string[] = []): Promise<PluginRegistry> {
+    const registry = new PluginRegistry();
+    for (const name of BUILT_IN_PACKAGES) await registry.#addModule(import.meta.resolve(name), name);
+    for (const entry of pluginPath) {
+      for (const dir of packageDirs(resolve(entry))) await registry.#addModule(entryModule(dir), dir);
+    }
+    return registry;
+  }
+
+  /** A plugin by class name or alias, of one of `kinds` if given. */
+  find(name: string, kinds?: readonly PluginKind[]): RegisteredPlugin | undefined {
+    const fits = (plugin: RegisteredPlugin) => kinds === undefined || kinds.includes(plugin.descriptor.kind);
+    const exact = this.#byClass.get(name);
+    if (exact !== undefined && fits(exact)) return exact;
+    const candidates = (this.#byAlias.get(name) ?? []).filter(fits);
+    return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  /** Plugins for `GET /connector-plugins`, by class name. */
+  list(kinds?: readonly PluginKind[]): PluginInfo[] {
+    return [...this.#byClass.values()]
+      .filter((plugin) => kinds === undefined || kinds.includes(plugin.descriptor.kind))
+      .map(({ descriptor }) => ({
+        class: descriptor.className,
+        type: REST_TYPES[descriptor.kind],
+        version: descriptor.version,
+      }))
+      .sort((a, b) => a.class.localeCompare(b.class));
+  }
+
+  async #addModule(url: string, where: string): Promise<void> {
+    let loaded: Record<string, unknown>;
+    try {
+      loaded = await loadModule(url);
+    } catch (error) {
+      throw new SluiceError(
+        'SLUICE_PLUGIN_LOAD_FAILED',
+        `plugin.path: cannot load ${where}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const plugins = loaded[PLUGINS_EXPORT];
+    if (!Array.isArray(plugins) || !plugins.every(isPluginDescriptor)) {
+      throw new SluiceError(
+        'SLUICE_PLUGIN_LOAD_FAILED',
+        `plugin.path: ${where} does not export '${PLUGINS_EXPORT}', a list of plugin descriptors`,
+      );
+    }
+    for (const descriptor of plugins) {
+      if (this.#byClass.has(descriptor.className)) continue;
+      const plugin = { descriptor, location: { module: url, className: descriptor.className } };
+      this.#byClass.set(descriptor.className, plugin);
+      for (const alias of descriptor.aliases)
+        this.#byAlias.set(alias, [...(this.#byAlias.get(alias) ?? []), plugin]);
+    }
+  }
+}
+
+/** Loads one plugin where it is needed (a task thread), from its location. */
+export async function loadPlugin(location: PluginLocation): Promise<PluginDescriptor> {
+  const plugins = (await loadModule(location.module))[PLUGINS_EXPORT];
+  const found = Array.isArray(plugins)
+    ? (plugins as unknown[]).find(
+        (p): p is PluginDescriptor => isPluginDescriptor(p) && p.className === location.className,
+      )
+    : undefined;
+  if (found === undefined) {
+    throw new SluiceError(
+      'SLUICE_PLUGIN_NOT_FOUND',
+      `${location.module} has no plugin ${location.className}`,
+    );
+  }
+  return found;
+}
+
+/** The package directories of a plugin.path entry: the entry itself, or its (scoped) subdirectories. */
+function packageDirs(entry: string): string[] {
+  if (!isDirectory(entry))
+    throw new SluiceError('SLUICE_CONFIG_INVALID', `plugin.path: ${entry} is not a directory`);
+  if (isFile(join(entry, 'package.json'))) return [entry];
+  const dirs: string[] = [];
+  for (const name of readdirSync(entry).sort()) {
+    const dir = join(entry, name);
+    if (!isDirectory(dir)) continue;
+    if (name.startsWith('@')) {
+      for (const scoped of readdirSync(dir).sort())
+        if (isFile(join(dir, scoped, 'package.json'))) dirs.push(join(dir, scoped));
+    } else if (isFile(join(dir, 'package.json'))) {
+      dirs.push(dir);
+    }
+  }
+  return dirs;
+}
+
+/** The entry module of a package directory: `exports["."]` (import or default), else `main`, else index.js. */
+function entryModule(dir: string): string {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    exports?: string | Record<string, unknown>;
+    main?: string;
+  };
+  let entry: unknown = manifest.exports;
+  if (typeof entry === 'object' && entry !== null) entry = (entry as Record<string, unknown>)['.'] ?? entry;
+  if (typeof entry === 'object' && entry !== null) {
+    const conditions = entry as Record<string, unknown>;
+    entry = conditions['import'] ?? conditions['default'];
+  }
+  const relative = typeof entry === 'string' ? entry : (manifest.main ?? 'index.js');
+  return pathToFileURL(join(dir, relative)).href;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+import type { WorkerConfig } from '../config/worker-config.js';
+import type { TaskEvents, TaskRuntime, TaskSpec } from '../herder/task-runtime.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import { resolveConverterSpecs } from './converters.js';
+import type { ActorHandle, TaskHostPool } from './task-host-pool.js';
+import type { TaskRunnerConfig, TaskRunnerEvent, TaskRunnerLogConfig } from './task-runner-config.js';
+
+export interface HostedTaskRuntimeOptions {
+  pool: TaskHostPool;
+  plugins: PluginRegistry;
+  worker: WorkerConfig;
+  log: TaskRunnerLogConfig;
+}
+
+/** Runs tasks as source or sink task runners on the task host threads. */
+export class HostedTaskRuntime implements TaskRuntime {
+  readonly #o: HostedTaskRuntimeOptions;
+  readonly #handles = new Map<string, ActorHandle>();
+
+  constructor(options: HostedTaskRuntimeOptions) {
+    this.#o = options;
+  }
+
+  /** Which host thread runs each task (`connector-task` → thread). */
+  placements(): Map<string, number> {
+    return this.#o.pool.placements();
+  }
+
+  async startTask(spec: TaskSpec, events: TaskEvents): Promise<void> {
+    const { worker, plugins } = this.#o;
+    const sink = plugins.find(spec.plugin.className)?.descriptor.kind === 'sink';
+    const config: TaskRunnerConfig = {
+      connector: spec.connector,
+      task: spec.task,
+      taskConfig: spec.taskConfig,
+      connectorConfig: spec.connectorConfig,
+      plugin: spec.plugin,
+      converters: resolveConverterSpecs({
+        worker,
+        connector: spec.connectorConfig,
+        find: (name, kinds) => plugins.find(name, kinds)?.location,
+      }),
+      log: this.#o.log,
+      offsetStorage: worker.offsetStorage,
+      offsetFlushIntervalMs: worker.offsetFlushIntervalMs,
+      offsetFlushTimeoutMs: worker.offsetFlushTimeoutMs,
+      paused: spec.paused,
+    };
+    const handle = await this.#o.pool.startActor(
+      {
+        id: `${spec.connector}-${spec.task}`,
+        module: runnerModule(sink ? 'sink-task-runner' : 'source-task-runner'),
+        export: sink ? 'sinkTaskRunner' : 'sourceTaskRunner',
+        config,
+      },
+      {
+        onEvent: (payload) => {
+          const event = payload as TaskRunnerEvent;
+          if (event.type === 'running') events.onState('RUNNING');
+          else if (event.type === 'paused') events.onState('PAUSED');
+          else if (event.type === 'topic') events.onTopic(event.topic);
+        },
+        onFailed: (error) => {
+          this.#handles.delete(key(spec.connector, spec.task));
+          events.onState('FAILED', error.stack ?? error.message);
+        },
+      },
+    );
+    this.#handles.set(key(spec.connector, spec.task), handle);
+  }
+
+  async stopTask(connector: string, task: number): Promise<void> {
+    const handle = this.#handles.get(key(connector, task));
+    if (handle === undefined) return;
+    this.#handles.delete(key(connector, task));
+    await handle.stop(this.#o.worker.taskShutdownGracefulTimeoutMs);
+  }
+
+  pauseTask(connector: string, task: number): void {
+    this.#handles.get(key(connector, task))?.send({ type: 'pause' });
+  }
+
+  resumeTask(connector: string, task: number): void {
+    this.#handles.get(key(connector, task))?.send({ type: 'resume' });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.#handles.keys()].map((id) =>
+        this.#handles.get(id)!.stop(this.#o.worker.taskShutdownGracefulTimeoutMs),
+      ),
+    );
+    this.#handles.clear();
+    await this.#o.pool.close();
+  }
+}
+
+function key(connector: string, task: number): string {
+  return `${connector}-${task}`;
+}
+
+/** A runner module next to this one: `.ts` from sources (tests), `.js` when built. */
+function runnerModule(name: string): string {
+  return new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+}

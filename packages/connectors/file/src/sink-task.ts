@@ -1,0 +1,90 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { ConnectError, SinkTask, type SinkRecord, type TopicPartitionOffset } from '@sluice/sdk';
+import { SINK_CONFIG_DEF, SINK_FILE_CONFIG } from './sink-connector.js';
+import { VERSION } from './version.js';
+
+/**
+ * Appends each record's value as text and a newline (Apache's `FileStreamSinkTask`), to a file opened in
+ * append mode (created if missing) or to stdout. Each `put` is one write; `flush` fsyncs the file, so the
+ * offsets committed after it never run ahead of the data on disk.
+ */
+export class FileStreamSinkTask extends SinkTask {
+  #filename: string | null = null;
+  #file: FileHandle | null = null;
+  /** The stdout write in progress, awaited by `flush`. */
+  #stdoutWrite: Promise<void> = Promise.resolve();
+
+  version(): string {
+    return VERSION;
+  }
+
+  async start(props: Record<string, string>): Promise<void> {
+    const filename = SINK_CONFIG_DEF.parse(props).get(SINK_FILE_CONFIG);
+    this.#filename = filename;
+    if (filename === null) return;
+    try {
+      this.#file = await open(filename, 'a');
+    } catch (error) {
+      throw new ConnectError(`Couldn't find or create file '${filename}' for FileStreamSinkTask`, {
+        cause: error,
+      });
+    }
+  }
+
+  async put(records: readonly SinkRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    let text = '';
+    for (const record of records) text += `${javaString(record.value)}\n`;
+    if (this.#file !== null) {
+      await this.#file.appendFile(text, 'utf8');
+    } else {
+      const previous = this.#stdoutWrite;
+      this.#stdoutWrite = previous.then(() => writeStdout(text));
+      await this.#stdoutWrite;
+    }
+  }
+
+  override async flush(_currentOffsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (this.#file !== null) await this.#file.sync();
+    else await this.#stdoutWrite;
+  }
+
+  async stop(): Promise<void> {
+    const file = this.#file;
+    this.#file = null;
+    await file?.close();
+  }
+
+  /** The file written to, or null for stdout. */
+  get filename(): string | null {
+    return this.#filename;
+  }
+}
+
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * A value as Java's `String.valueOf` prints it for the types Connect gives a sink: null as `null`, lists
+ * as `[a, b]`, maps as `{k=v}`; Structs and decimals print themselves as Connect does.
+ */
+export function javaString(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.map(javaString).join(', ')}]`;
+  if (value instanceof Map) {
+    const entries = [...(value as Map<unknown, unknown>)];
+    return `{${entries.map(([k, v]) => `${javaString(k)}=${javaString(v)}`).join(', ')}}`;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value);
+    return `{${entries.map(([k, v]) => `${k}=${javaString(v)}`).join(', ')}}`;
+  }
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  // Struct, DecimalValue, Buffer, Date: their own toString.
+  return (value as { toString(): string }).toString();
+}

@@ -64,12 +64,23 @@ export class OffsetStore {
     await this.#log.produce(
       this.#tail.topic,
       entries.map(({ partition, offset }) => ({
-        key: JSON.stringify([connector, partition]),
-        value: offset === null ? null : JSON.stringify(offset),
+        key: toJson([connector, partition]),
+        value: offset === null ? null : toJson(offset),
       })),
     );
     await this.refresh();
   }
+}
+
+/**
+ * JSON text of a partition or offset. Connectors may give 64-bit integers as bigint (the SDK's INT64);
+ * they are written as plain JSON numbers with every digit, as Connect writes a Java long.
+ */
+function toJson(value: unknown): string {
+  const marker = '\u0000bigint:';
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? `${marker}${item}` : item,
+  ).replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
 }
 
 /** Connect's key: a two-element JSON array of the connector name and the source partition. */

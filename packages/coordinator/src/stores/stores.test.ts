@@ -141,6 +141,10 @@ describe.each(backends)('Connect state stores on the %s log', (_backend, open) =
       { partition: { filename: '/tmp/b.txt', host: 'h' }, offset: { position: 7 } },
     ]);
     await store.write('other', [{ partition: { filename: '/tmp/a.txt' }, offset: { position: 1 } }]);
+    // 64-bit offsets from the SDK (bigint) are written as JSON numbers with every digit.
+    await store.write('big', [{ partition: { id: 7n }, offset: { position: 9007199254740993n } }]);
+    const big = (await log.latestByKey(topic)).find((r) => text(r.key)?.startsWith('["big"'));
+    expect([text(big!.key), text(big!.value)]).toEqual(['["big",{"id":7}]', '{"position":9007199254740993}']);
     expect(store.offset('file-source', { filename: '/tmp/a.txt' })).toEqual({ position: 42 });
     expect(store.offset('file-source', { host: 'h', filename: '/tmp/b.txt' })).toEqual({ position: 7 });
     expect(store.offset('other', { filename: '/tmp/a.txt' })).toEqual({ position: 1 });

@@ -323,6 +323,7 @@ export class KafkaLog implements Log {
       this.#producer.disconnect(),
       this.#admin.disconnect(),
       this.#broker.disconnect(),
+      this.#groups.disconnect(),
     ]);
   }
 

@@ -16,3 +16,20 @@ export {
   type BlockedEvent,
   type TaskHostPoolOptions,
 } from './runtime/task-host-pool.js';
+export { sourceTaskRunner } from './runtime/source-task-runner.js';
+export { sinkTaskRunner } from './runtime/sink-task-runner.js';
+export {
+  closeConverters,
+  createConverters,
+  resolveConverterSpecs,
+  type ConverterSpec,
+  type ConverterSpecs,
+  type ResolveConvertersOptions,
+  type TaskConverters,
+} from './runtime/converters.js';
+export type {
+  TaskRunnerCommand,
+  TaskRunnerConfig,
+  TaskRunnerEvent,
+  TaskRunnerLogConfig,
+} from './runtime/task-runner-config.js';

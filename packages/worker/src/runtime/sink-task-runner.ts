@@ -1,0 +1,501 @@
+// Runs one sink task on a host thread: fetch → convert → put → preCommit (flush) → commit group offsets.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { ConfigError, SluiceError } from '@sluice/errors';
+import type { FetchResult, Log, LogRecord } from '@sluice/log';
+import {
+  ConnectHeaders,
+  SinkRecord,
+  type SinkTask,
+  type SinkTaskContext,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '@sluice/sdk';
+import { loadPlugin } from '../plugins/registry.js';
+import type { Actor, ActorContext, ActorFactory } from './actor.js';
+import { closeConverters, createConverters, type TaskConverters } from './converters.js';
+import {
+  isRetriable,
+  openTaskLog,
+  taskRunnerConfig,
+  within,
+  Wakeup,
+  type TaskRunnerCommand,
+  type TaskRunnerConfig,
+  type TaskRunnerEvent,
+} from './task-runner-config.js';
+
+/** How long a fetch round waits for data when the previous round found none (bounds idle latency). */
+const FETCH_WAIT_MS = 100;
+/** Wait before delivering a batch again after `put` threw a `RetriableError` and no `timeout` was set. */
+const DEFAULT_RETRY_BACKOFF_MS = 100;
+/** How often topic metadata is read again: new partitions, topics matching `topics.regex`. */
+const METADATA_REFRESH_MS = 5_000;
+/** … and while a listed topic does not exist yet. */
+const MISSING_TOPIC_REFRESH_MS = 500;
+/** Bytes per partition per fetch. */
+const FETCH_MAX_BYTES = 1024 * 1024;
+
+interface PartitionState extends TopicPartition {
+  key: string;
+  /** The next offset to fetch. */
+  position: number;
+  /** The next offset after the last record `put` accepted (Connect's `currentOffsets`). */
+  current: number;
+  /** The last offset committed for the group (Connect's `lastCommittedOffsets`). */
+  committed: number;
+  /** Paused by the task through its context. */
+  paused: boolean;
+}
+
+/**
+ * The sink task runner actor (`TaskHostPool.startActor({ module, export: 'sinkTaskRunner', config })` with
+ * a {@link TaskRunnerConfig}). The factory returns at once; loading the plugin, opening the log and
+ * `task.start` happen in the background, ending in a `running` event or in `context.fail`.
+ *
+ * **Assignment is static** until the group protocol arrives: the partitions of the subscribed topics
+ * (`topics`, or those matching `topics.regex`), sorted by topic then partition, are split so that this
+ * task takes every one whose index `i` has `i % taskCount === task`. Every task computes the same split from
+ * the same metadata; metadata is read again periodically, and a change (a topic created, partitions added)
+ * revokes and assigns partitions as a rebalance would (commit, `close`, `open`). The consumer group is
+ * `connect-<connector>`; a partition starts after its committed offset, else at its beginning (Connect's
+ * `consumer.auto.offset.reset=earliest`).
+ */
+export const sinkTaskRunner: ActorFactory = (context) => new SinkTaskRunner(context);
+
+class SinkTaskRunner implements Actor {
+  readonly #context: ActorContext;
+  readonly #config: TaskRunnerConfig;
+  readonly #group: string;
+  readonly #taskCount: number;
+  readonly #wakeup = new Wakeup();
+  readonly #done: Promise<{ error: unknown } | undefined>;
+  readonly #enter = <T>(callback: () => T): T => this.#context.enter(callback);
+  #stopping = false;
+  #paused: boolean;
+  #log: Log | undefined;
+  #converters: TaskConverters | undefined;
+  #task: SinkTask | undefined;
+  #started = false;
+  /** Assigned partitions in assignment order, by `topic/partition` key. */
+  #assignment = new Map<string, PartitionState>();
+  #nextMetadata = 0;
+  #nextCommit = 0;
+  #commitRequested = false;
+  #seeks = new Map<string, number>();
+  #timeoutMs: number | undefined;
+  /** A batch `put` refused with a `RetriableError`, delivered again at `retryAt`. */
+  #retry: { records: SinkRecord[]; ends: Array<[PartitionState, number]>; at: number } | undefined;
+  #idle = false;
+  readonly #activeTopics = new Set<string>();
+
+  constructor(context: ActorContext) {
+    this.#context = context;
+    this.#config = taskRunnerConfig(context.config);
+    this.#group = `connect-${this.#config.connector}`;
+    const tasksMax = Number(this.#config.connectorConfig['tasks.max'] ?? '1');
+    this.#taskCount = this.#config.taskCount ?? (Number.isInteger(tasksMax) && tasksMax > 0 ? tasksMax : 1);
+    this.#paused = this.#config.paused ?? false;
+    context.onMessage((payload) => this.#command(payload as TaskRunnerCommand));
+    this.#done = this.#run().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wakeup.wake();
+    const failure = await this.#done;
+    if (failure !== undefined) throw failure.error;
+  }
+
+  #command(command: TaskRunnerCommand): void {
+    if (command.type === 'pause') this.#paused = true;
+    else if (command.type === 'resume') this.#paused = false;
+    this.#wakeup.wake();
+  }
+
+  #emit(event: TaskRunnerEvent): void {
+    this.#context.emit(event);
+  }
+
+  async #run(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    try {
+      await this.#init();
+      await this.#loop();
+    } catch (error) {
+      failure = { error };
+    }
+    try {
+      await this.#shutdown(failure === undefined);
+    } catch (error) {
+      failure ??= { error };
+    }
+    if (failure === undefined) return;
+    if (this.#stopping) throw failure.error;
+    this.#context.fail(failure.error);
+  }
+
+  async #init(): Promise<void> {
+    const config = this.#config;
+    const enter = this.#enter;
+    subscription(config); // fails early on a config without topics
+    const descriptor = await loadPlugin(config.plugin);
+    if (descriptor.kind !== 'sink') {
+      throw new SluiceError('SLUICE_PLUGIN_NOT_FOUND', `${config.plugin.className} is not a sink connector`);
+    }
+    this.#converters = await createConverters(config.converters, enter);
+    this.#log = await openTaskLog(config.log);
+    const task = enter(() => descriptor.createTask());
+    this.#task = task;
+    enter(() => task.initialize(this.#taskContext()));
+    if (this.#paused) {
+      this.#emit({ type: 'paused' });
+      while (this.#paused && !this.#stopping) await this.#wakeup.wait(60_000);
+    }
+    if (this.#stopping) return;
+    await enter(() => task.start({ ...config.taskConfig }));
+    this.#started = true;
+    this.#nextCommit = Date.now() + config.offsetFlushIntervalMs;
+    this.#emit({ type: 'running' });
+  }
+
+  #taskContext(): SinkTaskContext {
+    const assignment = this.#assignment;
+    const seeks = this.#seeks;
+    const setPaused = (partitions: TopicPartition[], paused: boolean) => {
+      for (const tp of partitions) {
+        const state = assignment.get(keyOf(tp));
+        if (state === undefined)
+          throw new SluiceError('SLUICE_PARTITION_NOT_ASSIGNED', `${keyOf(tp)} is not assigned to this task`);
+        state.paused = paused;
+      }
+      this.#wakeup.wake();
+    };
+    return {
+      configs: () => ({ ...this.#config.taskConfig }),
+      offset: (partitionOrOffsets: TopicPartition | readonly TopicPartitionOffset[], offset?: number) => {
+        if (Array.isArray(partitionOrOffsets)) {
+          for (const tpo of partitionOrOffsets as readonly TopicPartitionOffset[])
+            seeks.set(keyOf(tpo), tpo.offset);
+        } else {
+          seeks.set(keyOf(partitionOrOffsets as TopicPartition), offset!);
+        }
+      },
+      timeout: (ms) => {
+        this.#timeoutMs = ms;
+      },
+      assignment: () => [...assignment.values()].map(({ topic, partition }) => ({ topic, partition })),
+      pause: (...partitions) => setPaused(partitions, true),
+      resume: (...partitions) => setPaused(partitions, false),
+      requestCommit: () => {
+        this.#commitRequested = true;
+        this.#wakeup.wake();
+      },
+      errantRecordReporter: () => null,
+    };
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      if (this.#paused) {
+        await this.#commit();
+        this.#emit({ type: 'paused' });
+        while (this.#paused && !this.#stopping) await this.#wakeup.wait(60_000);
+        if (this.#stopping) break;
+        this.#emit({ type: 'running' });
+      }
+      if (Date.now() >= this.#nextMetadata) await this.#refreshAssignment();
+      this.#applySeeks();
+      if (this.#retry !== undefined) {
+        const wait = this.#retry.at - Date.now();
+        if (wait > 0) await this.#wakeup.wait(Math.min(wait, this.#untilCommit()));
+        else await this.#deliver(this.#retry.records, this.#retry.ends);
+      } else {
+        const fetched = await this.#fetch();
+        if (fetched !== undefined) await this.#deliver(fetched.records, fetched.ends);
+      }
+      if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit();
+      await nextTurn();
+    }
+  }
+
+  #untilCommit(): number {
+    return Math.max(0, this.#nextCommit - Date.now());
+  }
+
+  /** One fetch from every assigned, unpaused partition; converted records, or undefined when none came. */
+  async #fetch(): Promise<{ records: SinkRecord[]; ends: Array<[PartitionState, number]> } | undefined> {
+    const active = [...this.#assignment.values()].filter((state) => !state.paused);
+    if (active.length === 0) {
+      await this.#wakeup.wait(Math.min(FETCH_WAIT_MS, this.#untilCommit()));
+      return undefined;
+    }
+    const log = this.#log!;
+    const maxWaitMs = this.#idle ? Math.min(FETCH_WAIT_MS, this.#untilCommit()) : 0;
+    const results = await Promise.all(
+      active.map((state) =>
+        log
+          .fetch(state.topic, state.partition, state.position, { maxWaitMs, maxBytes: FETCH_MAX_BYTES })
+          .then(
+            (result): FetchResult | { error: unknown } => result,
+            (error: unknown) => ({ error }),
+          ),
+      ),
+    );
+    const fetched: Array<[PartitionState, LogRecord[]]> = [];
+    for (let i = 0; i < active.length; i++) {
+      const state = active[i]!;
+      const result = results[i]!;
+      if ('error' in result) {
+        await this.#fetchFailed(state, result.error);
+        continue;
+      }
+      // The position may have moved (a seek) while this fetch was out: its records are stale then.
+      if (result.records.length > 0 && this.#assignment.get(state.key) === state) {
+        if (result.records[0]!.offset >= state.position) fetched.push([state, result.records]);
+      }
+    }
+    this.#idle = fetched.length === 0;
+    if (this.#idle) return undefined;
+    return this.#convert(fetched);
+  }
+
+  async #fetchFailed(state: PartitionState, error: unknown): Promise<void> {
+    const code = SluiceError.is(error) ? error.code : undefined;
+    if (code === 'SLUICE_OFFSET_OUT_OF_RANGE') {
+      // Connect's default consumer.auto.offset.reset=earliest.
+      const offsets = await this.#log!.offsets(state.topic);
+      const beginning = offsets.find((o) => o.partition === state.partition)?.beginning ?? 0;
+      state.position = beginning;
+      state.current = beginning;
+    } else if (code === 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION') {
+      this.#nextMetadata = 0; // deleted: the next metadata read revokes it
+    } else if (!isRetriable(error)) {
+      throw error;
+    }
+  }
+
+  #convert(fetched: Array<[PartitionState, LogRecord[]]>): {
+    records: SinkRecord[];
+    ends: Array<[PartitionState, number]>;
+  } {
+    const { key, value, header } = this.#converters!;
+    const records: SinkRecord[] = [];
+    const ends: Array<[PartitionState, number]> = [];
+    this.#context.enter(() => {
+      for (const [state, batch] of fetched) {
+        const topic = state.topic;
+        if (!this.#activeTopics.has(topic)) {
+          this.#activeTopics.add(topic);
+          this.#emit({ type: 'topic', topic });
+        }
+        for (const record of batch) {
+          let headers: ConnectHeaders | null = null;
+          if (record.headers.length > 0) {
+            headers = new ConnectHeaders();
+            for (const h of record.headers) {
+              const converted = header.toConnectHeader(topic, h.key, h.value);
+              headers.add(h.key, converted.schema, converted.value);
+            }
+          }
+          const k = key.toConnectData(topic, headers, record.key);
+          const v = value.toConnectData(topic, headers, record.value);
+          records.push(
+            new SinkRecord({
+              topic,
+              kafkaPartition: record.partition,
+              kafkaOffset: record.offset,
+              keySchema: k.schema,
+              key: k.value,
+              valueSchema: v.schema,
+              value: v.value,
+              timestamp: record.timestamp,
+              timestampType: 'CreateTime',
+              ...(headers === null ? {} : { headers }),
+            }),
+          );
+        }
+        const next = batch[batch.length - 1]!.offset + 1;
+        state.position = next;
+        ends.push([state, next]);
+      }
+    });
+    return { records, ends };
+  }
+
+  /** Hands a batch to `put`; on a `RetriableError` keeps it for another try after the task's timeout. */
+  async #deliver(records: SinkRecord[], ends: Array<[PartitionState, number]>): Promise<void> {
+    const task = this.#task!;
+    try {
+      await this.#context.enter(() => task.put(records));
+    } catch (error) {
+      if (!isRetriable(error)) throw error;
+      const backoff = this.#timeoutMs ?? DEFAULT_RETRY_BACKOFF_MS;
+      this.#timeoutMs = undefined;
+      this.#retry = { records, ends, at: Date.now() + backoff };
+      return;
+    }
+    this.#retry = undefined;
+    for (const [state, next] of ends) if (this.#assignment.get(state.key) === state) state.current = next;
+  }
+
+  #applySeeks(): void {
+    if (this.#seeks.size === 0) return;
+    for (const [key, offset] of this.#seeks) {
+      const state = this.#assignment.get(key);
+      if (state === undefined) continue;
+      state.position = state.current = state.committed = offset;
+    }
+    this.#seeks.clear();
+  }
+
+  /**
+   * `preCommit` (which flushes by default), then commits the offsets it returned for assigned partitions.
+   * A failing `preCommit` rewinds to the last committed offsets, as Connect does.
+   */
+  async #commit(partitions: readonly PartitionState[] = [...this.#assignment.values()]): Promise<void> {
+    this.#commitRequested = false;
+    this.#nextCommit = Date.now() + this.#config.offsetFlushIntervalMs;
+    if (!this.#started || partitions.length === 0) return;
+    const task = this.#task!;
+    const current = partitions.map(({ topic, partition, current: offset }) => ({ topic, partition, offset }));
+    let safe: readonly TopicPartitionOffset[];
+    try {
+      safe = await this.#context.enter(() => task.preCommit(current));
+    } catch (error) {
+      if (this.#stopping) throw error;
+      for (const state of partitions) state.position = state.current = state.committed;
+      this.#retry = undefined;
+      return;
+    }
+    const toCommit: Array<{ state: PartitionState; offset: number }> = [];
+    for (const tpo of safe) {
+      const state = this.#assignment.get(keyOf(tpo));
+      if (state !== undefined && partitions.includes(state) && tpo.offset !== state.committed)
+        toCommit.push({ state, offset: tpo.offset });
+    }
+    if (toCommit.length === 0) return;
+    const outcome = await within(
+      this.#log!.commitGroupOffsets(
+        this.#group,
+        toCommit.map(({ state, offset }) => ({ topic: state.topic, partition: state.partition, offset })),
+      ),
+      this.#config.offsetFlushTimeoutMs,
+    );
+    if (outcome === 'timeout') return;
+    for (const { state, offset } of toCommit) state.committed = offset;
+    this.#emit({ type: 'committed', offsets: toCommit.length });
+  }
+
+  /** Reads metadata and moves to the partitions this task owns now: commit + close revoked, open added. */
+  async #refreshAssignment(): Promise<void> {
+    const log = this.#log!;
+    const { topics, pattern } = subscription(this.#config);
+    let names: string[];
+    let missing = false;
+    if (pattern !== undefined) {
+      names = (await log.listTopics()).filter((name) => pattern.test(name));
+    } else {
+      names = [];
+      for (const topic of topics) {
+        if ((await log.describeTopic(topic)) === undefined) missing = true;
+        else names.push(topic);
+      }
+    }
+    const all: TopicPartition[] = [];
+    for (const topic of [...new Set(names)].sort()) {
+      const description = await log.describeTopic(topic);
+      for (let partition = 0; partition < (description?.partitions ?? 0); partition++)
+        all.push({ topic, partition });
+    }
+    this.#nextMetadata = Date.now() + (missing ? MISSING_TOPIC_REFRESH_MS : METADATA_REFRESH_MS);
+    const mine = all.filter((_, index) => index % this.#taskCount === this.#config.task);
+    const wanted = new Set(mine.map(keyOf));
+    const revoked = [...this.#assignment.values()].filter((state) => !wanted.has(state.key));
+    const added = mine.filter((tp) => !this.#assignment.has(keyOf(tp)));
+    const task = this.#task!;
+    if (revoked.length > 0) {
+      await this.#commit(revoked);
+      for (const state of revoked) this.#assignment.delete(state.key);
+      if (this.#retry !== undefined) this.#retry = undefined; // its records may belong to revoked partitions
+      await this.#context.enter(() =>
+        task.close(revoked.map(({ topic, partition }) => ({ topic, partition }))),
+      );
+    }
+    if (added.length === 0) return;
+    const committed = new Map(
+      (await log.fetchGroupOffsets(this.#group)).map((entry) => [keyOf(entry), entry.offset]),
+    );
+    const beginnings = new Map<string, number>();
+    for (const topic of new Set(added.map((tp) => tp.topic))) {
+      for (const { partition, beginning } of await log.offsets(topic))
+        beginnings.set(keyOf({ topic, partition }), beginning);
+    }
+    for (const tp of added) {
+      const key = keyOf(tp);
+      const start = committed.get(key) ?? beginnings.get(key) ?? 0;
+      this.#assignment.set(key, {
+        topic: tp.topic,
+        partition: tp.partition,
+        key,
+        position: start,
+        current: start,
+        committed: start,
+        paused: false,
+      });
+    }
+    await this.#context.enter(() => task.open(added.map(({ topic, partition }) => ({ topic, partition }))));
+  }
+
+  /** After the loop: a final commit, `close` of the assignment, `task.stop()`, then the resources. */
+  async #shutdown(clean: boolean): Promise<void> {
+    const task = this.#task;
+    try {
+      if (this.#started && task !== undefined) {
+        try {
+          if (clean) await this.#commit();
+          const partitions = [...this.#assignment.values()].map(({ topic, partition }) => ({
+            topic,
+            partition,
+          }));
+          if (partitions.length > 0) await this.#context.enter(() => task.close(partitions));
+        } finally {
+          await this.#context.enter(() => task.stop());
+        }
+      }
+    } finally {
+      if (this.#converters !== undefined) closeConverters(this.#converters, this.#enter);
+      await this.#log?.close();
+    }
+  }
+}
+
+/** The subscription: `topics` (a comma list) or `topics.regex`, from the task config, else the connector's. */
+function subscription(config: TaskRunnerConfig): { topics: string[]; pattern: RegExp | undefined } {
+  const setting = (key: string) => (config.taskConfig[key] ?? config.connectorConfig[key] ?? '').trim();
+  const topics = setting('topics')
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter((topic) => topic !== '');
+  const regex = setting('topics.regex');
+  if (topics.length > 0 && regex !== '')
+    throw new ConfigError('topics', 'a sink connector takes topics or topics.regex, not both');
+  if (topics.length > 0) return { topics, pattern: undefined };
+  if (regex === '')
+    throw new ConfigError('topics', 'a sink connector needs topics (a comma list) or topics.regex');
+  try {
+    // Java's Pattern.matches: the whole name must match.
+    return { topics: [], pattern: new RegExp(`^(?:${regex})$`) };
+  } catch (error) {
+    throw new ConfigError(
+      'topics.regex',
+      `topics.regex must be a regular expression, got '${regex}': ${String(error)}`,
+    );
+  }
+}
+
+function keyOf(tp: TopicPartition): string {
+  return `${tp.topic}/${tp.partition}`;
+}

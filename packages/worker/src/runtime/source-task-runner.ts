@@ -1,0 +1,380 @@
+// Runs one source task on a host thread: poll → convert → produce → track offsets → commit.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { OffsetStore, type SourceMap } from '@sluice/coordinator';
+import { SluiceError } from '@sluice/errors';
+import type { Log, ProduceRecord, RecordPosition } from '@sluice/log';
+import {
+  SourceTask,
+  type OffsetStorageReader,
+  type RecordMetadata,
+  type SourceRecord,
+  type SourceTaskContext,
+} from '@sluice/sdk';
+import { loadPlugin } from '../plugins/registry.js';
+import type { Actor, ActorContext, ActorFactory } from './actor.js';
+import { closeConverters, createConverters, type TaskConverters } from './converters.js';
+import {
+  isRetriable,
+  openTaskLog,
+  taskRunnerConfig,
+  within,
+  Wakeup,
+  type TaskRunnerCommand,
+  type TaskRunnerConfig,
+  type TaskRunnerEvent,
+} from './task-runner-config.js';
+
+/** Wait before calling `poll` again after it threw a `RetriableError`. */
+const RETRY_BACKOFF_MS = 100;
+/** How long `stop` lets a running `poll` return by itself before calling `task.stop()` to interrupt it. */
+const STOP_GRACE_MS = 500;
+
+/** What one poll's records became: a produce per topic, in flight or acknowledged. */
+interface Sent {
+  records: SourceRecord[];
+  /** Where each record landed, by index in `records`; filled as the produces resolve. */
+  metadata: RecordMetadata[];
+  topics: string[];
+  done: Promise<{ ok: true } | { ok: false; error: unknown }>;
+}
+
+/**
+ * The source task runner actor (`TaskHostPool.startActor({ module, export: 'sourceTaskRunner', config })`
+ * with a {@link TaskRunnerConfig}). The factory returns at once; loading the plugin, opening the log and
+ * `task.start` happen in the background, ending in a `running` event or in `context.fail`.
+ *
+ * Records of one poll are converted together and produced with one `produce` per topic. The next poll
+ * runs while that produce is in flight; its records are produced only once the previous produce was
+ * acknowledged, so order is kept. Source offsets are remembered only for acknowledged records and written
+ * to the offsets topic every `offsetFlushIntervalMs`, on pause and on stop; the task itself keeps its
+ * position, so nothing is emitted twice for want of a commit.
+ */
+export const sourceTaskRunner: ActorFactory = (context) => new SourceTaskRunner(context);
+
+class SourceTaskRunner implements Actor {
+  readonly #context: ActorContext;
+  readonly #config: TaskRunnerConfig;
+  readonly #wakeup = new Wakeup();
+  readonly #done: Promise<{ error: unknown } | undefined>;
+  readonly #enter = <T>(callback: () => T): T => this.#context.enter(callback);
+  #stopping = false;
+  #paused: boolean;
+  #log: Log | undefined;
+  #store: OffsetStore | undefined;
+  #converters: TaskConverters | undefined;
+  #task: SourceTask | undefined;
+  #started = false;
+  #taskStopped = false;
+  #pending: Sent | undefined;
+  /** Offsets of acknowledged records not written yet: canonical partition JSON → latest offset. */
+  #acked = new Map<string, { partition: SourceMap; offset: SourceMap }>();
+  /** An offset write still running (one at a time, so an older write never lands after a newer one). */
+  #writing: Promise<void> | undefined;
+  #nextFlush = 0;
+  readonly #ensuredTopics = new Set<string>();
+  readonly #activeTopics = new Set<string>();
+  #commitsRecords = false;
+
+  constructor(context: ActorContext) {
+    this.#context = context;
+    this.#config = taskRunnerConfig(context.config);
+    this.#paused = this.#config.paused ?? false;
+    context.onMessage((payload) => this.#command(payload as TaskRunnerCommand));
+    this.#done = this.#run().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wakeup.wake();
+    const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+    if ((await Promise.race([this.#done.then(() => 'done'), grace])) !== 'done') await this.#stopTask();
+    const failure = await this.#done;
+    if (failure !== undefined) throw failure.error;
+  }
+
+  #command(command: TaskRunnerCommand): void {
+    if (command.type === 'pause') this.#paused = true;
+    else if (command.type === 'resume') this.#paused = false;
+    this.#wakeup.wake();
+  }
+
+  #emit(event: TaskRunnerEvent): void {
+    this.#context.emit(event);
+  }
+
+  async #run(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    try {
+      await this.#init();
+      await this.#loop();
+    } catch (error) {
+      failure = { error };
+    }
+    try {
+      await this.#shutdown();
+    } catch (error) {
+      failure ??= { error };
+    }
+    if (failure === undefined) return;
+    // A failure on the way out of a requested stop is the stop's result; otherwise the task failed.
+    if (this.#stopping) throw failure.error;
+    this.#context.fail(failure.error);
+  }
+
+  async #init(): Promise<void> {
+    const config = this.#config;
+    const enter = this.#enter;
+    const descriptor = await loadPlugin(config.plugin);
+    if (descriptor.kind !== 'source') {
+      throw new SluiceError(
+        'SLUICE_PLUGIN_NOT_FOUND',
+        `${config.plugin.className} is not a source connector`,
+      );
+    }
+    this.#converters = await createConverters(config.converters, enter);
+    this.#log = await openTaskLog(config.log);
+    this.#store = await OffsetStore.open(this.#log, config.offsetStorage);
+    const task = enter(() => descriptor.createTask());
+    this.#task = task;
+    this.#commitsRecords = task.commitRecord !== SourceTask.prototype.commitRecord;
+    const store = this.#store;
+    const connector = config.connector;
+    const reader: OffsetStorageReader = {
+      async offset(partition) {
+        await store.refresh();
+        return store.offset(connector, partition) ?? null;
+      },
+      async offsets(partitions) {
+        await store.refresh();
+        return new Map(partitions.map((p) => [p, store.offset(connector, p) ?? null]));
+      },
+    };
+    const taskContext: SourceTaskContext = {
+      configs: () => ({ ...config.taskConfig }),
+      offsetStorageReader: reader,
+    };
+    enter(() => task.initialize(taskContext));
+    // A task whose connector is PAUSED is not started until it is resumed, as in Connect.
+    if (this.#paused) {
+      this.#emit({ type: 'paused' });
+      while (this.#paused && !this.#stopping) await this.#wakeup.wait(60_000);
+    }
+    if (this.#stopping) return;
+    await enter(() => task.start({ ...config.taskConfig }));
+    this.#started = true;
+    this.#nextFlush = Date.now() + config.offsetFlushIntervalMs;
+    this.#emit({ type: 'running' });
+  }
+
+  async #loop(): Promise<void> {
+    const task = this.#task!;
+    const enter = this.#enter;
+    while (!this.#stopping) {
+      if (this.#paused) {
+        await this.#settle();
+        await this.#flush();
+        this.#emit({ type: 'paused' });
+        while (this.#paused && !this.#stopping) await this.#wakeup.wait(60_000);
+        if (this.#stopping) break;
+        this.#emit({ type: 'running' });
+      }
+      let records: SourceRecord[] | null;
+      try {
+        records = await enter(() => task.poll());
+      } catch (error) {
+        if (!isRetriable(error)) throw error;
+        await this.#wakeup.wait(RETRY_BACKOFF_MS);
+        continue;
+      }
+      // The previous poll's produce must be acknowledged before this one's starts: order is kept.
+      await this.#settle();
+      if (records !== null && records.length > 0) this.#pending = this.#send(records);
+      if (Date.now() >= this.#nextFlush) await this.#flush();
+      // Let the thread's other actors run even when poll and produce answer without waiting.
+      await nextTurn();
+    }
+  }
+
+  /** Converts one poll's records (synchronously: a converter error fails the task) and starts producing. */
+  #send(records: SourceRecord[]): Sent {
+    const { key, value, header } = this.#converters!;
+    const now = Date.now();
+    const byTopic = new Map<string, { indexes: number[]; produce: ProduceRecord[] }>();
+    this.#context.enter(() => {
+      for (let index = 0; index < records.length; index++) {
+        const record = records[index]!;
+        const topic = record.topic;
+        const headers = record.headers;
+        const keyBytes = key.fromConnectData(topic, headers, record.keySchema, record.key);
+        const valueBytes = value.fromConnectData(topic, headers, record.valueSchema, record.value);
+        const produce: ProduceRecord = {
+          key: keyBytes,
+          value: valueBytes,
+          timestamp: record.timestamp ?? now,
+        };
+        if (!headers.isEmpty()) {
+          produce.headers = [];
+          for (const h of headers)
+            produce.headers.push({
+              key: h.key,
+              value: header.fromConnectHeader(topic, h.key, h.schema, h.value),
+            });
+        }
+        if (record.kafkaPartition !== null) produce.partition = record.kafkaPartition;
+        let batch = byTopic.get(topic);
+        if (batch === undefined) byTopic.set(topic, (batch = { indexes: [], produce: [] }));
+        batch.indexes.push(index);
+        batch.produce.push(produce);
+      }
+    });
+    const metadata = new Array<RecordMetadata>(records.length);
+    const log = this.#log!;
+    const produceTopic = async (topic: string, batch: { indexes: number[]; produce: ProduceRecord[] }) => {
+      if (!this.#ensuredTopics.has(topic)) {
+        await log.ensureTopic({ name: topic, partitions: 1 });
+        this.#ensuredTopics.add(topic);
+      }
+      const positions: RecordPosition[] = await log.produce(topic, batch.produce);
+      for (let i = 0; i < positions.length; i++) {
+        const { partition, offset } = positions[i]!;
+        metadata[batch.indexes[i]!] = { topic, partition, offset, timestamp: batch.produce[i]!.timestamp! };
+      }
+    };
+    const done = Promise.all([...byTopic].map(([topic, batch]) => produceTopic(topic, batch))).then(
+      () => ({ ok: true }) as const,
+      (error: unknown) => ({ ok: false, error }) as const,
+    );
+    return { records, metadata, topics: [...byTopic.keys()], done };
+  }
+
+  /** Waits for the produce in flight; its records are acknowledged: remember offsets, tell the task. */
+  async #settle(): Promise<void> {
+    const sent = this.#pending;
+    if (sent === undefined) return;
+    this.#pending = undefined;
+    const outcome = await sent.done;
+    if (!outcome.ok) throw outcome.error;
+    const { records, metadata, topics } = sent;
+    for (const topic of topics) {
+      if (!this.#activeTopics.has(topic)) {
+        this.#activeTopics.add(topic);
+        this.#emit({ type: 'topic', topic });
+      }
+    }
+    // Only the last offset of each run of records from one source partition matters: one map update per run.
+    let partition: Readonly<SourceMap> | null = null;
+    let offset: Readonly<SourceMap> | null = null;
+    for (let index = 0; index < records.length; index++) {
+      const { sourcePartition, sourceOffset } = records[index]!;
+      if (sourcePartition === null || sourceOffset === null) continue;
+      if (partition !== null && !sameMap(partition, sourcePartition)) this.#ack(partition, offset!);
+      partition = sourcePartition;
+      offset = sourceOffset;
+    }
+    if (partition !== null) this.#ack(partition, offset!);
+    if (this.#commitsRecords) {
+      const task = this.#task!;
+      for (let index = 0; index < records.length; index++) {
+        await this.#context.enter(() => task.commitRecord(records[index]!, metadata[index]!));
+      }
+    }
+  }
+
+  #ack(partition: Readonly<SourceMap>, offset: Readonly<SourceMap>): void {
+    const key = canonical(partition);
+    // Delete first: the map keeps insertion order, and the write must end with the newest entries.
+    this.#acked.delete(key);
+    this.#acked.set(key, { partition, offset });
+  }
+
+  /**
+   * Writes the offsets of acknowledged records, then calls `task.commit()`. A write that takes longer than
+   * `offsetFlushTimeoutMs` is left to finish; its offsets are written again by the next flush.
+   */
+  async #flush(): Promise<void> {
+    this.#nextFlush = Date.now() + this.#config.offsetFlushIntervalMs;
+    if (this.#acked.size === 0 || this.#writing !== undefined) return;
+    const offsets = this.#acked;
+    this.#acked = new Map();
+    const writing = this.#store!.write(this.#config.connector, [...offsets.values()]);
+    this.#writing = writing;
+    const finished = () => {
+      if (this.#writing === writing) this.#writing = undefined;
+    };
+    writing.then(finished, finished);
+    const outcome = await within(
+      writing.then(
+        () => 'written' as const,
+        () => 'failed' as const,
+      ),
+      this.#config.offsetFlushTimeoutMs,
+    );
+    if (outcome !== 'written') {
+      // Not committed: keep these offsets for the next flush, unless newer ones arrived meanwhile.
+      for (const [key, entry] of offsets) if (!this.#acked.has(key)) this.#acked.set(key, entry);
+      return;
+    }
+    this.#emit({ type: 'committed', offsets: offsets.size });
+    const task = this.#task!;
+    try {
+      await this.#context.enter(() => task.commit());
+    } catch {
+      // Connect logs a failing commit() and goes on: the offsets are committed either way.
+    }
+  }
+
+  async #stopTask(): Promise<void> {
+    if (!this.#started || this.#taskStopped) return;
+    this.#taskStopped = true;
+    const task = this.#task!;
+    await this.#context.enter(() => task.stop());
+  }
+
+  /** After the loop: last acknowledgements, a final offset flush, `task.stop()`, then the resources. */
+  async #shutdown(): Promise<void> {
+    try {
+      if (this.#started) {
+        try {
+          await this.#settle();
+        } finally {
+          // Even when the last produce failed, the offsets acknowledged before it are committed.
+          if (this.#writing !== undefined) await within(this.#writing, this.#config.offsetFlushTimeoutMs);
+          await this.#flush();
+        }
+      }
+      await this.#stopTask();
+    } finally {
+      if (this.#converters !== undefined) closeConverters(this.#converters, this.#enter);
+      await this.#log?.close();
+    }
+  }
+}
+
+/** Whether two source partitions have the same keys and the same primitive values (the common case, cheaply). */
+function sameMap(a: Readonly<SourceMap>, b: Readonly<SourceMap>): boolean {
+  if (a === b) return true;
+  let count = 0;
+  for (const key in a) {
+    const value = a[key];
+    if ((typeof value === 'object' && value !== null) || value !== b[key]) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
+}
+
+/** Partition maps compare by content, whatever the order of their keys. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const map = value as Record<string, unknown>;
+    return `{${Object.keys(map)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(map[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,123 @@
+// The contract between the herder (main thread) and the task runners (host threads): what a runner is
+// started with, the events it sends back and the commands it takes (structured-clone values only), and
+// the helpers both runners share.
+import { SluiceError } from '@sluice/errors';
+import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
+import type { ConverterSpecs } from './converters.js';
+
+export type { ConverterSpec, ConverterSpecs } from './converters.js';
+
+/** The log a runner opens in its own thread (each thread has its own connection). */
+export type TaskRunnerLogConfig =
+  { backend: 'embedded'; dataDir: string } | { backend: 'kafka'; brokers: string[]; clientId: string };
+
+/** What a source or sink task runner is started with (`ActorSpec.config`). */
+export interface TaskRunnerConfig {
+  connector: string;
+  task: number;
+  /** The task's config, as the connector's `taskConfigs` produced it. */
+  taskConfig: Record<string, string>;
+  /** The connector's config: `topics`/`topics.regex` and `tasks.max` for sinks. */
+  connectorConfig: Record<string, string>;
+  /** The connector plugin; the task comes from its descriptor's `createTask()`. */
+  plugin: { module: string; className: string };
+  /** The converters, resolved on the main thread (see `resolveConverterSpecs`). */
+  converters: ConverterSpecs;
+  log: TaskRunnerLogConfig;
+  /** The offsets topic (source tasks). */
+  offsetStorage: { name: string; partitions: number; replicationFactor: number };
+  /** How often acknowledged source offsets / consumed sink offsets are committed. */
+  offsetFlushIntervalMs: number;
+  /** How long a source offset flush may take before it is abandoned until the next one. */
+  offsetFlushTimeoutMs: number;
+  /**
+   * How many tasks the sink connector runs; partitions are split across them.
+   * @default `tasks.max` of the connector config, else 1
+   */
+  taskCount?: number;
+  /**
+   * Start in the PAUSED target state: the task is not started until `resume`, as in Connect.
+   * @default false
+   */
+  paused?: boolean;
+}
+
+/** Runner → main thread (`ActorHandlers.onEvent`). Failures go through the host (`onFailed`). */
+export type TaskRunnerEvent =
+  /** `task.start` resolved, or the task resumed. */
+  | { type: 'running' }
+  /** The task stopped polling (source) or putting (sink) after a `pause` command. */
+  | { type: 'paused' }
+  /** The first time the task produced to (source) or consumed from (sink) a topic: Connect's active topics. */
+  | { type: 'topic'; topic: string }
+  /** An offset commit succeeded; `offsets` is how many source partitions / topic partitions it wrote. */
+  | { type: 'committed'; offsets: number };
+
+/** Main thread → runner (`ActorHandle.send`). */
+export type TaskRunnerCommand = { type: 'pause' } | { type: 'resume' };
+
+// Helpers both runners use.
+
+/** Opens the runner's own connection to the log. */
+export async function openTaskLog(config: TaskRunnerLogConfig): Promise<Log> {
+  return config.backend === 'embedded'
+    ? EmbeddedLog.open({ dataDir: config.dataDir })
+    : KafkaLog.open({ brokers: config.brokers, clientId: config.clientId });
+}
+
+/** Whether calling again may succeed (a `RetriableError`, recognised by brand across module copies). */
+export function isRetriable(error: unknown): boolean {
+  return SluiceError.is(error) && error.retriable;
+}
+
+/** A sleep that `wake()` cuts short: the runner's loop waits on it, commands and `stop` wake it. */
+export class Wakeup {
+  #waiters: Array<() => void> = [];
+
+  /** Resolves after `ms`, or at the next `wake()`. */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.push(done);
+    });
+  }
+
+  wake(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+}
+
+/** Resolves with `promise`, or with `'timeout'` after `ms` (the promise keeps running; its failure is dropped). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Parses a runner's config, rejecting what is not one (the herder fills it, so this guards mistakes). */
+export function taskRunnerConfig(value: unknown): TaskRunnerConfig {
+  const config = value as Partial<TaskRunnerConfig> | null;
+  if (
+    config === null ||
+    typeof config !== 'object' ||
+    typeof config.connector !== 'string' ||
+    typeof config.task !== 'number' ||
+    typeof config.taskConfig !== 'object' ||
+    typeof config.plugin?.module !== 'string' ||
+    typeof config.converters?.value?.module !== 'string' ||
+    (config.log?.backend !== 'embedded' && config.log?.backend !== 'kafka')
+  ) {
+    throw new SluiceError('SLUICE_TASK_CONFIG_INVALID', 'a task runner needs a TaskRunnerConfig');
+  }
+  return config as TaskRunnerConfig;
+}

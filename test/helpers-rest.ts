@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  freePort,
+  kafkaBootstrap,
+  runTypeScript,
+  uniqueName,
+  waitFor,
+  type TypeScriptChild,
+} from '@sluice/test-kit';
+
+export type Backend = 'embedded' | 'kafka';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** A real `sluice worker` process for REST tests, with its own data, topics and group. */
+export class WorkerProcess {
+  readonly base: string;
+  readonly dir: string;
+  readonly #properties: string;
+  #child: TypeScriptChild | undefined;
+
+  private constructor(base: string, dir: string, properties: string) {
+    this.base = base;
+    this.dir = dir;
+    this.#properties = properties;
+  }
+
+  static async create(backend: Backend, extra: string[] = []): Promise<WorkerProcess> {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-rest-'));
+    const port = await freePort();
+    const id = uniqueName('rest');
+    const lines = [
+      `listeners=http://127.0.0.1:${port}`,
+      'offset.flush.interval.ms=500',
+      'task.shutdown.graceful.timeout.ms=3000',
+      ...(backend === 'embedded'
+        ? [`data.dir=${join(dir, 'data')}`]
+        : [
+            `bootstrap.servers=${kafkaBootstrap().join(',')}`,
+            `group.id=${id}`,
+            `config.storage.topic=${id}-configs`,
+            `offset.storage.topic=${id}-offsets`,
+            `status.storage.topic=${id}-status`,
+            'config.storage.replication.factor=1',
+            'offset.storage.replication.factor=1',
+            'status.storage.replication.factor=1',
+            'offset.storage.partitions=3',
+            'status.storage.partitions=2',
+          ]),
+      ...extra,
+    ];
+    const properties = join(dir, 'worker.properties');
+    writeFileSync(properties, `${lines.join('\n')}\n`);
+    const worker = new WorkerProcess(`http://127.0.0.1:${port}`, dir, properties);
+    await worker.start();
+    return worker;
+  }
+
+  async start(): Promise<void> {
+    this.#child = runTypeScript('test/fixtures/sluice.ts', ['worker', this.#properties]);
+    await this.#child.waitForLine((line) => line.startsWith('REST API listening on'), 60_000);
+  }
+
+  /** Stops the worker: SIGTERM (graceful) or SIGKILL. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | null> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (child === undefined || child.process.exitCode !== null) return child?.process.exitCode ?? null;
+    child.process.kill(signal);
+    return (await child.exited).code;
+  }
+
+  stderr(): string {
+    return this.#child?.stderr() ?? '';
+  }
+
+  async close(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async call(method: string, path: string, body?: unknown): Promise<Reply> {
+    const response = await fetch(this.base + path, {
+      method,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    };
+  }
+
+  /** Polls GET `path` until `accept` holds for its body. */
+  async until<T>(path: string, accept: (body: T) => boolean, timeoutMs = 30_000): Promise<T> {
+    return waitFor(
+      `${path} to match`,
+      async () => {
+        const reply = await this.call('GET', path);
+        return reply.status === 200 && accept(reply.body as T) ? (reply.body as T) : undefined;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
+}

@@ -119,7 +119,7 @@ describe('sluice worker REST basics', () => {
       body: { level: 'INFO', last_modified: null },
     });
     const changed = await call('PUT', '/admin/loggers/sluice', '{"level": "debug"}');
-    expect(changed).toEqual({ status: 200, body: ['sluice', 'sluice.worker'] });
+    expect(changed).toEqual({ status: 200, body: ['sluice', 'sluice.herder', 'sluice.worker'] });
     const after = (await call('GET', '/admin/loggers/sluice.worker')).body as {
       level: string;
       last_modified: number;

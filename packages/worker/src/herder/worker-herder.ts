@@ -62,6 +62,11 @@ export class WorkerHerder implements Herder {
   readonly #running = new Map<string, RunningConnector>();
   /** Task configs each running task was started with, by `connector/task`. */
   readonly #tasks = new Map<string, ConnectorConfig>();
+  /**
+   * Incarnation of each task (`connector/task`): bumped when a task is started or marked RESTARTING, so
+   * late events from the task being replaced cannot overwrite the newer status.
+   */
+  readonly #incarnations = new Map<string, number>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: WorkerHerderOptions) {
@@ -194,7 +199,10 @@ export class WorkerHerder implements Herder {
         (task) => request.includeTasks && (!request.onlyFailed || failed(statuses.task(name, task))),
       );
       if (connector) await this.#putConnectorStatus(name, 'RESTARTING');
-      for (const task of tasks) await this.#putTaskStatus(name, task, 'RESTARTING');
+      for (const task of tasks) {
+        this.#nextIncarnation(`${name}/${task}`);
+        await this.#putTaskStatus(name, task, 'RESTARTING');
+      }
       return { connector, tasks };
     });
     const response = await this.connectorStatus(name);
@@ -409,7 +417,10 @@ export class WorkerHerder implements Herder {
     taskConfig: ConnectorConfig,
     paused: boolean,
   ): Promise<void> {
-    this.#tasks.set(`${name}/${task}`, taskConfig);
+    const key = `${name}/${task}`;
+    this.#tasks.set(key, taskConfig);
+    const incarnation = this.#nextIncarnation(key);
+    const current = () => this.#incarnations.get(key) === incarnation;
     try {
       await this.#o.runtime.startTask(
         {
@@ -421,8 +432,9 @@ export class WorkerHerder implements Herder {
           paused,
         },
         {
-          onState: (state, failure) =>
-            void this.#putTaskStatus(name, task, state, failure).catch(() => undefined),
+          onState: (state, failure) => {
+            if (current()) void this.#putTaskStatus(name, task, state, failure).catch(() => undefined);
+          },
           onTopic: (topic) =>
             void this.#o.statuses
               .putActiveTopic({ topic, connector: name, task, discoverTimestamp: Date.now() })
@@ -433,6 +445,12 @@ export class WorkerHerder implements Herder {
       this.#tasks.delete(`${name}/${task}`);
       await this.#putTaskStatus(name, task, 'FAILED', trace(error));
     }
+  }
+
+  #nextIncarnation(key: string): number {
+    const next = (this.#incarnations.get(key) ?? 0) + 1;
+    this.#incarnations.set(key, next);
+    return next;
   }
 
   async #stopTask(name: string, task: number): Promise<void> {

@@ -47,6 +47,7 @@ const TOPIC_CONFIG_RESOURCE = 2;
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__cluster_metadata']);
 
 const COORDINATOR_RETRY_MS = 15_000;
+const LEADER_WAIT_MS = 30_000;
 const COORDINATOR_ERRORS = new Set([
   'GROUP_COORDINATOR_NOT_AVAILABLE',
   'NOT_COORDINATOR_FOR_GROUP',
@@ -128,7 +129,8 @@ export class KafkaLog implements Log {
     }
     const created = await this.#call(spec.name, () =>
       this.#admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait gives up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers at first.
+        waitForLeaders: false,
         topics: [
           {
             topic: spec.name,
@@ -141,6 +143,7 @@ export class KafkaLog implements Log {
     );
     if (!created) throw new TopicExistsError(spec.name);
     this.#topics.delete(spec.name);
+    await this.#waitForLeaders(spec.name, partitions);
   }
 
   async ensureTopic(spec: TopicSpec): Promise<TopicDescription> {
@@ -329,6 +332,32 @@ export class KafkaLog implements Log {
 
   #assertOpen(): void {
     if (this.#closed) throw new LogClosedError();
+  }
+
+  /** Waits until every partition of a new topic has a leader, so that the next call can use it. */
+  async #waitForLeaders(topic: string, partitions: number): Promise<void> {
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      try {
+        const metadata = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+        const ready = metadata.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+        if (ready >= partitions) return;
+      } catch (error) {
+        const type = (error as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE')
+          throw toSluiceError(error, topic);
+      }
+      if (Date.now() > deadline) {
+        throw new SluiceError(
+          'SLUICE_KAFKA_ERROR',
+          `topic '${topic}' was created but has no leader after ${LEADER_WAIT_MS} ms`,
+          {
+            retriable: true,
+          },
+        );
+      }
+      await delay(100);
+    }
   }
 
   /**

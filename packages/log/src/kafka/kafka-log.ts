@@ -46,12 +46,15 @@ const TOPIC_CONFIG_RESOURCE = 2;
 /** Kafka's own topics, which are not data. */
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__cluster_metadata']);
 
-const COORDINATOR_RETRY_MS = 15_000;
+const TRANSIENT_RETRY_MS = 15_000;
 const LEADER_WAIT_MS = 30_000;
-const COORDINATOR_ERRORS = new Set([
+/** Answers that mean "ask again soon": a coordinator or leader moved or is loading; nothing was done. */
+const TRANSIENT_ERRORS = new Set([
   'GROUP_COORDINATOR_NOT_AVAILABLE',
   'NOT_COORDINATOR_FOR_GROUP',
   'GROUP_LOAD_IN_PROGRESS',
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
 ]);
 
 interface TopicInfo {
@@ -288,7 +291,7 @@ export class KafkaLog implements Log {
     for (const entry of offsets) validateTopicName(entry.topic);
     // Generation -1 and no member id: a commit for a group with no active members, as an admin makes it.
     const commit = () => this.#groups.commitOffsets({ groupId, generationId: -1, memberId: '', offsets });
-    const deadline = Date.now() + COORDINATOR_RETRY_MS;
+    const deadline = Date.now() + TRANSIENT_RETRY_MS;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
       try {
         return await commit();
@@ -428,23 +431,32 @@ export class KafkaLog implements Log {
   }
 
   /**
-   * Runs a kafkajs call, turning its errors into Sluice errors with stable codes. Group coordinator
-   * moves and loads (common right after `__consumer_offsets` is created) are retried for a while.
+   * Runs a kafkajs call, turning its errors into Sluice errors with stable codes. Coordinator and leader
+   * moves and loads (common right after `__consumer_offsets` or a topic is created) are retried for a while.
    */
   async #call<T>(topic: string | undefined, operation: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + COORDINATOR_RETRY_MS;
+    const deadline = Date.now() + TRANSIENT_RETRY_MS;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
       try {
         return await operation();
       } catch (error) {
-        const type = (error as { type?: string }).type;
-        if (type === undefined || !COORDINATOR_ERRORS.has(type) || Date.now() + backoff > deadline) {
+        const type = kafkaErrorType(error);
+        if (type === undefined || !TRANSIENT_ERRORS.has(type) || Date.now() + backoff > deadline) {
           throw toSluiceError(error, topic);
         }
         await delay(backoff);
       }
     }
   }
+}
+
+/** The Kafka error name of a kafkajs error, also when kafkajs wrapped it after its own retries. */
+function kafkaErrorType(error: unknown): string | undefined {
+  const seen = error as { type?: string; originalError?: unknown; cause?: unknown } | undefined;
+  if (seen === undefined || seen === null) return undefined;
+  if (typeof seen.type === 'string') return seen.type;
+  if (seen.originalError !== undefined) return kafkaErrorType(seen.originalError);
+  return seen.cause !== undefined && seen.cause !== error ? kafkaErrorType(seen.cause) : undefined;
 }
 
 function createProducer(kafka: Kafka): Producer {

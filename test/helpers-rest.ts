@@ -58,7 +58,12 @@ export class WorkerProcess {
     const properties = join(dir, 'worker.properties');
     writeFileSync(properties, `${lines.join('\n')}\n`);
     const worker = new WorkerProcess(`http://127.0.0.1:${port}`, dir, properties);
-    await worker.start();
+    try {
+      await worker.start();
+    } catch (error) {
+      await worker.close();
+      throw error;
+    }
     return worker;
   }
 

@@ -36,6 +36,12 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
   const source = () => ({ 'connector.class': 'FileStreamSource', file: input, topic });
 
   it('describes the worker and its plugins', async () => {
+    expect(await worker.call('GET', '/health')).toEqual(
+      expect.objectContaining({
+        status: 200,
+        body: { status: 'healthy', message: 'Worker has completed startup and is ready to handle requests.' },
+      }),
+    );
     const root = await worker.call('GET', '/');
     expect(root).toMatchObject({
       status: 200,
@@ -389,5 +395,33 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
     expect((await worker.call('GET', '/connectors')).body).toEqual([sink, 'src']);
     await worker.until<Status>('/connectors/src/status', (s) => s.connector.state === 'STOPPED');
     await worker.until<Status>(`/connectors/${sink}/status`, running);
+  });
+});
+
+describe('plugin.path', () => {
+  it('finds a third-party connector package and runs it', async () => {
+    const fixtures = join(process.cwd(), 'test', 'fixtures');
+    const worker = await WorkerProcess.create('embedded', [`plugin.path=${fixtures}`]);
+    try {
+      const plugins = (await worker.call('GET', '/connector-plugins')).body as Array<{
+        class: string;
+        type: string;
+      }>;
+      expect(plugins).toContainEqual(
+        expect.objectContaining({ class: 'test.CountingSourceConnector', type: 'source' }),
+      );
+      expect(plugins).toContainEqual(
+        expect.objectContaining({ class: 'test.CollectingSinkConnector', type: 'sink' }),
+      );
+      expect(plugins).toContainEqual(expect.objectContaining({ class: FILE_SOURCE }));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('refuses to start when a plugin.path entry is not a directory, naming it', async () => {
+    await expect(WorkerProcess.create('embedded', ['plugin.path=/nonexistent/plugins'])).rejects.toThrow(
+      /plugin\.path: \/nonexistent\/plugins is not a directory/,
+    );
   });
 });

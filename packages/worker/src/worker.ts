@@ -34,6 +34,7 @@ export class Worker {
   #herder: WorkerHerder | undefined;
   #runtime: HostedTaskRuntime | undefined;
   #stopped = false;
+  #ready = false;
 
   private constructor(config: WorkerConfig, log: Log) {
     this.config = config;
@@ -87,9 +88,16 @@ export class Worker {
       });
       worker.#herder = herder;
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
-      const app = createRestApp({ info: () => info, loggers: worker.loggers, herder, plugins });
+      const app = createRestApp({
+        info: () => info,
+        ready: () => worker.#ready,
+        loggers: worker.loggers,
+        herder,
+        plugins,
+      });
       for (const listener of config.listeners) await worker.#listen(app.fetch, listener, https);
       await herder.start();
+      worker.#ready = true;
       worker.#logger.info(
         `worker started (${config.mode}); REST API on ${worker.#listeners.map((l) => l.url).join(', ')}`,
       );

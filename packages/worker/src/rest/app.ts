@@ -17,6 +17,8 @@ export interface ServerInfo {
 
 export interface RestDependencies {
   info(): ServerInfo;
+  /** Whether the worker has finished starting (its herder has started what it must run). */
+  ready(): boolean;
   loggers: Loggers;
   herder: Herder;
   plugins: PluginRegistry;
@@ -27,6 +29,15 @@ export function createRestApp(dependencies: RestDependencies): Hono {
   const app = new Hono();
 
   app.get('/', (c) => c.json(dependencies.info()));
+  // Kafka Connect 3.9's probe endpoint (KIP-1017): 200 once started, 503 while starting.
+  app.get('/health', (c) =>
+    dependencies.ready()
+      ? c.json({
+          status: 'healthy',
+          message: 'Worker has completed startup and is ready to handle requests.',
+        })
+      : c.json({ status: 'starting', message: 'Worker is still starting up.' }, 503),
+  );
   mountLoggerRoutes(app, dependencies.loggers);
   mountConnectorRoutes(app, dependencies.herder);
   mountPluginRoutes(app, dependencies.plugins);

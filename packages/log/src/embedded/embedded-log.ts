@@ -4,14 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SluiceError } from '@sluice/errors';
-import {
-  InvalidRecordError,
-  LogClosedError,
-  OffsetOutOfRangeError,
-  TopicExistsError,
-  UnknownTopicError,
-} from '../errors.js';
-import { partitionForKey, toBuffer } from '../partitioner.js';
+import { LogClosedError, OffsetOutOfRangeError, TopicExistsError, UnknownTopicError } from '../errors.js';
+import { routeRecords, StickyPartitions, toBuffer } from '../partitioner.js';
 import { validateTopicName } from '../topic-name.js';
 import type {
   FetchOptions,
@@ -87,8 +81,7 @@ export class EmbeddedLog implements Log {
   readonly #db: Database.Database;
   readonly #statements;
   readonly #appended = new EventEmitter();
-  /** Null-key records stick to one partition per produce call, rotating between calls (Kafka's sticky partitioning). */
-  readonly #nextNullKeyPartition = new Map<number, number>();
+  readonly #sticky = new StickyPartitions();
   #closed = false;
 
   private constructor(db: Database.Database) {
@@ -205,7 +198,7 @@ export class EmbeddedLog implements Log {
         }
         this.#db.prepare('DELETE FROM topics WHERE id = ?').run(topic.id);
       })();
-      this.#nextNullKeyPartition.delete(topic.id);
+      this.#sticky.forget(name);
     });
   }
 
@@ -213,37 +206,18 @@ export class EmbeddedLog implements Log {
     return this.#run(() => {
       const topic = this.#topic(topicName);
       const compacted = topic.compacted === 1;
-      const nullKeyPartition = this.#nullKeyPartition(topic);
+      const routes = routeRecords(
+        { name: topicName, partitions: topic.partitions, compacted },
+        records,
+        this.#sticky.next(topicName, topic.partitions),
+      );
       const now = Date.now();
-      const prepared = records.map((record, index) => {
-        const key = toBuffer(record.key);
-        const value = toBuffer(record.value);
-        if (compacted && key === null) {
-          throw new InvalidRecordError(
-            `record ${index}: a compacted topic ('${topicName}') cannot accept a record without a key`,
-          );
-        }
-        let partition: number;
-        if (record.partition !== undefined) {
-          if (
-            !Number.isInteger(record.partition) ||
-            record.partition < 0 ||
-            record.partition >= topic.partitions
-          ) {
-            throw new UnknownTopicError(topicName, record.partition);
-          }
-          partition = record.partition;
-        } else {
-          partition = key === null ? nullKeyPartition : partitionForKey(key, topic.partitions);
-        }
-        return {
-          key,
-          value,
-          partition,
-          timestamp: record.timestamp ?? now,
-          headers: encodeHeaders(record.headers),
-        };
-      });
+      const prepared = records.map((record, index) => ({
+        ...routes[index]!,
+        value: toBuffer(record.value),
+        timestamp: record.timestamp ?? now,
+        headers: encodeHeaders(record.headers),
+      }));
 
       const statements = this.#statements;
       const positions = this.#db
@@ -442,12 +416,6 @@ export class EmbeddedLog implements Log {
       : undefined;
     if (range === undefined) throw new UnknownTopicError(topicName, partition);
     return { topic, range };
-  }
-
-  #nullKeyPartition(topic: TopicRow): number {
-    const partition = (this.#nextNullKeyPartition.get(topic.id) ?? 0) % topic.partitions;
-    this.#nextNullKeyPartition.set(topic.id, partition + 1);
-    return partition;
   }
 
   /** Immediate compaction: the record this key had before is dropped, as Kafka's cleaner eventually would. */

@@ -10,13 +10,12 @@ import {
 } from '@sluice/kafka-client';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import {
-  InvalidRecordError,
   LogClosedError,
   OffsetOutOfRangeError,
   TopicExistsError,
   UnknownTopicError,
 } from '../errors.js';
-import { partitionForKey, toBuffer } from '../partitioner.js';
+import { routeRecords, StickyPartitions, toBuffer } from '../partitioner.js';
 import { validateTopicName } from '../topic-name.js';
 import type {
   FetchOptions,
@@ -83,7 +82,7 @@ export class KafkaLog implements Log {
   readonly #groups: KafkaGroupClient;
   readonly #defaultReplicationFactor: number;
   readonly #topics = new Map<string, TopicInfo>();
-  readonly #nextNullKeyPartition = new Map<string, number>();
+  readonly #sticky = new StickyPartitions();
   #closed = false;
 
   private constructor(kafka: Kafka, options: KafkaLogOptions) {
@@ -190,7 +189,7 @@ export class KafkaLog implements Log {
     await this.#call(name, () => this.#admin.deleteTopics({ topics: [name] }));
     this.#topics.delete(name);
     await this.#replaceProducer();
-    this.#nextNullKeyPartition.delete(name);
+    this.#sticky.forget(name);
   }
 
   async produce(topic: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]> {
@@ -374,29 +373,13 @@ export class KafkaLog implements Log {
   }
 
   #toMessages(topic: string, info: TopicInfo, records: readonly ProduceRecord[]): KafkaMessage[] {
-    const nullKeyPartition = (this.#nextNullKeyPartition.get(topic) ?? 0) % info.partitions;
-    this.#nextNullKeyPartition.set(topic, nullKeyPartition + 1);
+    const routes = routeRecords(
+      { name: topic, partitions: info.partitions, compacted: info.compacted },
+      records,
+      this.#sticky.next(topic, info.partitions),
+    );
     return records.map((record, index) => {
-      const key = toBuffer(record.key);
-      if (info.compacted && key === null) {
-        throw new InvalidRecordError(
-          `record ${index}: a compacted topic ('${topic}') cannot accept a record without a key`,
-        );
-      }
-      let partition: number;
-      if (record.partition !== undefined) {
-        if (
-          !Number.isInteger(record.partition) ||
-          record.partition < 0 ||
-          record.partition >= info.partitions
-        ) {
-          throw new UnknownTopicError(topic, record.partition);
-        }
-        partition = record.partition;
-      } else {
-        partition = key === null ? nullKeyPartition : partitionForKey(key, info.partitions);
-      }
-      const message: KafkaMessage = { key, value: toBuffer(record.value), partition };
+      const message: KafkaMessage = { ...routes[index]!, value: toBuffer(record.value) };
       if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
       if (record.headers !== undefined && record.headers.length > 0) message.headers = record.headers;
       return message;

@@ -1,0 +1,531 @@
+// End-to-end FileStream pipeline (FileStreamSource -> topic -> FileStreamSink, as in the README quickstart) on
+// Sluice (embedded, and on Kafka) and on Apache Kafka Connect 3.9.1, against one broker this script starts with
+// scripts/kafka, with one input file: records/s, time from process spawn to the first 200 from `GET /`, and
+// idle and loaded RSS of the worker process. 1,000,000 lines of 100 bytes (override with --lines N); pick
+// runtimes with --runtime sluice-embedded,sluice-kafka,connect. Every wait is bounded (--timeout seconds per wait).
+// Run: pnpm bench:file-pipeline   (results go in docs/benchmarks.md by hand, with the machine line printed here)
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KafkaLog } from '@sluice/log';
+
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    runtime: { type: 'string', default: 'sluice-embedded,sluice-kafka,connect' },
+    timeout: { type: 'string', default: '600' },
+  },
+});
+const totalLines = Number(values.lines);
+const waitMs = Number(values.timeout) * 1000;
+const lineBytes = 100; // including the newline
+const flushIntervalMs = 10_000;
+const root = join(import.meta.dirname, '..', '..');
+const kafkaScript = join(root, 'scripts', 'kafka');
+const jsonConverter = 'org.apache.kafka.connect.json.JsonConverter';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+interface Result {
+  runtime: string;
+  recordsPerSecond: number;
+  seconds: number;
+  restReadyMs: number;
+  acceptsConnectorsMs: number;
+  idleRssBytes: number;
+  loadedRssBytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cleanup: everything started is registered here and undone in reverse order, also on failure or Ctrl-C.
+// ---------------------------------------------------------------------------------------------------------------
+
+const cleanups: (() => Promise<void> | void)[] = [];
+async function cleanUp(): Promise<void> {
+  while (cleanups.length > 0) {
+    try {
+      await cleanups.pop()!();
+    } catch (error) {
+      log(`cleanup: ${(error as Error).message}`);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Spawns a worker process with its output in a file; registered for SIGTERM, then SIGKILL after 20 s. */
+function spawnWorker(
+  command: string,
+  args: string[],
+  logFile: string,
+): { child: ChildProcess; spawnedAt: bigint } {
+  const fd = openSync(logFile, 'a');
+  const spawnedAt = process.hrtime.bigint();
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  cleanups.push(() => stopProcess(child));
+  return { child, spawnedAt };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killed = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);
+  if (killed) {
+    log(`pid ${child.pid} ignored SIGTERM for 20 s; SIGKILL`);
+    child.kill('SIGKILL');
+    await Promise.race([exited, sleep(5000)]);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function propertiesText(props: Record<string, string | number | boolean>): string {
+  return `${Object.entries(props)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// REST
+// ---------------------------------------------------------------------------------------------------------------
+
+async function httpStatus(url: string): Promise<number> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls until `url` answers 200; fails if the process exits or the wait runs out. Returns ms since spawnedAt. */
+async function waitFor200(
+  url: string,
+  child: ChildProcess,
+  spawnedAt: bigint,
+  what: string,
+): Promise<number> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before ${url} answered 200`);
+    if ((await httpStatus(url)) === 200) return Number(process.hrtime.bigint() - spawnedAt) / 1e6;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${values.timeout} s`);
+    await sleep(10);
+  }
+}
+
+async function createConnector(rest: string, name: string, config: Record<string, string>): Promise<void> {
+  const response = await fetch(`${rest}/connectors`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, config }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = await response.text();
+  if (response.status !== 201) throw new Error(`POST /connectors ${name}: ${response.status} ${body}`);
+}
+
+async function connectorStatus(rest: string, name: string): Promise<string> {
+  try {
+    const response = await fetch(`${rest}/connectors/${name}/status`, { signal: AbortSignal.timeout(2000) });
+    return await response.text();
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Input and output files
+// ---------------------------------------------------------------------------------------------------------------
+
+async function writeInput(file: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  const out = createWriteStream(file);
+  const filler = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'.repeat(2);
+  let chunk = '';
+  for (let i = 0; i < totalLines; i++) {
+    const head = `line ${String(i).padStart(9, '0')} `;
+    chunk += `${head}${filler.slice(0, lineBytes - 1 - head.length)}\n`;
+    if (chunk.length >= 1 << 20 || i === totalLines - 1) {
+      hash.update(chunk);
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      chunk = '';
+    }
+  }
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  return { size: statSync(file).size, sha256: hash.digest('hex') };
+}
+
+async function digest(file: string): Promise<{ lines: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let lines = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+  }
+  return { lines, sha256: hash.digest('hex') };
+}
+
+const fileSize = (file: string) => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// One run: a started worker, two connectors, a clock, RSS samples
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Worker {
+  runtime: string;
+  rest: string;
+  child: ChildProcess;
+  spawnedAt: bigint;
+  logFile: string;
+}
+
+async function measure(
+  worker: Worker,
+  input: { file: string; size: number; sha256: string },
+  bootstrap: string | undefined,
+): Promise<Result> {
+  const { runtime, rest, child, spawnedAt } = worker;
+  const restReadyMs = await waitFor200(`${rest}/`, child, spawnedAt, runtime);
+  const acceptsConnectorsMs = await waitFor200(`${rest}/connectors`, child, spawnedAt, runtime);
+  log(
+    `${runtime}: GET / 200 after ${restReadyMs.toFixed(0)} ms, GET /connectors after ${acceptsConnectorsMs.toFixed(0)} ms`,
+  );
+  await sleep(2000); // let start-up settle before calling it idle
+  const idleRssBytes = rssBytes(child.pid!);
+
+  const id = `${runtime}-${Date.now().toString(36)}`;
+  const topic = `bench-file-${id}`;
+  const outputFile = join(tempDir('sluice-bench-out-'), 'out.txt');
+  if (bootstrap !== undefined) {
+    // The broker runs with auto.create.topics.enable=false and Connect creates no topic without
+    // topic.creation.* settings, so both runtimes get the same pre-created topic: 1 partition, 1 replica.
+    const kafka = await KafkaLog.open({ brokers: bootstrap.split(','), clientId: 'sluice-bench' });
+    try {
+      await kafka.createTopic({ name: topic, partitions: 1, replicationFactor: 1 });
+    } finally {
+      await kafka.close();
+    }
+  }
+  let loadedRssBytes = idleRssBytes;
+  const sampler = setInterval(() => (loadedRssBytes = Math.max(loadedRssBytes, rssBytes(child.pid!))), 200);
+  try {
+    const start = process.hrtime.bigint();
+    await createConnector(rest, `${id}-source`, {
+      'connector.class': 'FileStreamSource',
+      file: input.file,
+      topic,
+    });
+    await createConnector(rest, `${id}-sink`, {
+      'connector.class': 'FileStreamSink',
+      file: outputFile,
+      topics: topic,
+    });
+    const deadline = Date.now() + waitMs;
+    let lastReport = Date.now();
+    while (fileSize(outputFile) < input.size) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${runtime} exited during the run`);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${runtime}: output has ${fileSize(outputFile)} of ${input.size} bytes after ${values.timeout} s; ` +
+            `source ${await connectorStatus(rest, `${id}-source`)}; sink ${await connectorStatus(rest, `${id}-sink`)}`,
+        );
+      }
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        log(`${runtime}: ${((100 * fileSize(outputFile)) / input.size).toFixed(0)}% through`);
+      }
+      await sleep(20);
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    loadedRssBytes = Math.max(loadedRssBytes, rssBytes(child.pid!));
+    await sleep(500); // anything written after the last expected byte would be a duplicate
+    const output = await digest(outputFile);
+    if (output.lines !== totalLines || output.sha256 !== input.sha256) {
+      throw new Error(
+        `${runtime}: output differs from input: ${output.lines} lines (want ${totalLines}), ` +
+          `${fileSize(outputFile)} bytes (want ${input.size}), sha256 ${output.sha256} (want ${input.sha256})`,
+      );
+    }
+    log(`${runtime}: ${totalLines} lines in ${seconds.toFixed(2)} s, output identical to input`);
+    return {
+      runtime,
+      recordsPerSecond: totalLines / seconds,
+      seconds,
+      restReadyMs,
+      acceptsConnectorsMs,
+      idleRssBytes,
+      loadedRssBytes,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function startSluice(
+  runtime: string,
+  props: Record<string, string | number | boolean>,
+): Promise<Worker> {
+  const dir = tempDir('sluice-bench-worker-');
+  const port = await freePort();
+  const propsFile = join(dir, 'worker.properties');
+  writeFileSync(
+    propsFile,
+    propertiesText({
+      ...props,
+      listeners: `http://127.0.0.1:${port}`,
+      'key.converter': jsonConverter,
+      'value.converter': jsonConverter,
+      'key.converter.schemas.enable': false,
+      'value.converter.schemas.enable': false,
+      'offset.flush.interval.ms': flushIntervalMs,
+    }),
+  );
+  const logFile = join(dir, 'worker.log');
+  const { child, spawnedAt } = spawnWorker(
+    process.execPath,
+    [join(root, 'packages', 'cli', 'bin', 'sluice.js'), 'worker', propsFile],
+    logFile,
+  );
+  return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
+}
+
+/** Apache Kafka Connect spawned as `scripts/kafka connect up` does (same JVM flags and properties), timed by us. */
+async function startConnect(bootstrap: string, classpath: string): Promise<Worker> {
+  const dir = tempDir('sluice-bench-connect-');
+  const port = await freePort();
+  const group = `bench-connect-${Date.now().toString(36)}`;
+  const propsFile = join(dir, 'connect-distributed.properties');
+  writeFileSync(
+    propsFile,
+    propertiesText({
+      'bootstrap.servers': bootstrap,
+      'group.id': group,
+      'config.storage.topic': `${group}-configs`,
+      'offset.storage.topic': `${group}-offsets`,
+      'status.storage.topic': `${group}-status`,
+      'config.storage.replication.factor': 1,
+      'offset.storage.replication.factor': 1,
+      'status.storage.replication.factor': 1,
+      'key.converter': jsonConverter,
+      'value.converter': jsonConverter,
+      'key.converter.schemas.enable': false,
+      'value.converter.schemas.enable': false,
+      listeners: `http://127.0.0.1:${port}`,
+      'rest.advertised.host.name': '127.0.0.1',
+      'rest.advertised.port': port,
+      'offset.flush.interval.ms': flushIntervalMs,
+      'scheduled.rebalance.max.delay.ms': 0,
+    }),
+  );
+  const logsDir = join(dir, 'logs');
+  mkdirSync(logsDir);
+  const log4j = join(dir, 'log4j.properties');
+  writeFileSync(
+    log4j,
+    [
+      'log4j.rootLogger=INFO, file',
+      'log4j.appender.file=org.apache.log4j.RollingFileAppender',
+      'log4j.appender.file.File=${kafka.logs.dir}/connect.log',
+      'log4j.appender.file.MaxFileSize=50MB',
+      'log4j.appender.file.MaxBackupIndex=2',
+      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      ...[
+        'org.reflections',
+        'org.apache.kafka.clients.consumer.ConsumerConfig',
+        'org.apache.kafka.clients.producer.ProducerConfig',
+        'org.apache.kafka.clients.admin.AdminClientConfig',
+      ].map((name) => `log4j.logger.${name}=WARN`),
+      '',
+    ].join('\n'),
+  );
+  const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
+  const logFile = join(dir, 'stdout.log');
+  const { child, spawnedAt } = spawnWorker(
+    java,
+    [
+      process.env['SLUICE_CONNECT_HEAP'] ? `-Xmx${process.env['SLUICE_CONNECT_HEAP']}` : '-Xmx1g',
+      '-XX:+UseG1GC',
+      `-Dlog4j.configuration=${pathToFileURL(log4j).href}`,
+      `-Dkafka.logs.dir=${logsDir}`,
+      '-Djava.awt.headless=true',
+      '-cp',
+      classpath,
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      propsFile,
+    ],
+    logFile,
+  );
+  return { runtime: 'connect', rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------------------------
+
+const runtimes = values.runtime.split(',');
+const labels: Record<string, string> = {
+  'sluice-embedded': 'Sluice, embedded (SQLite)',
+  'sluice-kafka': 'Sluice on Kafka (kafkajs)',
+  connect: 'Apache Kafka Connect 3.9.1',
+};
+const results: Result[] = [];
+let failed = false;
+try {
+  const inputDir = tempDir('sluice-bench-in-');
+  const inputFile = join(inputDir, 'in.txt');
+  const input = { file: inputFile, ...(await writeInput(inputFile)) };
+  log(`input: ${totalLines} lines, ${input.size} bytes, sha256 ${input.sha256.slice(0, 16)}…`);
+
+  let bootstrap = '';
+  if (runtimes.some((runtime) => runtime !== 'sluice-embedded')) {
+    const kafkaDir = join(root, '.kafka', 'bench-file-pipeline');
+    cleanups.push(() => {
+      execFileSync(kafkaScript, ['down', '--dir', kafkaDir], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        timeout: 60_000,
+      });
+    });
+    const out = execFileSync(kafkaScript, ['up', '--dir', kafkaDir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 300_000,
+    });
+    bootstrap = out.trim().split('\n').pop()!;
+    log(`broker at ${bootstrap}`);
+  }
+
+  for (const runtime of runtimes) {
+    let worker: Worker;
+    if (runtime === 'sluice-embedded') {
+      worker = await startSluice(runtime, { 'data.dir': join(tempDir('sluice-bench-data-'), 'data') });
+    } else if (runtime === 'sluice-kafka') {
+      const group = `bench-sluice-${Date.now().toString(36)}`;
+      worker = await startSluice(runtime, {
+        'bootstrap.servers': bootstrap,
+        'group.id': group,
+        'config.storage.topic': `${group}-configs`,
+        'offset.storage.topic': `${group}-offsets`,
+        'status.storage.topic': `${group}-status`,
+        'config.storage.replication.factor': 1,
+        'offset.storage.replication.factor': 1,
+        'status.storage.replication.factor': 1,
+        'scheduled.rebalance.max.delay.ms': 0,
+      });
+    } else if (runtime === 'connect') {
+      const classpath = execFileSync(kafkaScript, ['classpath', 'connect'], {
+        encoding: 'utf8',
+        timeout: 600_000,
+      })
+        .trim()
+        .split('\n')
+        .pop()!;
+      worker = await startConnect(bootstrap, classpath);
+    } else {
+      throw new Error(`unknown runtime '${runtime}' (sluice-embedded, sluice-kafka, connect)`);
+    }
+    try {
+      results.push({
+        ...(await measure(worker, input, runtime === 'sluice-embedded' ? undefined : bootstrap)),
+        runtime: labels[runtime]!,
+      });
+    } catch (error) {
+      log(`--- tail of ${worker.logFile} ---`);
+      try {
+        log(readFileSync(worker.logFile, 'utf8').trimEnd().split('\n').slice(-30).join('\n'));
+      } catch {
+        log('(no log)');
+      }
+      throw error;
+    } finally {
+      await stopProcess(worker.child);
+    }
+  }
+} catch (error) {
+  failed = true;
+  log(`failed: ${(error as Error).stack ?? String(error)}`);
+} finally {
+  await cleanUp();
+}
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
+const jdk = /version "([^"]+)"/.exec(java)?.[1] ?? '?';
+console.log(
+  `\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
+    `JDK ${jdk}; ${totalLines.toLocaleString('en-US')} lines of ${lineBytes} bytes, ` +
+    `JsonConverter without schemas, offset.flush.interval.ms=${flushIntervalMs}, 1 KRaft broker (Kafka 3.9.1)\n`,
+);
+const connect = results.find((result) => result.runtime === labels['connect']);
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+console.log(
+  '| runtime | records/s | ratio to Connect | REST ready (ms) | idle RSS (MiB) | loaded RSS (MiB) | accepts connectors (ms) |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const result of results) {
+  const ratio = connect ? `${(result.recordsPerSecond / connect.recordsPerSecond).toFixed(2)}×` : 'n/a';
+  console.log(
+    `| ${result.runtime} | ${Math.round(result.recordsPerSecond).toLocaleString('en-US')} | ${ratio} | ` +
+      `${result.restReadyMs.toFixed(0)} | ${mib(result.idleRssBytes)} | ${mib(result.loadedRssBytes)} | ` +
+      `${result.acceptsConnectorsMs.toFixed(0)} |`,
+  );
+}
+if (failed) process.exitCode = 1;

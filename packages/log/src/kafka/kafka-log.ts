@@ -9,12 +9,7 @@ import {
   type KafkaClientConfig,
 } from '@sluice/kafka-client';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import {
-  LogClosedError,
-  OffsetOutOfRangeError,
-  TopicExistsError,
-  UnknownTopicError,
-} from '../errors.js';
+import { LogClosedError, OffsetOutOfRangeError, TopicExistsError, UnknownTopicError } from '../errors.js';
 import { routeRecords, StickyPartitions, toBuffer } from '../partitioner.js';
 import { validateTopicName } from '../topic-name.js';
 import type {

@@ -1,6 +1,6 @@
 /**
  * Reads Java `.properties` text as Kafka does (java.util.Properties): `key=value`, `key: value` or
- * `key value`; `#` and `!` comments; a trailing backslash continues a line; `\t`, `\n`, `\uXXXX`
+ * `key value`; `#` and `!` comments; a trailing backslash continues a line; `\t`, `\n`, `\u0041`-style
  * and other backslash escapes. Later keys win.
  */
 export function parseProperties(text: string): Map<string, string> {

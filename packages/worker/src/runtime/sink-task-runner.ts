@@ -10,11 +10,12 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
 } from '@sluice/sdk';
-import { loadPlugin } from '../plugins/registry.js';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
 import { closeConverters, createConverters, type TaskConverters } from './converters.js';
 import {
   isRetriable,
+  loadConnectorPlugin,
+  runTaskLifecycle,
   openTaskLog,
   taskRunnerConfig,
   within,
@@ -119,32 +120,21 @@ class SinkTaskRunner implements Actor {
     this.#context.emit(event);
   }
 
-  async #run(): Promise<void> {
-    let failure: { error: unknown } | undefined;
-    try {
-      await this.#init();
-      await this.#loop();
-    } catch (error) {
-      failure = { error };
-    }
-    try {
-      await this.#shutdown(failure === undefined);
-    } catch (error) {
-      failure ??= { error };
-    }
-    if (failure === undefined) return;
-    if (this.#stopping) throw failure.error;
-    this.#context.fail(failure.error);
+  #run(): Promise<void> {
+    return runTaskLifecycle({
+      init: () => this.#init(),
+      loop: () => this.#loop(),
+      shutdown: (clean) => this.#shutdown(clean),
+      stopping: () => this.#stopping,
+      fail: (error) => this.#context.fail(error),
+    });
   }
 
   async #init(): Promise<void> {
     const config = this.#config;
     const enter = this.#enter;
     subscription(config); // fails early on a config without topics
-    const descriptor = await loadPlugin(config.plugin);
-    if (descriptor.kind !== 'sink') {
-      throw new SluiceError('SLUICE_PLUGIN_NOT_FOUND', `${config.plugin.className} is not a sink connector`);
-    }
+    const descriptor = await loadConnectorPlugin(config.plugin, 'sink');
     this.#converters = await createConverters(config.converters, enter);
     this.#log = await openTaskLog(config.log);
     const task = enter(() => descriptor.createTask());

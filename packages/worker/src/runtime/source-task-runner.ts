@@ -1,7 +1,6 @@
 // Runs one source task on a host thread: poll → convert → produce → track offsets → commit.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { OffsetStore, type SourceMap } from '@sluice/coordinator';
-import { SluiceError } from '@sluice/errors';
 import type { Log, ProduceRecord, RecordPosition } from '@sluice/log';
 import {
   SourceTask,
@@ -10,11 +9,12 @@ import {
   type SourceRecord,
   type SourceTaskContext,
 } from '@sluice/sdk';
-import { loadPlugin } from '../plugins/registry.js';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
 import { closeConverters, createConverters, type TaskConverters } from './converters.js';
 import {
   isRetriable,
+  loadConnectorPlugin,
+  runTaskLifecycle,
   openTaskLog,
   taskRunnerConfig,
   within,
@@ -105,35 +105,20 @@ class SourceTaskRunner implements Actor {
     this.#context.emit(event);
   }
 
-  async #run(): Promise<void> {
-    let failure: { error: unknown } | undefined;
-    try {
-      await this.#init();
-      await this.#loop();
-    } catch (error) {
-      failure = { error };
-    }
-    try {
-      await this.#shutdown();
-    } catch (error) {
-      failure ??= { error };
-    }
-    if (failure === undefined) return;
-    // A failure on the way out of a requested stop is the stop's result; otherwise the task failed.
-    if (this.#stopping) throw failure.error;
-    this.#context.fail(failure.error);
+  #run(): Promise<void> {
+    return runTaskLifecycle({
+      init: () => this.#init(),
+      loop: () => this.#loop(),
+      shutdown: () => this.#shutdown(),
+      stopping: () => this.#stopping,
+      fail: (error) => this.#context.fail(error),
+    });
   }
 
   async #init(): Promise<void> {
     const config = this.#config;
     const enter = this.#enter;
-    const descriptor = await loadPlugin(config.plugin);
-    if (descriptor.kind !== 'source') {
-      throw new SluiceError(
-        'SLUICE_PLUGIN_NOT_FOUND',
-        `${config.plugin.className} is not a source connector`,
-      );
-    }
+    const descriptor = await loadConnectorPlugin(config.plugin, 'source');
     this.#converters = await createConverters(config.converters, enter);
     this.#log = await openTaskLog(config.log);
     this.#store = await OffsetStore.open(this.#log, config.offsetStorage);

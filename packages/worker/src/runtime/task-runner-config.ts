@@ -3,6 +3,8 @@
 // the helpers both runners share.
 import { SluiceError } from '@sluice/errors';
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
+import type { PluginDescriptor } from '@sluice/sdk';
+import { loadPlugin } from '../plugins/registry.js';
 import type { ConverterSpecs } from './converters.js';
 
 export type { ConverterSpec, ConverterSpecs } from './converters.js';
@@ -120,4 +122,44 @@ export function taskRunnerConfig(value: unknown): TaskRunnerConfig {
     throw new SluiceError('SLUICE_TASK_CONFIG_INVALID', 'a task runner needs a TaskRunnerConfig');
   }
   return config as TaskRunnerConfig;
+}
+
+/** Loads the connector plugin a runner was started with, and checks it is a connector of `kind`. */
+export async function loadConnectorPlugin<K extends 'source' | 'sink'>(
+  plugin: TaskRunnerConfig['plugin'],
+  kind: K,
+): Promise<Extract<PluginDescriptor, { kind: K }>> {
+  const descriptor = await loadPlugin(plugin);
+  if (descriptor.kind !== kind) {
+    throw new SluiceError('SLUICE_PLUGIN_NOT_FOUND', `${plugin.className} is not a ${kind} connector`);
+  }
+  return descriptor as Extract<PluginDescriptor, { kind: K }>;
+}
+
+/**
+ * The frame both runners live in: `init` then `loop`, then always `shutdown`. The first failure wins;
+ * on the way out of a requested stop it is the stop's result (thrown), otherwise the task failed.
+ */
+export async function runTaskLifecycle(steps: {
+  init(): Promise<void>;
+  loop(): Promise<void>;
+  shutdown(clean: boolean): Promise<void>;
+  stopping(): boolean;
+  fail(error: unknown): void;
+}): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  try {
+    await steps.init();
+    await steps.loop();
+  } catch (error) {
+    failure = { error };
+  }
+  try {
+    await steps.shutdown(failure === undefined);
+  } catch (error) {
+    failure ??= { error };
+  }
+  if (failure === undefined) return;
+  if (steps.stopping()) throw failure.error;
+  steps.fail(failure.error);
 }

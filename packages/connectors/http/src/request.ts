@@ -1,0 +1,77 @@
+import type { HttpSourceConfig } from './config.js';
+import { OFFSET_VARIABLE, render, usesVariable, type TemplateValues } from './template.js';
+import { VERSION } from './version.js';
+
+/** The parts of a request that depend on the entity and the offset. */
+export interface RequestTarget {
+  readonly method: 'GET' | 'POST';
+  readonly url: URL;
+  readonly body: string | null;
+}
+
+/**
+ * The URL and body of the next request for an entity. `${offset}` and `${entityName}` are replaced as is in
+ * `url` and `http.request.body` and percent-encoded in parameter values. In CURSOR_PAGINATION, when `url`
+ * does not use `${offset}` and the offset is a full URL or a fragment starting with `/` or `?`, the request
+ * goes to that reference resolved against `url`; parameters that use `${offset}` or that its query already
+ * has are then left out (the reference carries its own paging state).
+ */
+export function requestTarget(config: HttpSourceConfig, values: Required<TemplateValues>): RequestTarget {
+  let url = new URL(render(config.url, values));
+  let parameters = config.parameters;
+  if (
+    config.offsetMode === 'CURSOR_PAGINATION' &&
+    !usesVariable(config.url, OFFSET_VARIABLE) &&
+    isPageUrl(values.offset)
+  ) {
+    url = new URL(values.offset, url);
+    const present = new Set(url.searchParams.keys());
+    parameters = parameters.filter(
+      (p) =>
+        !usesVariable(p.value, OFFSET_VARIABLE) &&
+        !usesVariable(p.name, OFFSET_VARIABLE) &&
+        !present.has(p.name),
+    );
+  }
+  if (config.method === 'GET' && parameters.length > 0) {
+    const query = parameters
+      .map(
+        (p) => `${encodeURIComponent(render(p.name, values))}=${encodeURIComponent(render(p.value, values))}`,
+      )
+      .join('&');
+    url.search = url.search === '' || url.search === '?' ? query : `${url.search.slice(1)}&${query}`;
+  }
+  return {
+    method: config.method,
+    url,
+    body: config.method === 'POST' && config.body !== null ? render(config.body, values) : null,
+  };
+}
+
+/** Whether a next page reference is a URL (full, or a fragment from the path or the query) rather than a token. */
+export function isPageUrl(reference: string): boolean {
+  return /^https?:\/\//i.test(reference) || reference.startsWith('/') || reference.startsWith('?');
+}
+
+/**
+ * The configured headers (sensitive ones last, so they win), over the defaults: JSON accepted, a JSON body, and
+ * Sluice's user agent. Names are compared without case, as HTTP does.
+ */
+export function baseHeaders(config: HttpSourceConfig): Record<string, string> {
+  const headers = new Map<string, [string, string]>();
+  const set = (name: string, value: string) => headers.set(name.toLowerCase(), [name, value]);
+  set('Accept', 'application/json');
+  set('User-Agent', `sluice-connector-http/${VERSION}`);
+  if (config.method === 'POST' && config.body !== null) set('Content-Type', 'application/json');
+  for (const { name, value } of [...config.headers, ...config.sensitiveHeaders]) set(name, value);
+  return Object.fromEntries(headers.values());
+}
+
+/** A URL for messages: without user info. */
+export function shownUrl(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}

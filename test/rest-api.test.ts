@@ -53,6 +53,7 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
       version: string;
     }>;
     expect(plugins.map((p) => [p.class, p.type])).toEqual([
+      ['io.confluent.connect.http.HttpSourceConnector', 'source'],
       [FILE_SINK, 'sink'],
       [FILE_SOURCE, 'source'],
     ]);

@@ -33,8 +33,8 @@ const REST_TYPES: Record<PluginKind, PluginInfo['type']> = {
   predicate: 'predicate',
 };
 
-/** The packages every worker has: the SDK's converters and the FileStream connectors. */
-const BUILT_IN_PACKAGES = ['@sluice/sdk', '@sluice/connector-file'];
+/** The packages every worker has: the SDK's converters, the FileStream connectors and the HTTP source. */
+const BUILT_IN_PACKAGES = ['@sluice/sdk', '@sluice/connector-file', '@sluice/connector-http'];
 
 /**
  * The plugins this worker can run: built-in packages plus the npm packages found through `plugin.path`

@@ -18,6 +18,27 @@ export interface Reply {
   body: unknown;
 }
 
+/**
+ * Worker property lines for a backend: a data directory for the embedded store, or a broker with a group
+ * and internal topics named after `id` (unique per worker).
+ */
+export function backendProperties(backend: Backend, dataDir: string, id = uniqueName('worker')): string[] {
+  return backend === 'embedded'
+    ? [`data.dir=${dataDir}`]
+    : [
+        `bootstrap.servers=${kafkaBootstrap().join(',')}`,
+        `group.id=${id}`,
+        `config.storage.topic=${id}-configs`,
+        `offset.storage.topic=${id}-offsets`,
+        `status.storage.topic=${id}-status`,
+        'config.storage.replication.factor=1',
+        'offset.storage.replication.factor=1',
+        'status.storage.replication.factor=1',
+        'offset.storage.partitions=3',
+        'status.storage.partitions=2',
+      ];
+}
+
 /** A real `sluice worker` process for REST tests, with its own data, topics and group. */
 export class WorkerProcess {
   readonly base: string;
@@ -39,20 +60,7 @@ export class WorkerProcess {
       `listeners=http://127.0.0.1:${port}`,
       'offset.flush.interval.ms=500',
       'task.shutdown.graceful.timeout.ms=3000',
-      ...(backend === 'embedded'
-        ? [`data.dir=${join(dir, 'data')}`]
-        : [
-            `bootstrap.servers=${kafkaBootstrap().join(',')}`,
-            `group.id=${id}`,
-            `config.storage.topic=${id}-configs`,
-            `offset.storage.topic=${id}-offsets`,
-            `status.storage.topic=${id}-status`,
-            'config.storage.replication.factor=1',
-            'offset.storage.replication.factor=1',
-            'status.storage.replication.factor=1',
-            'offset.storage.partitions=3',
-            'status.storage.partitions=2',
-          ]),
+      ...backendProperties(backend, join(dir, 'data'), id),
       ...extra,
     ];
     const properties = join(dir, 'worker.properties');

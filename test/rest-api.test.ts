@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerProcess, type Backend } from './helpers-rest.js';
@@ -417,6 +418,45 @@ describe('plugin.path', () => {
       expect(plugins).toContainEqual(expect.objectContaining({ class: FILE_SOURCE }));
     } finally {
       await worker.close();
+    }
+  });
+
+  it('stops the connector instance on pause and starts it again on resume, as Connect does', async () => {
+    const fixtures = join(process.cwd(), 'test', 'fixtures');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-pause-'));
+    const events = join(dir, 'connector-events');
+    const worker = await WorkerProcess.create('embedded', [`plugin.path=${fixtures}`]);
+    try {
+      const lines = () => (existsSync(events) ? readFileSync(events, 'utf8').trim().split('\n') : []);
+      const created = await worker.call('POST', '/connectors', {
+        name: 'lifecycle',
+        config: {
+          'connector.class': 'test.CountingSourceConnector',
+          topic: 'lifecycle',
+          count: '1000000',
+          'poll.delay.ms': '20',
+          file: join(dir, 'task'),
+          'connector.events': events,
+        },
+      });
+      expect(created.status).toBe(201);
+      await worker.until<Status>('/connectors/lifecycle/status', (s) => running(s) && s.tasks.length === 1);
+      expect(lines()).toEqual(['start']);
+
+      expect((await worker.call('PUT', '/connectors/lifecycle/pause')).status).toBe(202);
+      const paused = await worker.until<Status>(
+        '/connectors/lifecycle/status',
+        (s) => s.connector.state === 'PAUSED' && s.tasks.every((t) => t.state === 'PAUSED'),
+      );
+      expect(paused.tasks).toHaveLength(1);
+      expect(lines()).toEqual(['start', 'stop']);
+
+      expect((await worker.call('PUT', '/connectors/lifecycle/resume')).status).toBe(202);
+      await worker.until<Status>('/connectors/lifecycle/status', running);
+      expect(lines()).toEqual(['start', 'stop', 'start']);
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

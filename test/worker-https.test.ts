@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendProperties, type Backend } from './helpers-rest.js';
 import { freePort, runTypeScript, type TypeScriptChild } from '@sluice/test-kit';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-https-'));
@@ -112,9 +113,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startWorker(lines: string[]): TypeScriptChild {
+function startWorker(lines: string[], backend: Backend = 'embedded'): TypeScriptChild {
   const properties = file(`worker-${children.length}.properties`);
-  writeFileSync(properties, [`data.dir=${file(`data-${children.length}`)}`, ...lines].join('\n'));
+  const backendLines = backendProperties(backend, file(`data-${children.length}`));
+  writeFileSync(properties, [...backendLines, ...lines].join('\n'));
   const child = runTypeScript('test/fixtures/sluice.ts', ['worker', properties]);
   children.push(child);
   return child;
@@ -135,45 +137,55 @@ function httpsGet(
   });
 }
 
-describe('sluice worker over https', () => {
+describe.each<Backend>(['embedded', 'kafka'])('sluice worker over https (%s)', (backend) => {
   it('serves http and https listeners at once, with a PKCS12 key store under listeners.https.', async () => {
     const [httpPort, httpsPort] = [await freePort(), await freePort()];
-    const worker = startWorker([
-      `listeners=http://127.0.0.1:${httpPort},https://127.0.0.1:${httpsPort}`,
-      `listeners.https.ssl.keystore.location=${file('server.p12')}`,
-      'listeners.https.ssl.keystore.type=PKCS12',
-      'listeners.https.ssl.keystore.password=secret',
-      // Ignored: a prefixed setting exists, so only prefixed ones count.
-      `ssl.keystore.location=${file('missing.p12')}`,
-    ]);
+    const worker = startWorker(
+      [
+        `listeners=http://127.0.0.1:${httpPort},https://127.0.0.1:${httpsPort}`,
+        `listeners.https.ssl.keystore.location=${file('server.p12')}`,
+        'listeners.https.ssl.keystore.type=PKCS12',
+        'listeners.https.ssl.keystore.password=secret',
+        // Ignored: a prefixed setting exists, so only prefixed ones count.
+        `ssl.keystore.location=${file('missing.p12')}`,
+      ],
+      backend,
+    );
     await worker.waitForLine((line) => line === `REST API listening on https://127.0.0.1:${httpsPort}`);
     const secure = await httpsGet(`https://127.0.0.1:${httpsPort}/`);
     expect(secure.status).toBe(200);
     expect(JSON.parse(secure.body)).toHaveProperty('kafka_cluster_id');
+    expect(await httpsGet(`https://127.0.0.1:${httpsPort}/connectors`)).toEqual({ status: 200, body: '[]' });
     expect((await fetch(`http://127.0.0.1:${httpPort}/`)).status).toBe(200);
   });
 
   it('reads a PEM key store through the unprefixed ssl.* settings', async () => {
     const port = await freePort();
-    const worker = startWorker([
-      `listeners=https://127.0.0.1:${port}`,
-      `ssl.keystore.location=${file('server-combined.pem')}`,
-      'ssl.keystore.type=PEM',
-    ]);
+    const worker = startWorker(
+      [
+        `listeners=https://127.0.0.1:${port}`,
+        `ssl.keystore.location=${file('server-combined.pem')}`,
+        'ssl.keystore.type=PEM',
+      ],
+      backend,
+    );
     await worker.waitForLine((line) => line.startsWith('REST API listening on https://'));
     expect((await httpsGet(`https://127.0.0.1:${port}/`)).status).toBe(200);
   });
 
   it('requires a client certificate signed by the trust store with ssl.client.auth=required', async () => {
     const port = await freePort();
-    const worker = startWorker([
-      `listeners=https://127.0.0.1:${port}`,
-      `listeners.https.ssl.keystore.location=${file('server.p12')}`,
-      'listeners.https.ssl.keystore.password=secret',
-      'listeners.https.ssl.client.auth=required',
-      `listeners.https.ssl.truststore.location=${file('ca.pem')}`,
-      'listeners.https.ssl.truststore.type=PEM',
-    ]);
+    const worker = startWorker(
+      [
+        `listeners=https://127.0.0.1:${port}`,
+        `listeners.https.ssl.keystore.location=${file('server.p12')}`,
+        'listeners.https.ssl.keystore.password=secret',
+        'listeners.https.ssl.client.auth=required',
+        `listeners.https.ssl.truststore.location=${file('ca.pem')}`,
+        'listeners.https.ssl.truststore.type=PEM',
+      ],
+      backend,
+    );
     await worker.waitForLine((line) => line.startsWith('REST API listening on https://'));
     await expect(httpsGet(`https://127.0.0.1:${port}/`)).rejects.toThrow();
     const withCertificate = await httpsGet(`https://127.0.0.1:${port}/`, {
@@ -182,7 +194,9 @@ describe('sluice worker over https', () => {
     });
     expect(withCertificate.status).toBe(200);
   });
+});
 
+describe('sluice worker https settings', () => {
   it.each([
     [
       ['listeners.https.ssl.keystore.location=JKS', 'listeners.https.ssl.keystore.password=secret'],

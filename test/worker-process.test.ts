@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, runTypeScript, type TypeScriptChild } from '@sluice/test-kit';
+import { backendProperties, type Backend } from './helpers-rest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-worker-'));
 const children: TypeScriptChild[] = [];
@@ -89,14 +90,14 @@ describe('sluice worker (embedded)', () => {
   });
 });
 
-describe('sluice worker REST basics', () => {
+describe.each<Backend>(['embedded', 'kafka'])('sluice worker REST basics (%s)', (backend) => {
   it('serves /admin/loggers as Kafka Connect does and rejects bad bodies with Connect-style errors', async () => {
     const port = await freePort();
     const worker = sluice(
       'worker',
-      propertiesFile('rest.properties', [
+      propertiesFile(`rest-${backend}.properties`, [
         `listeners=http://127.0.0.1:${port}`,
-        `data.dir=${join(dir, 'rest')}`,
+        ...backendProperties(backend, join(dir, `rest-${backend}`)),
       ]),
     );
     await worker.waitForLine((line) => line.startsWith('REST API listening on'));

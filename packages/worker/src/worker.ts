@@ -41,52 +41,35 @@ export class Worker {
     this.#log = log;
   }
 
+  /**
+   * Starts the worker. The REST API listens as soon as the log is open, before the internal topics are
+   * read (as Connect's does): `GET /` answers at once, `/health` says 503 until the herder has started, and
+   * `/connectors` requests wait for it.
+   */
   static async start(config: WorkerConfig): Promise<Worker> {
     // Read and checked before anything starts, so a bad key store fails the start naming its key.
     const https = config.listeners.some((l) => l.protocol === 'https')
       ? resolveHttpsOptions(config.originals)
       : undefined;
-    const plugins = await PluginRegistry.load(config.pluginPath);
     const clientId = config.clientId ?? 'sluice-worker';
-    const log =
+    // Plugins load while the log connects; whichever fails, nothing is left open.
+    const [loaded, opened] = await Promise.allSettled([
+      PluginRegistry.load(config.pluginPath),
       config.mode === 'embedded'
-        ? await EmbeddedLog.open({ dataDir: config.dataDir })
-        : await KafkaLog.open({ brokers: config.bootstrapServers, clientId });
+        ? EmbeddedLog.open({ dataDir: config.dataDir })
+        : KafkaLog.open({ brokers: config.bootstrapServers, clientId }),
+    ]);
+    if (loaded.status === 'rejected') {
+      if (opened.status === 'fulfilled') await opened.value.close();
+      throw loaded.reason;
+    }
+    if (opened.status === 'rejected') throw opened.reason;
+    const plugins = loaded.value;
+    const log = opened.value;
     const worker = new Worker(config, log);
+    let herderStarted: { resolve(herder: WorkerHerder): void; reject(error: unknown): void } | undefined;
+    const herder = new Promise<WorkerHerder>((resolve, reject) => (herderStarted = { resolve, reject }));
     try {
-      const topic = (t: InternalTopic, partitions = t.partitions) => ({
-        name: t.name,
-        partitions,
-        replicationFactor: t.replicationFactor,
-      });
-      const configs = await ConfigStore.open(log, topic(config.configStorage, 1));
-      const statuses = await StatusStore.open(log, topic(config.statusStorage));
-      const offsets = await OffsetStore.open(log, topic(config.offsetStorage));
-      worker.#runtime = new HostedTaskRuntime({
-        pool: TaskHostPool.start({
-          onBlocked: (event) =>
-            worker.#logger.error(
-              `task thread ${event.thread} was blocked for ${event.blockedMs} ms by ${event.culprit ?? 'unknown code'}; it was replaced`,
-            ),
-        }),
-        plugins,
-        worker: config,
-        log:
-          config.mode === 'embedded'
-            ? { backend: 'embedded', dataDir: config.dataDir }
-            : { backend: 'kafka', brokers: config.bootstrapServers, clientId },
-      });
-      const herder = new WorkerHerder({
-        workerId: () => new URL(worker.advertisedUrl).host,
-        configs,
-        statuses,
-        offsets,
-        log,
-        plugins,
-        runtime: worker.#runtime,
-        logger: worker.loggers.get('sluice.herder'),
-      });
-      worker.#herder = herder;
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
       const app = createRestApp({
         info: () => info,
@@ -96,16 +79,63 @@ export class Worker {
         plugins,
       });
       for (const listener of config.listeners) await worker.#listen(app.fetch, listener, https);
-      await herder.start();
+      worker.#logger.info(
+        `REST API on ${worker.#listeners.map((l) => l.url).join(', ')}; reading the internal topics`,
+      );
+      herderStarted!.resolve(await worker.#startHerder(plugins, clientId));
       worker.#ready = true;
       worker.#logger.info(
         `worker started (${config.mode}); REST API on ${worker.#listeners.map((l) => l.url).join(', ')}`,
       );
     } catch (error) {
+      herderStarted!.reject(error);
       await worker.stop();
       throw error;
     }
     return worker;
+  }
+
+  /** The Connect state stores, the task threads and the herder, started. */
+  async #startHerder(plugins: PluginRegistry, clientId: string): Promise<WorkerHerder> {
+    const config = this.config;
+    const log = this.#log;
+    const topic = (t: InternalTopic, partitions = t.partitions) => ({
+      name: t.name,
+      partitions,
+      replicationFactor: t.replicationFactor,
+    });
+    const [configs, statuses, offsets] = await Promise.all([
+      ConfigStore.open(log, topic(config.configStorage, 1)),
+      StatusStore.open(log, topic(config.statusStorage)),
+      OffsetStore.open(log, topic(config.offsetStorage)),
+    ]);
+    this.#runtime = new HostedTaskRuntime({
+      pool: TaskHostPool.start({
+        onBlocked: (event) =>
+          this.#logger.error(
+            `task thread ${event.thread} was blocked for ${event.blockedMs} ms by ${event.culprit ?? 'unknown code'}; it was replaced`,
+          ),
+      }),
+      plugins,
+      worker: config,
+      log:
+        config.mode === 'embedded'
+          ? { backend: 'embedded', dataDir: config.dataDir }
+          : { backend: 'kafka', brokers: config.bootstrapServers, clientId },
+    });
+    const herder = new WorkerHerder({
+      workerId: () => new URL(this.advertisedUrl).host,
+      configs,
+      statuses,
+      offsets,
+      log,
+      plugins,
+      runtime: this.#runtime,
+      logger: this.loggers.get('sluice.herder'),
+    });
+    this.#herder = herder;
+    await herder.start();
+    return herder;
   }
 
   /** Where the REST API listens, in the order of `listeners`. */

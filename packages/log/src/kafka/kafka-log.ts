@@ -62,9 +62,9 @@ interface KafkaMessage {
   key: Buffer | null;
   value: Buffer | null;
   partition: number;
-  timestamp?: string;
+  timestamp: string | undefined;
   // Array form (ordered, duplicates, null values) is what our kafkajs patch accepts; see patches/.
-  headers?: unknown;
+  headers: unknown;
 }
 
 /** The log on a Kafka cluster: topics are Kafka topics, acknowledged means `acks=all`. */
@@ -373,12 +373,20 @@ export class KafkaLog implements Log {
       records,
       this.#sticky.next(topic, info.partitions),
     );
-    return records.map((record, index) => {
-      const message: KafkaMessage = { ...routes[index]!, value: toBuffer(record.value) };
-      if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
-      if (record.headers !== undefined && record.headers.length > 0) message.headers = record.headers;
-      return message;
-    });
+    // One object literal of one shape per record: spreading the route was a tenth of the produce path's CPU.
+    const messages = new Array<KafkaMessage>(records.length);
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index]!;
+      const route = routes[index]!;
+      messages[index] = {
+        key: route.key,
+        value: toBuffer(record.value),
+        partition: route.partition,
+        timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
+        headers: record.headers !== undefined && record.headers.length > 0 ? record.headers : undefined,
+      };
+    }
+    return messages;
   }
 
   async #topicInfo(topic: string): Promise<TopicInfo> {

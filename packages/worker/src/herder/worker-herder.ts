@@ -83,7 +83,12 @@ export class WorkerHerder implements Herder {
 
   async stop(): Promise<void> {
     await this.#serial(async () => {
-      for (const name of [...this.#running.keys()]) await this.#stopConnector(name);
+      // Paused connectors have tasks but no running instance: stop by both.
+      const names = new Set([
+        ...this.#running.keys(),
+        ...[...this.#tasks.keys()].map((k) => splitTaskKey(k)[0]),
+      ]);
+      for (const name of names) await this.#stopConnector(name);
     });
   }
 
@@ -344,6 +349,19 @@ export class WorkerHerder implements Herder {
       return this.#putConnectorStatus(name, 'STOPPED');
     }
 
+    if (target === 'PAUSED') {
+      // As in Connect, a paused connector's instance is stopped; its tasks stay, paused, with the task
+      // configs last committed (a worker that restarts brings them back paused without the connector).
+      await this.#stopConnector(name, { keepTasks: true });
+      let plugin: RegisteredPlugin;
+      try {
+        plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
+      } catch (error) {
+        return this.#putConnectorStatus(name, 'FAILED', trace(error));
+      }
+      return this.#applyTasks(name, { plugin, config }, snapshot.tasks.get(name) ?? [], true);
+    }
+
     let running = this.#running.get(name);
     if (running !== undefined && JSON.stringify(running.config) !== JSON.stringify(config)) {
       await this.#stopConnector(name);
@@ -369,22 +387,32 @@ export class WorkerHerder implements Herder {
     if (committed === undefined || JSON.stringify(committed) !== JSON.stringify(taskConfigs)) {
       await this.#o.configs.putTaskConfigs(name, taskConfigs);
     }
+    return this.#applyTasks(name, running, taskConfigs, false);
+  }
+
+  /** Runs exactly `taskConfigs` for `name`, paused or not, and records the connector's state. */
+  async #applyTasks(
+    name: string,
+    connector: Pick<RunningConnector, 'plugin' | 'config'>,
+    taskConfigs: readonly ConnectorConfig[],
+    paused: boolean,
+  ): Promise<void> {
     // Tasks beyond the new count, and tasks whose config changed, stop; the rest run or pause.
     for (const key of [...this.#tasks.keys()]) {
-      const [connector, task] = splitTaskKey(key);
+      const [owner, task] = splitTaskKey(key);
       if (
-        connector === name &&
+        owner === name &&
         (task >= taskConfigs.length ||
           JSON.stringify(this.#tasks.get(key)) !== JSON.stringify(taskConfigs[task]))
       ) {
         await this.#stopTask(name, task);
       }
     }
-    await this.#putConnectorStatus(name, target === 'PAUSED' ? 'PAUSED' : 'RUNNING');
+    await this.#putConnectorStatus(name, paused ? 'PAUSED' : 'RUNNING');
     for (const [task, taskConfig] of taskConfigs.entries()) {
       const key = `${name}/${task}`;
-      if (!this.#tasks.has(key)) await this.#startTask(name, task, running, taskConfig, target === 'PAUSED');
-      else if (target === 'PAUSED') this.#o.runtime.pauseTask(name, task);
+      if (!this.#tasks.has(key)) await this.#startTask(name, task, connector, taskConfig, paused);
+      else if (paused) this.#o.runtime.pauseTask(name, task);
       else this.#o.runtime.resumeTask(name, task);
     }
   }
@@ -413,7 +441,7 @@ export class WorkerHerder implements Herder {
   async #startTask(
     name: string,
     task: number,
-    running: RunningConnector,
+    running: Pick<RunningConnector, 'plugin' | 'config'>,
     taskConfig: ConnectorConfig,
     paused: boolean,
   ): Promise<void> {

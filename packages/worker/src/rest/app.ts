@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Loggers } from '../logging/loggers.js';
@@ -20,9 +20,18 @@ export interface RestDependencies {
   /** Whether the worker has finished starting (its herder has started what it must run). */
   ready(): boolean;
   loggers: Loggers;
-  herder: Herder;
+  /**
+   * The herder once it has read the internal topics. The API listens before that (as Connect's does), so
+   * `/connectors` requests wait for it.
+   */
+  herder: Promise<Herder>;
   plugins: PluginRegistry;
+  /** How long a request waits for the herder before a 500, as Connect's REST request timeout. @default 90000 */
+  requestTimeoutMs?: number;
 }
+
+/** Kafka Connect's REST request timeout. */
+export const DEFAULT_REST_REQUEST_TIMEOUT_MS = 90_000;
 
 /** The Kafka Connect REST API. Every error, including unknown paths, is `{"error_code", "message"}`. */
 export function createRestApp(dependencies: RestDependencies): Hono {
@@ -39,7 +48,32 @@ export function createRestApp(dependencies: RestDependencies): Hono {
       : c.json({ status: 'starting', message: 'Worker is still starting up.' }, 503),
   );
   mountLoggerRoutes(app, dependencies.loggers);
-  mountConnectorRoutes(app, dependencies.herder);
+  let herder: Herder | undefined;
+  const startedAt = new Date();
+  const herderStarted = dependencies.herder.then((started) => (herder = started));
+  // A failed start stops the worker; until then requests see the timeout, not an unhandled rejection.
+  herderStarted.catch(() => undefined);
+  const timeoutMs = dependencies.requestTimeoutMs ?? DEFAULT_REST_REQUEST_TIMEOUT_MS;
+  const awaitHerder: MiddlewareHandler = async (_c, next) => {
+    if (herder === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const outcome = await Promise.race([herderStarted.then(() => 'started' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        throw new RestError(
+          500,
+          `Request timed out. The worker is currently starting (reading the internal topics), which began at ${startedAt.toISOString()}`,
+        );
+      }
+    }
+    await next();
+  };
+  app.use('/connectors', awaitHerder);
+  app.use('/connectors/*', awaitHerder);
+  mountConnectorRoutes(app, () => herder!);
   mountPluginRoutes(app, dependencies.plugins);
 
   app.notFound(() => {

@@ -72,17 +72,17 @@ function location(name: string): string {
 }
 
 /** `/connectors/…`: paths, status codes and bodies of Kafka Connect 3.9. */
-export function mountConnectorRoutes(app: Hono, herder: Herder): void {
+export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
   app.get('/connectors', async (c) => {
     const expansions = c.req.queries('expand') ?? [];
-    const names = await herder.connectors();
+    const names = await herder().connectors();
     if (expansions.length === 0) return c.json(names);
     const out: Record<string, Record<string, unknown>> = {};
     for (const name of names) {
       try {
         const entry: Record<string, unknown> = {};
-        if (expansions.includes('status')) entry['status'] = await herder.connectorStatus(name);
-        if (expansions.includes('info')) entry['info'] = await herder.connectorInfo(name);
+        if (expansions.includes('status')) entry['status'] = await herder().connectorStatus(name);
+        if (expansions.includes('info')) entry['info'] = await herder().connectorInfo(name);
         out[name] = entry;
       } catch (error) {
         // Deleted while we looked it up: leave it out, as Connect does.
@@ -110,7 +110,7 @@ export function mountConnectorRoutes(app: Hono, herder: Herder): void {
         );
       }
     }
-    const { info } = await herder.putConnectorConfig(name, config, {
+    const { info } = await herder().putConnectorConfig(name, config, {
       allowReplace: false,
       ...(initialState ? { initialState } : {}),
     });
@@ -118,14 +118,16 @@ export function mountConnectorRoutes(app: Hono, herder: Herder): void {
     return c.json(info, 201);
   });
 
-  app.get('/connectors/:name', async (c) => c.json(await herder.connectorInfo(c.req.param('name'))));
-  app.get('/connectors/:name/config', async (c) => c.json(await herder.connectorConfig(c.req.param('name'))));
+  app.get('/connectors/:name', async (c) => c.json(await herder().connectorInfo(c.req.param('name'))));
+  app.get('/connectors/:name/config', async (c) =>
+    c.json(await herder().connectorConfig(c.req.param('name'))),
+  );
 
   app.put('/connectors/:name/config', async (c) => {
     const name = c.req.param('name');
     const config = withName(name, configMap(await readJsonObject(c), 'Connector config'));
     validateConnectorName(name);
-    const { created, info } = await herder.putConnectorConfig(name, config, { allowReplace: true });
+    const { created, info } = await herder().putConnectorConfig(name, config, { allowReplace: true });
     if (created) c.header('Location', location(name));
     return c.json(info, created ? 201 : 200);
   });
@@ -139,21 +141,23 @@ export function mountConnectorRoutes(app: Hono, herder: Herder): void {
         `Connector name configuration (${patch['name']}) doesn't match connector name in the URL (${name})`,
       );
     }
-    return c.json(await herder.patchConnectorConfig(name, patch));
+    return c.json(await herder().patchConnectorConfig(name, patch));
   });
 
   app.delete('/connectors/:name', async (c) => {
-    await herder.deleteConnector(c.req.param('name'));
+    await herder().deleteConnector(c.req.param('name'));
     return c.body(null, 204);
   });
 
-  app.get('/connectors/:name/status', async (c) => c.json(await herder.connectorStatus(c.req.param('name'))));
-  app.get('/connectors/:name/tasks', async (c) => c.json(await herder.taskConfigs(c.req.param('name'))));
+  app.get('/connectors/:name/status', async (c) =>
+    c.json(await herder().connectorStatus(c.req.param('name'))),
+  );
+  app.get('/connectors/:name/tasks', async (c) => c.json(await herder().taskConfigs(c.req.param('name'))));
   app.get('/connectors/:name/tasks/:task/status', async (c) =>
-    c.json(await herder.taskStatus(c.req.param('name'), taskNumber(c))),
+    c.json(await herder().taskStatus(c.req.param('name'), taskNumber(c))),
   );
   app.post('/connectors/:name/tasks/:task/restart', async (c) => {
-    await herder.restartTask(c.req.param('name'), taskNumber(c));
+    await herder().restartTask(c.req.param('name'), taskNumber(c));
     return c.body(null, 204);
   });
 
@@ -161,36 +165,36 @@ export function mountConnectorRoutes(app: Hono, herder: Herder): void {
     const name = c.req.param('name');
     const request = { includeTasks: flag(c, 'includeTasks'), onlyFailed: flag(c, 'onlyFailed') };
     if (!request.includeTasks && !request.onlyFailed) {
-      await herder.restartConnector(name);
+      await herder().restartConnector(name);
       return c.body(null, 204);
     }
-    return c.json(await herder.restartConnectorAndTasks(name, request), 202);
+    return c.json(await herder().restartConnectorAndTasks(name, request), 202);
   });
 
   app.put('/connectors/:name/pause', async (c) => {
-    await herder.pauseConnector(c.req.param('name'));
+    await herder().pauseConnector(c.req.param('name'));
     return c.body(null, 202);
   });
   app.put('/connectors/:name/resume', async (c) => {
-    await herder.resumeConnector(c.req.param('name'));
+    await herder().resumeConnector(c.req.param('name'));
     return c.body(null, 202);
   });
   app.put('/connectors/:name/stop', async (c) => {
-    await herder.stopConnector(c.req.param('name'));
+    await herder().stopConnector(c.req.param('name'));
     return c.body(null, 204);
   });
 
   app.get('/connectors/:name/topics', async (c) => {
     const name = c.req.param('name');
-    return c.json({ [name]: { topics: await herder.activeTopics(name) } });
+    return c.json({ [name]: { topics: await herder().activeTopics(name) } });
   });
   app.put('/connectors/:name/topics/reset', async (c) => {
-    await herder.resetActiveTopics(c.req.param('name'));
+    await herder().resetActiveTopics(c.req.param('name'));
     return c.body(null, 202);
   });
 
   app.get('/connectors/:name/offsets', async (c) =>
-    c.json({ offsets: await herder.offsets(c.req.param('name')) }),
+    c.json({ offsets: await herder().offsets(c.req.param('name')) }),
   );
   app.patch('/connectors/:name/offsets', async (c) => {
     const body = await readJsonObject(c);
@@ -213,9 +217,9 @@ export function mountConnectorRoutes(app: Hono, herder: Herder): void {
         offset: offset as Record<string, unknown> | null,
       };
     });
-    return c.json({ message: await herder.alterOffsets(c.req.param('name'), parsed) });
+    return c.json({ message: await herder().alterOffsets(c.req.param('name'), parsed) });
   });
   app.delete('/connectors/:name/offsets', async (c) =>
-    c.json({ message: await herder.resetOffsets(c.req.param('name')) }),
+    c.json({ message: await herder().resetOffsets(c.req.param('name')) }),
   );
 }

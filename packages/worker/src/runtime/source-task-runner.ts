@@ -46,8 +46,8 @@ interface Sent {
  * Records of one poll are converted together and produced with one `produce` per topic. The next poll
  * runs while that produce is in flight; its records are produced only once the previous produce was
  * acknowledged, so order is kept. Source offsets are remembered only for acknowledged records and written
- * to the offsets topic every `offsetFlushIntervalMs`, on pause and on stop; the task itself keeps its
- * position, so nothing is emitted twice for want of a commit.
+ * to the offsets topic in the background as they are acknowledged (one write at a time), and on pause and
+ * on stop; the task itself keeps its position, so nothing is emitted twice for want of a commit.
  */
 export const sourceTaskRunner: ActorFactory = (context) => new SourceTaskRunner(context);
 
@@ -70,7 +70,8 @@ class SourceTaskRunner implements Actor {
   #acked = new Map<string, { partition: SourceMap; offset: SourceMap }>();
   /** An offset write still running (one at a time, so an older write never lands after a newer one). */
   #writing: Promise<void> | undefined;
-  #nextFlush = 0;
+  /** A background offset write finished: `task.commit()` is due (called from the loop, never during poll). */
+  #commitDue = false;
   readonly #ensuredTopics = new Set<string>();
   readonly #activeTopics = new Set<string>();
   #commitsRecords = false;
@@ -150,7 +151,6 @@ class SourceTaskRunner implements Actor {
     if (this.#stopping) return;
     await enter(() => task.start({ ...config.taskConfig }));
     this.#started = true;
-    this.#nextFlush = Date.now() + config.offsetFlushIntervalMs;
     this.#emit({ type: 'running' });
   }
 
@@ -177,7 +177,8 @@ class SourceTaskRunner implements Actor {
       // The previous poll's produce must be acknowledged before this one's starts: order is kept.
       await this.#settle();
       if (records !== null && records.length > 0) this.#pending = this.#send(records);
-      if (Date.now() >= this.#nextFlush) await this.#flush();
+      void this.#writeOffsets();
+      if (this.#commitDue) await this.#commitTask();
       // Let the thread's other actors run even when poll and produce answer without waiting.
       await nextTurn();
     }
@@ -276,39 +277,57 @@ class SourceTaskRunner implements Actor {
   }
 
   /**
-   * Writes the offsets of acknowledged records, then calls `task.commit()`. A write that takes longer than
-   * `offsetFlushTimeoutMs` is left to finish; its offsets are written again by the next flush.
+   * Starts writing the offsets of the records acknowledged so far, unless a write is running: offsets
+   * follow acknowledgements as closely as one write at a time allows, so a crash replays at most what was
+   * acknowledged during the last write. (Connect writes every `offset.flush.interval.ms`; a write here costs
+   * one small record, and fewer replays are worth it.) Resolves with the write's outcome.
    */
-  async #flush(): Promise<void> {
-    this.#nextFlush = Date.now() + this.#config.offsetFlushIntervalMs;
-    if (this.#acked.size === 0 || this.#writing !== undefined) return;
+  #writeOffsets(): Promise<'written' | 'failed'> | undefined {
+    if (this.#acked.size === 0 || this.#writing !== undefined) return undefined;
     const offsets = this.#acked;
     this.#acked = new Map();
     const writing = this.#store!.write(this.#config.connector, [...offsets.values()]);
     this.#writing = writing;
-    const finished = () => {
-      if (this.#writing === writing) this.#writing = undefined;
-    };
-    writing.then(finished, finished);
-    const outcome = await within(
-      writing.then(
-        () => 'written' as const,
-        () => 'failed' as const,
-      ),
-      this.#config.offsetFlushTimeoutMs,
+    return writing.then(
+      () => {
+        if (this.#writing === writing) this.#writing = undefined;
+        this.#emit({ type: 'committed', offsets: offsets.size });
+        this.#commitDue = true;
+        return 'written' as const;
+      },
+      () => {
+        if (this.#writing === writing) this.#writing = undefined;
+        // Offsets acknowledged since are newer; keep those, put the rest back for the next write.
+        for (const [key, entry] of offsets) if (!this.#acked.has(key)) this.#acked.set(key, entry);
+        return 'failed' as const;
+      },
     );
-    if (outcome !== 'written') {
-      // Not committed: keep these offsets for the next flush, unless newer ones arrived meanwhile.
-      for (const [key, entry] of offsets) if (!this.#acked.has(key)) this.#acked.set(key, entry);
-      return;
-    }
-    this.#emit({ type: 'committed', offsets: offsets.size });
+  }
+
+  async #commitTask(): Promise<void> {
+    this.#commitDue = false;
     const task = this.#task!;
     try {
       await this.#context.enter(() => task.commit());
     } catch {
-      // Connect logs a failing commit() and goes on: the offsets are committed either way.
+      // Connect logs and carries on: commit() is a notification, not part of the write.
     }
+  }
+
+  /**
+   * Writes every acknowledged offset now (on pause and on stop): waits for a running write, then writes
+   * the rest, each bounded by `offsetFlushTimeoutMs`; a write that takes longer is left to finish.
+   */
+  async #flush(): Promise<void> {
+    const timeoutMs = this.#config.offsetFlushTimeoutMs;
+    if (this.#writing !== undefined)
+      await within(
+        this.#writing.catch(() => undefined),
+        timeoutMs,
+      );
+    const writing = this.#writeOffsets();
+    if (writing !== undefined) await within(writing, timeoutMs);
+    if (this.#commitDue) await this.#commitTask();
   }
 
   async #stopTask(): Promise<void> {
@@ -326,7 +345,6 @@ class SourceTaskRunner implements Actor {
           await this.#settle();
         } finally {
           // Even when the last produce failed, the offsets acknowledged before it are committed.
-          if (this.#writing !== undefined) await within(this.#writing, this.#config.offsetFlushTimeoutMs);
           await this.#flush();
         }
       }

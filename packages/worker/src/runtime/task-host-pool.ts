@@ -65,8 +65,8 @@ interface ActorEntry {
 }
 
 /**
- * A fixed set of long-lived Piscina threads, each running one host job for its whole life and carrying
- * many actors (tasks are async actors, not threads). Piscina is built for short jobs, so placement is
+ * Up to a fixed number of long-lived Piscina threads, started as actors need them, each running one host
+ * job for its whole life and carrying many actors (tasks are async actors, not threads). Piscina is built for short jobs, so placement is
  * ours: an actor goes to the host with the fewest actors. A watchdog replaces a thread whose event loop
  * stops turning and names the actor that was running.
  */
@@ -90,20 +90,25 @@ export class TaskHostPool {
     this.#options = { threads, heartbeatIntervalMs: 500, blockedAfterMs: 5000, ...options };
     this.#pool = new Piscina({
       filename: hostModule(),
-      minThreads: threads,
+      // Threads start with the first actors that need them: an idle worker carries no task threads.
+      minThreads: 0,
       maxThreads: threads,
       idleTimeout: Number.POSITIVE_INFINITY,
       // One host job per thread, and never park a thread in Atomics.wait: its loop runs actors.
       concurrentTasksPerWorker: 1,
       atomics: 'disabled',
     });
-    for (let index = 0; index < threads; index++) this.#hosts.push(this.#startHost(index));
     this.#watchdog = setInterval(() => this.#checkHosts(), this.#options.heartbeatIntervalMs);
     this.#watchdog.unref();
   }
 
   static start(options: TaskHostPoolOptions = {}): TaskHostPool {
     return new TaskHostPool(options);
+  }
+
+  /** How many task threads are running now (they start with the first actors that need them). */
+  get threadCount(): number {
+    return this.#pool.threads.length;
   }
 
   /** Where each actor runs: actor id → host thread index. */
@@ -119,7 +124,7 @@ export class TaskHostPool {
     if (this.#hosts.some((h) => h.actors.has(spec.id))) {
       throw new SluiceError('SLUICE_ACTOR_EXISTS', `actor ${spec.id} is already running`);
     }
-    const host = this.#hosts.reduce((least, h) => (h.actors.size < least.actors.size ? h : least));
+    const host = this.#placeActor();
     const entry: ActorEntry = { slot: this.#nextSlot++, handlers, started: undefined, stopped: [] };
     const started = new Promise<void>((resolve, reject) => (entry.started = { resolve, reject }));
     host.actors.set(spec.id, entry);
@@ -140,6 +145,20 @@ export class TaskHostPool {
     };
   }
 
+  /** The least-loaded host; a new one while some thread is not started yet and every host is busy. */
+  #placeActor(): Host {
+    const least = this.#hosts.reduce<Host | undefined>(
+      (best, h) => (best === undefined || h.actors.size < best.actors.size ? h : best),
+      undefined,
+    );
+    if (least !== undefined && (least.actors.size === 0 || this.#hosts.length >= this.#options.threads)) {
+      return least;
+    }
+    const host = this.#startHost(this.#hosts.length);
+    this.#hosts.push(host);
+    return host;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -149,7 +168,8 @@ export class TaskHostPool {
     await this.#pool.destroy();
   }
 
-  #startHost(index: number): Host {
+  /** Starts a host job; after `ready` settles when given (a thread still shutting down holds its slot). */
+  #startHost(index: number, ready?: Promise<unknown>): Host {
     const channel = new MessageChannel();
     const current = new SharedArrayBuffer(4);
     const job: HostJob = {
@@ -166,9 +186,9 @@ export class TaskHostPool {
       job: Promise.resolve(),
       threadId: undefined,
     };
-    host.job = (this.#pool.run(job, { transferList: [channel.port2] }) as Promise<void>).catch(
-      () => undefined,
-    );
+    const run = () => this.#pool.run(job, { transferList: [channel.port2] }) as Promise<void>;
+    // Messages posted before the job runs wait in the channel.
+    host.job = (ready === undefined ? run() : ready.then(run, run)).catch(() => undefined);
     host.port.on('message', (message: FromHost) => this.#onMessage(host, message));
     host.port.unref();
     return host;
@@ -237,7 +257,7 @@ export class TaskHostPool {
     }
   }
 
-  /** Terminates a blocked host's thread (Piscina starts a fresh one) and starts a new host job on it. */
+  /** Terminates a blocked host's thread and starts a new host job on a fresh one. */
   #replaceHost(host: Host): void {
     host.port.close();
     for (const entry of host.actors.values()) {
@@ -247,8 +267,9 @@ export class TaskHostPool {
       entry.stopped.forEach((done) => done());
     }
     const thread = this.#pool.threads.find((worker) => worker.threadId === host.threadId);
-    if (thread !== undefined) void thread.terminate();
-    this.#hosts[host.index] = this.#startHost(host.index);
+    // Piscina starts threads for new jobs only below maxThreads, so the new host job waits for the old
+    // thread to be gone.
+    this.#hosts[host.index] = this.#startHost(host.index, thread?.terminate());
   }
 }
 

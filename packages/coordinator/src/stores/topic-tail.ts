@@ -44,13 +44,16 @@ export class TopicTail {
       let position = Math.max(this.#positions.get(partition) ?? beginning, beginning);
       while (position < end) {
         const { records } = await this.#log.fetch(this.#topic, partition, position, { maxWaitMs: 500 });
+        let applied = false;
         for (const record of records) {
           if (record.offset >= end) break;
           apply(record);
           position = record.offset + 1;
+          applied = true;
         }
-        // Past compaction gaps or trailing control records: nothing returned means nothing below `end` is left.
-        if (records.length === 0) position = end;
+        // Past compaction gaps or trailing control records: when nothing below `end` came back (nothing at
+        // all, or only records written since), nothing below `end` is left.
+        if (!applied) position = end;
       }
       this.#positions.set(partition, position);
     }

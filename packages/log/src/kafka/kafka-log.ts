@@ -255,7 +255,18 @@ export class KafkaLog implements Log {
     this.#assertOpen();
     validateTopicName(topic);
     await this.#topicInfo(topic);
-    const offsets = await this.#call(topic, () => this.#admin.fetchTopicOffsets(topic));
+    const offsets = await this.#call(topic, () =>
+      this.#admin.fetchTopicOffsets(topic).catch((error: unknown) => {
+        // kafkajs fails with a TypeError when its metadata has no leader for a topic created a moment ago
+        // (it asks no broker and reads an empty answer): the same "ask again soon" as a missing leader.
+        if (error instanceof TypeError) {
+          throw Object.assign(new Error(`no partition leader known yet for '${topic}'`, { cause: error }), {
+            type: 'LEADER_NOT_AVAILABLE',
+          });
+        }
+        throw error;
+      }),
+    );
     return offsets
       .map((entry) => ({ partition: entry.partition, beginning: Number(entry.low), end: Number(entry.high) }))
       .sort((a, b) => a.partition - b.partition);

@@ -15,6 +15,9 @@ import { createRestApp } from './rest/app.js';
 import { resolveHttpsOptions } from './rest/tls.js';
 import { SLUICE_VERSION } from './version.js';
 
+/** How often a slow start reports what it is waiting for. */
+const SLOW_START_REPORT_MS = 30_000;
+
 export interface BoundListener extends Listener {
   /** The URL clients use, with the port actually bound. */
   url: string;
@@ -104,11 +107,28 @@ export class Worker {
       partitions,
       replicationFactor: t.replicationFactor,
     });
-    const [configs, statuses, offsets] = await Promise.all([
-      ConfigStore.open(log, topic(config.configStorage, 1)),
-      StatusStore.open(log, topic(config.statusStorage)),
-      OffsetStore.open(log, topic(config.offsetStorage)),
-    ]);
+    // A start that takes long says which internal topics it is still reading, every 30 s.
+    const pending = new Set<string>();
+    const track = <T>(name: string, opening: Promise<T>): Promise<T> => {
+      pending.add(name);
+      return opening.finally(() => pending.delete(name));
+    };
+    const slow = setInterval(
+      () => this.#logger.warn(`still reading the internal topics: ${[...pending].join(', ') || 'none'}`),
+      SLOW_START_REPORT_MS,
+    );
+    slow.unref();
+    let stores: [ConfigStore, StatusStore, OffsetStore];
+    try {
+      stores = await Promise.all([
+        track(config.configStorage.name, ConfigStore.open(log, topic(config.configStorage, 1))),
+        track(config.statusStorage.name, StatusStore.open(log, topic(config.statusStorage))),
+        track(config.offsetStorage.name, OffsetStore.open(log, topic(config.offsetStorage))),
+      ]);
+    } finally {
+      clearInterval(slow);
+    }
+    const [configs, statuses, offsets] = stores;
     this.#runtime = new HostedTaskRuntime({
       pool: TaskHostPool.start({
         onBlocked: (event) =>

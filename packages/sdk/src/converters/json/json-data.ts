@@ -98,9 +98,22 @@ function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptio
   if (value === null || typeof value !== 'object' || (schema !== null && !(value instanceof Map))) {
     throw invalidType('MAP', value);
   }
-  const entries = value instanceof Map ? [...(value as Map<unknown, unknown>)] : Object.entries(value);
   const keySchema = schema?.keySchema ?? null;
   const valueSchema = schema?.valueSchema ?? null;
+  // The common case, a schemaless map of string keys, without intermediate arrays.
+  if (value instanceof Map && (schema === null || keySchema?.type === 'STRING')) {
+    const json: JsonObject = new Map();
+    let stringKeys = true;
+    for (const [k, v] of value as Map<unknown, unknown>) {
+      if (typeof k !== 'string' && schema === null) {
+        stringKeys = false;
+        break;
+      }
+      json.set(String(k), toJson(valueSchema, v, options));
+    }
+    if (stringKeys) return json;
+  }
+  const entries = value instanceof Map ? [...(value as Map<unknown, unknown>)] : Object.entries(value);
   // String keys make a JSON object; any other key type an array of [key, value] pairs.
   const asObject =
     schema === null ? entries.every(([k]) => typeof k === 'string') : keySchema?.type === 'STRING';
@@ -167,7 +180,11 @@ function inferFromJson(node: JsonNode | undefined): unknown {
     return node.integral ? BigInt.asIntN(64, BigInt(node.text)) : Number(node.text);
   }
   if (Array.isArray(node)) return node.map(inferFromJson);
-  if (isJsonObject(node)) return new Map([...node].map(([k, v]) => [k, inferFromJson(v)]));
+  if (isJsonObject(node)) {
+    const map = new Map<string, unknown>();
+    for (const [key, value] of node) map.set(key, inferFromJson(value));
+    return map;
+  }
   return node;
 }
 

@@ -8,7 +8,8 @@ export class JsonNumber {
 
   /** True when written without fraction or exponent, as Jackson's `isIntegralNumber`. */
   get integral(): boolean {
-    return !/[.eE]/.test(this.text);
+    const text = this.text;
+    return !text.includes('.') && !text.includes('e') && !text.includes('E');
   }
 }
 
@@ -23,10 +24,22 @@ export function isJsonObject(node: JsonNode | undefined): node is JsonObject {
 export function writeJson(node: JsonNode): string {
   if (node === null) return 'null';
   if (typeof node === 'string') return JSON.stringify(node);
-  if (typeof node === 'boolean') return String(node);
+  if (typeof node === 'boolean') return node ? 'true' : 'false';
   if (node instanceof JsonNumber) return node.text;
-  if (Array.isArray(node)) return `[${node.map(writeJson).join(',')}]`;
-  return `{${[...node].map(([k, v]) => `${JSON.stringify(k)}:${writeJson(v)}`).join(',')}}`;
+  // Concatenation, not map/join: this runs for every record a JSON converter writes.
+  let out: string;
+  if (Array.isArray(node)) {
+    out = '[';
+    for (let i = 0; i < node.length; i++) out += (i === 0 ? '' : ',') + writeJson(node[i]!);
+    return `${out}]`;
+  }
+  out = '{';
+  let first = true;
+  for (const [key, value] of node) {
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${writeJson(value)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** Parses JSON text; throws a `SyntaxError` with the position. Blank text is `undefined` (no content). */
@@ -57,7 +70,11 @@ class Parser {
   }
 
   space(): void {
-    while (/[ \t\n\r]/.test(this.text[this.#pos] ?? '')) this.#pos++;
+    for (;;) {
+      const code = this.text.charCodeAt(this.#pos);
+      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return;
+      this.#pos++;
+    }
   }
 
   #token(pattern: RegExp): string | null {
@@ -89,6 +106,23 @@ class Parser {
   }
 
   #string(): string {
+    // Most strings have no escapes: take the text up to the closing quote as it is.
+    const start = this.#pos + 1;
+    const end = this.text.indexOf('"', start);
+    if (end !== -1) {
+      let plain = true;
+      for (let i = start; i < end; i++) {
+        const code = this.text.charCodeAt(i);
+        if (code === 0x5c || code < 0x20) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        this.#pos = end + 1;
+        return this.text.slice(start, end);
+      }
+    }
     const token = this.#token(STRING);
     if (token === null) this.fail('Invalid string');
     try {

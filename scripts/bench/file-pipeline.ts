@@ -4,25 +4,36 @@
 // idle and loaded RSS of the worker process. 1,000,000 lines of 100 bytes (override with --lines N); pick
 // runtimes with --runtime sluice-embedded,sluice-kafka,connect. Every wait is bounded (--timeout seconds per wait).
 // Run: pnpm bench:file-pipeline   (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   createReadStream,
+  createWriteStream,
   mkdirSync,
-  mkdtempSync,
-  openSync,
-  closeSync,
   readFileSync,
-  rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
-import { writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KafkaLog } from '@sluice/log';
+import {
+  cleanUp,
+  cleanups,
+  createConnector,
+  log,
+  propertiesText,
+  root,
+  rssBytes,
+  sleep,
+  spawnWorker,
+  stopProcess,
+  tempDir,
+  freePort,
+  waitFor200,
+} from './harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,12 +46,8 @@ const totalLines = Number(values.lines);
 const waitMs = Number(values.timeout) * 1000;
 const lineBytes = 100; // including the newline
 const flushIntervalMs = 10_000;
-const root = join(import.meta.dirname, '..', '..');
 const kafkaScript = join(root, 'scripts', 'kafka');
 const jsonConverter = 'org.apache.kafka.connect.json.JsonConverter';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 interface Result {
   runtime: string;
@@ -50,127 +57,6 @@ interface Result {
   acceptsConnectorsMs: number;
   idleRssBytes: number;
   loadedRssBytes: number;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Cleanup: everything started is registered here and undone in reverse order, also on failure or Ctrl-C.
-// ---------------------------------------------------------------------------------------------------------------
-
-const cleanups: (() => Promise<void> | void)[] = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      log(`cleanup: ${(error as Error).message}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Spawns a worker process with its output in a file; registered for SIGTERM, then SIGKILL after 20 s. */
-function spawnWorker(
-  command: string,
-  args: string[],
-  logFile: string,
-): { child: ChildProcess; spawnedAt: bigint } {
-  const fd = openSync(logFile, 'a');
-  const spawnedAt = process.hrtime.bigint();
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  cleanups.push(() => stopProcess(child));
-  return { child, spawnedAt };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);
-  if (killed) {
-    log(`pid ${child.pid} ignored SIGTERM for 20 s; SIGKILL`);
-    child.kill('SIGKILL');
-    await Promise.race([exited, sleep(5000)]);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function rssBytes(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function propertiesText(props: Record<string, string | number | boolean>): string {
-  return `${Object.entries(props)
-    .map(([key, value]) => `${key}=${value}`)
-    .join('\n')}\n`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// REST
-// ---------------------------------------------------------------------------------------------------------------
-
-async function httpStatus(url: string): Promise<number> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
-  }
-}
-
-/** Polls until `url` answers 200; fails if the process exits or the wait runs out. Returns ms since spawnedAt. */
-async function waitFor200(
-  url: string,
-  child: ChildProcess,
-  spawnedAt: bigint,
-  what: string,
-): Promise<number> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before ${url} answered 200`);
-    if ((await httpStatus(url)) === 200) return Number(process.hrtime.bigint() - spawnedAt) / 1e6;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${values.timeout} s`);
-    await sleep(10);
-  }
-}
-
-async function createConnector(rest: string, name: string, config: Record<string, string>): Promise<void> {
-  const response = await fetch(`${rest}/connectors`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, config }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = await response.text();
-  if (response.status !== 201) throw new Error(`POST /connectors ${name}: ${response.status} ${body}`);
 }
 
 async function connectorStatus(rest: string, name: string): Promise<string> {
@@ -242,8 +128,8 @@ async function measure(
   bootstrap: string | undefined,
 ): Promise<Result> {
   const { runtime, rest, child, spawnedAt } = worker;
-  const restReadyMs = await waitFor200(`${rest}/`, child, spawnedAt, runtime);
-  const acceptsConnectorsMs = await waitFor200(`${rest}/connectors`, child, spawnedAt, runtime);
+  const restReadyMs = await waitFor200(`${rest}/`, child, spawnedAt, runtime, waitMs);
+  const acceptsConnectorsMs = await waitFor200(`${rest}/connectors`, child, spawnedAt, runtime, waitMs);
   log(
     `${runtime}: GET / 200 after ${restReadyMs.toFixed(0)} ms, GET /connectors after ${acceptsConnectorsMs.toFixed(0)} ms`,
   );

@@ -1,0 +1,137 @@
+// Shared by the benchmarks that run worker processes: cleanup on exit or Ctrl-C, spawning and stopping
+// workers with their output in a file, free ports, RSS samples, properties files and REST calls.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const root = join(import.meta.dirname, '..', '..');
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cleanup: everything started is registered here and undone in reverse order, also on failure or Ctrl-C.
+// ---------------------------------------------------------------------------------------------------------------
+
+export const cleanups: (() => Promise<void> | void)[] = [];
+export async function cleanUp(): Promise<void> {
+  while (cleanups.length > 0) {
+    try {
+      await cleanups.pop()!();
+    } catch (error) {
+      log(`cleanup: ${(error as Error).message}`);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Spawns a worker process with its output in a file; registered for SIGTERM, then SIGKILL after 20 s. */
+export function spawnWorker(
+  command: string,
+  args: string[],
+  logFile: string,
+): { child: ChildProcess; spawnedAt: bigint } {
+  const fd = openSync(logFile, 'a');
+  const spawnedAt = process.hrtime.bigint();
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  cleanups.push(() => stopProcess(child));
+  return { child, spawnedAt };
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killed = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);
+  if (killed) {
+    log(`pid ${child.pid} ignored SIGTERM for 20 s; SIGKILL`);
+    child.kill('SIGKILL');
+    await Promise.race([exited, sleep(5000)]);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function rssBytes(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function propertiesText(props: Record<string, string | number | boolean>): string {
+  return `${Object.entries(props)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// REST
+// ---------------------------------------------------------------------------------------------------------------
+
+export async function httpStatus(url: string): Promise<number> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls until `url` answers 200; fails if the process exits or the wait runs out. Returns ms since spawnedAt. */
+export async function waitFor200(
+  url: string,
+  child: ChildProcess,
+  spawnedAt: bigint,
+  what: string,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before ${url} answered 200`);
+    if ((await httpStatus(url)) === 200) return Number(process.hrtime.bigint() - spawnedAt) / 1e6;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+    await sleep(10);
+  }
+}
+
+export async function createConnector(
+  rest: string,
+  name: string,
+  config: Record<string, string>,
+): Promise<void> {
+  const response = await fetch(`${rest}/connectors`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, config }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = await response.text();
+  if (response.status !== 201) throw new Error(`POST /connectors ${name}: ${response.status} ${body}`);
+}

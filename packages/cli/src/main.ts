@@ -74,6 +74,8 @@ async function runWorker(args: readonly string[]): Promise<number> {
   await new Promise<void>((resolveStop) => {
     const stop = () => {
       process.off('SIGINT', stop).off('SIGTERM', stop);
+      // A second signal while stopping ends the process at once.
+      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
       resolveStop();
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);

@@ -434,6 +434,9 @@ export class KafkaLog implements Log {
   async #call<T>(topic: string | undefined, operation: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + TRANSIENT_RETRY_MS;
     for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
+      // A call that was waiting (metadata, a backoff) when the log closed must not reach kafkajs: its
+      // clients reconnect on use, and the new connection would keep the process alive.
+      this.#assertOpen();
       try {
         return await operation();
       } catch (error) {

@@ -176,8 +176,11 @@ class SourceTaskRunner implements Actor {
       }
       // The previous poll's produce must be acknowledged before this one's starts: order is kept.
       await this.#settle();
-      // The acknowledged offsets go out before the next records, so a crash in between replays only those.
-      void this.#writeOffsets();
+      // The acknowledged offsets are written before the next records go out (the next poll already ran
+      // meanwhile), so a crash at any point replays at most the one batch in flight. A write slower than
+      // offset.flush.timeout.ms is left running; its offsets are then covered by a later write.
+      const writing = this.#writeOffsets();
+      if (writing !== undefined) await within(writing, this.#config.offsetFlushTimeoutMs);
       if (records !== null && records.length > 0) this.#pending = this.#send(records);
       if (this.#commitDue) await this.#commitTask();
       // Let the thread's other actors run even when poll and produce answer without waiting.

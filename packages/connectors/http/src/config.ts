@@ -322,7 +322,9 @@ export const HTTP_SOURCE_CONFIG_DEF = new ConfigDef()
     defaultValue: DEFAULT_REQUEST_INTERVAL_MS,
     validator: Range.atLeast(100),
     importance: 'MEDIUM',
-    documentation: 'Milliseconds between the end of a request for an entity and the next request for it.',
+    documentation:
+      'The time in milliseconds to wait between consecutive requests: after a page that brought no new records ' +
+      '(or a failed request). A page with records is followed by the next request at once.',
     group: CONNECTION,
     orderInGroup: 12,
   })

@@ -1,106 +1,23 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendProperties, type Backend } from './helpers-rest.js';
-import { freePort, runTypeScript, type TypeScriptChild } from '@sluice/test-kit';
+import {
+  freePort,
+  makeTestCertificates,
+  runTypeScript,
+  type Certificates,
+  type TypeScriptChild,
+} from '@sluice/test-kit';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-https-'));
+let certs: Certificates;
 const children: TypeScriptChild[] = [];
-const file = (name: string) => join(dir, name);
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+const file = (name: string) => join(certs.dir, name);
 
 beforeAll(() => {
-  // A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA.
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Sluice Test CA',
-  );
-  for (const [name, extension] of [
-    ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
-    ['client', 'extendedKeyUsage=clientAuth'],
-  ] as const) {
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${name}`,
-    );
-    writeFileSync(file(`${name}.ext`), `${extension}\n`);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    );
-  }
-  writeFileSync(
-    file('server-combined.pem'),
-    readFileSync(file('server.key'), 'utf8') + readFileSync(file('server.pem'), 'utf8'),
-  );
-  openssl(
-    'pkcs12',
-    '-export',
-    '-in',
-    'server.pem',
-    '-inkey',
-    'server.key',
-    '-out',
-    'server.p12',
-    '-passout',
-    'pass:secret',
-  );
-  execFileSync(
-    'keytool',
-    [
-      '-genkeypair',
-      '-keystore',
-      file('server.jks'),
-      '-storetype',
-      'JKS',
-      '-storepass',
-      'secret',
-      '-keypass',
-      'secret',
-      '-alias',
-      's',
-      '-dname',
-      'CN=s',
-      '-keyalg',
-      'RSA',
-    ],
-    { stdio: 'pipe' },
-  );
+  // A CA, a server certificate for 127.0.0.1 and a client certificate signed by it, in the store formats used.
+  certs = makeTestCertificates();
 });
 
 afterAll(async () => {
@@ -110,7 +27,7 @@ afterAll(async () => {
       await child.exited;
     }
   }
-  rmSync(dir, { recursive: true, force: true });
+  certs.remove();
 });
 
 function startWorker(lines: string[], backend: Backend = 'embedded'): TypeScriptChild {

@@ -54,3 +54,5 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
 }
 export { repoRoot, runTypeScript, type TypeScriptChild } from './child.js';
+
+export { makeTestCertificates, type Certificates } from './certificates.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError } from '@sluice/sdk';
-import { makeCertificates, type Certificates } from './certificates.test-helpers.js';
+import { makeTestCertificates, type Certificates } from '@sluice/test-kit';
 import { HttpClient, TransportError } from './http-client.js';
 import { fakeContext, MockApi, reply, summary } from './mock-api.test-helpers.js';
 import { HttpSourceTask } from './source-task.js';
@@ -10,7 +10,7 @@ let certs: Certificates;
 const servers: MockApi[] = [];
 
 beforeAll(() => {
-  certs = makeCertificates();
+  certs = makeTestCertificates();
 });
 
 afterAll(async () => {

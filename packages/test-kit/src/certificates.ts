@@ -1,4 +1,3 @@
-// Test support: a CA, a server certificate for 127.0.0.1 and a client certificate, in every store format used.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,13 +15,15 @@ export interface Certificates {
 }
 
 /**
- * Made with openssl and keytool into a temp dir: `ca.pem`/`ca.der`; `server.key`/`server.pem` (SAN
- * IP:127.0.0.1); `client.key`/`client.pem`, `client-combined.pem` (key and certificate), `client-encrypted.pem`
- * (key encrypted with `keypass`), `client.p12` (password `secret`); trust stores `trust-openssl.p12` and
- * `trust-keytool.p12` (password `secret`) and `trust.jks`; `other-ca.pem`, a CA that signed nothing here.
+ * Test certificates, made with openssl and keytool into a temp dir: `ca.pem`/`ca.der`; `server.key`/`server.pem`
+ * (SAN IP:127.0.0.1 and DNS:localhost), `server-combined.pem` (key and certificate), `server.p12` (password
+ * `secret`), `server.jks` (a JKS key store, password `secret`, for refusal tests); `client.key`/`client.pem`,
+ * `client-combined.pem`, `client-encrypted.pem` (key encrypted with `keypass`), `client.p12` (password
+ * `secret`); trust stores `trust-openssl.p12` and `trust-keytool.p12` (password `secret`) and `trust.jks`;
+ * `other-ca.pem`, a CA that signed nothing here. Call `remove()` when done.
  */
-export function makeCertificates(): Certificates {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-http-tls-'));
+export function makeTestCertificates(): Certificates {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-tls-'));
   const file = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const keytool = (...args: string[]) => execFileSync('keytool', args, { cwd: dir, stdio: 'pipe' });
@@ -45,7 +46,7 @@ export function makeCertificates(): Certificates {
   }
   openssl('x509', '-in', 'ca.pem', '-outform', 'DER', '-out', 'ca.der');
   for (const [name, extension] of [
-    ['server', 'subjectAltName=IP:127.0.0.1'],
+    ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
     ['client', 'extendedKeyUsage=clientAuth'],
   ] as const) {
     openssl(
@@ -79,9 +80,40 @@ export function makeCertificates(): Certificates {
       `${name}.ext`,
     );
   }
-  writeFileSync(
-    file('client-combined.pem'),
-    readFileSync(file('client.key'), 'utf8') + readFileSync(file('client.pem'), 'utf8'),
+  for (const name of ['server', 'client']) {
+    writeFileSync(
+      file(`${name}-combined.pem`),
+      readFileSync(file(`${name}.key`), 'utf8') + readFileSync(file(`${name}.pem`), 'utf8'),
+    );
+  }
+  openssl(
+    'pkcs12',
+    '-export',
+    '-in',
+    'server.pem',
+    '-inkey',
+    'server.key',
+    '-out',
+    'server.p12',
+    '-passout',
+    'pass:secret',
+  );
+  keytool(
+    '-genkeypair',
+    '-keystore',
+    file('server.jks'),
+    '-storetype',
+    'JKS',
+    '-storepass',
+    'secret',
+    '-keypass',
+    'secret',
+    '-alias',
+    's',
+    '-dname',
+    'CN=s',
+    '-keyalg',
+    'RSA',
   );
   openssl('pkey', '-in', 'client.key', '-aes256', '-passout', 'pass:keypass', '-out', 'client-encrypted.key');
   writeFileSync(

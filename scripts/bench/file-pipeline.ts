@@ -21,7 +21,6 @@ import { parseArgs } from 'node:util';
 import { KafkaLog } from '@sluice/log';
 import {
   cleanUp,
-  cleanups,
   createConnector,
   log,
   propertiesText,
@@ -30,6 +29,7 @@ import {
   sleep,
   spawnWorker,
   stopProcess,
+  startBroker,
   tempDir,
   freePort,
   waitFor200,
@@ -321,23 +321,9 @@ try {
   const input = { file: inputFile, ...(await writeInput(inputFile)) };
   log(`input: ${totalLines} lines, ${input.size} bytes, sha256 ${input.sha256.slice(0, 16)}…`);
 
-  let bootstrap = '';
-  if (runtimes.some((runtime) => runtime !== 'sluice-embedded')) {
-    const kafkaDir = join(root, '.kafka', 'bench-file-pipeline');
-    cleanups.push(() => {
-      execFileSync(kafkaScript, ['down', '--dir', kafkaDir], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        timeout: 60_000,
-      });
-    });
-    const out = execFileSync(kafkaScript, ['up', '--dir', kafkaDir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 300_000,
-    });
-    bootstrap = out.trim().split('\n').pop()!;
-    log(`broker at ${bootstrap}`);
-  }
+  const bootstrap = runtimes.some((runtime) => runtime !== 'sluice-embedded')
+    ? startBroker('bench-file-pipeline')
+    : '';
 
   for (const runtime of runtimes) {
     let worker: Worker;

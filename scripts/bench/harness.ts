@@ -1,6 +1,6 @@
 // Shared by the benchmarks that run worker processes: cleanup on exit or Ctrl-C, spawning and stopping
 // workers with their output in a file, free ports, RSS samples, properties files and REST calls.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,4 +134,24 @@ export async function createConnector(
   });
   const body = await response.text();
   if (response.status !== 201) throw new Error(`POST /connectors ${name}: ${response.status} ${body}`);
+}
+
+/** Starts a one-node KRaft cluster with scripts/kafka in .kafka/<name> (stopped at cleanup); its bootstrap. */
+export function startBroker(name: string): string {
+  const kafkaScript = join(root, 'scripts', 'kafka');
+  const kafkaDir = join(root, '.kafka', name);
+  cleanups.push(() => {
+    execFileSync(kafkaScript, ['down', '--dir', kafkaDir], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 60_000,
+    });
+  });
+  const out = execFileSync(kafkaScript, ['up', '--dir', kafkaDir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
+  });
+  const bootstrap = out.trim().split('\n').pop()!;
+  log(`broker at ${bootstrap}`);
+  return bootstrap;
 }

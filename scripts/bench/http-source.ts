@@ -5,7 +5,6 @@
 // Options: --records N (default 500,000 per run), --backend embedded,kafka, --timeout seconds per wait;
 // SLUICE_BENCH_NODE_FLAGS adds node flags to the worker (e.g. --cpu-prof).
 // Run: pnpm bench:http-source   (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +23,7 @@ import {
   sleep,
   spawnWorker,
   stopProcess,
+  startBroker,
   tempDir,
   waitFor200,
 } from './harness.js';
@@ -203,24 +203,7 @@ try {
   }
   const api = await startApi();
   log(`API at ${api.url}: ${totalRecords / PAGE} pages of ${PAGE} records`);
-  let bootstrap = '';
-  if (backends.includes('kafka')) {
-    const kafkaScript = join(root, 'scripts', 'kafka');
-    const kafkaDir = join(root, '.kafka', 'bench-http-source');
-    cleanups.push(() => {
-      execFileSync(kafkaScript, ['down', '--dir', kafkaDir], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        timeout: 60_000,
-      });
-    });
-    const out = execFileSync(kafkaScript, ['up', '--dir', kafkaDir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 300_000,
-    });
-    bootstrap = out.trim().split('\n').pop()!;
-    log(`broker at ${bootstrap}`);
-  }
+  const bootstrap = backends.includes('kafka') ? startBroker('bench-http-source') : '';
   for (const backend of backends) {
     const worker = await startWorker(backend, bootstrap);
     try {

@@ -1,3 +1,4 @@
+import type { OAuth2Settings } from './auth.js';
 import {
   CaseInsensitiveValidString,
   ConfigDef,
@@ -753,16 +754,7 @@ export type AuthSettings =
   | { readonly type: 'none' }
   | { readonly type: 'basic'; readonly user: string; readonly password: string }
   | { readonly type: 'bearer'; readonly token: string }
-  | {
-      readonly type: 'oauth2';
-      readonly tokenUrl: string;
-      readonly clientId: string;
-      readonly clientSecret: string;
-      readonly tokenProperty: string;
-      readonly scope: string;
-      readonly mode: 'header' | 'url';
-      readonly refreshOn: StatusCodes;
-    };
+  | ({ readonly type: 'oauth2' } & OAuth2Settings);
 
 /** The resolved config of the connector and its tasks. */
 export interface HttpSourceConfig {

@@ -22,6 +22,7 @@ import { KafkaLog } from '@sluice/log';
 import {
   cleanUp,
   createConnector,
+  distributedProperties,
   log,
   propertiesText,
   root,
@@ -242,14 +243,7 @@ async function startConnect(bootstrap: string, classpath: string): Promise<Worke
   writeFileSync(
     propsFile,
     propertiesText({
-      'bootstrap.servers': bootstrap,
-      'group.id': group,
-      'config.storage.topic': `${group}-configs`,
-      'offset.storage.topic': `${group}-offsets`,
-      'status.storage.topic': `${group}-status`,
-      'config.storage.replication.factor': 1,
-      'offset.storage.replication.factor': 1,
-      'status.storage.replication.factor': 1,
+      ...distributedProperties(bootstrap, group),
       'key.converter': jsonConverter,
       'value.converter': jsonConverter,
       'key.converter.schemas.enable': false,
@@ -332,14 +326,7 @@ try {
     } else if (runtime === 'sluice-kafka') {
       const group = `bench-sluice-${Date.now().toString(36)}`;
       worker = await startSluice(runtime, {
-        'bootstrap.servers': bootstrap,
-        'group.id': group,
-        'config.storage.topic': `${group}-configs`,
-        'offset.storage.topic': `${group}-offsets`,
-        'status.storage.topic': `${group}-status`,
-        'config.storage.replication.factor': 1,
-        'offset.storage.replication.factor': 1,
-        'status.storage.replication.factor': 1,
+        ...distributedProperties(bootstrap, group),
         'scheduled.rebalance.max.delay.ms': 0,
       });
     } else if (runtime === 'connect') {

@@ -155,3 +155,20 @@ export function startBroker(name: string): string {
   log(`broker at ${bootstrap}`);
   return bootstrap;
 }
+
+/**
+ * Connect's distributed-mode settings for one broker: a group and its three internal topics, named after
+ * `group`, with one replica each. Sluice and Apache Kafka Connect read the same keys.
+ */
+export function distributedProperties(bootstrap: string, group: string): Record<string, string | number> {
+  return {
+    'bootstrap.servers': bootstrap,
+    'group.id': group,
+    'config.storage.topic': `${group}-configs`,
+    'offset.storage.topic': `${group}-offsets`,
+    'status.storage.topic': `${group}-status`,
+    'config.storage.replication.factor': 1,
+    'offset.storage.replication.factor': 1,
+    'status.storage.replication.factor': 1,
+  };
+}

@@ -15,6 +15,7 @@ import {
   cleanUp,
   cleanups,
   createConnector,
+  distributedProperties,
   freePort,
   log,
   propertiesText,
@@ -168,18 +169,7 @@ async function startWorker(
     listeners: `http://127.0.0.1:${port}`,
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.schemas.enable': false,
-    ...(backend === 'embedded'
-      ? { 'data.dir': join(dir, 'data') }
-      : {
-          'bootstrap.servers': bootstrap,
-          'group.id': group,
-          'config.storage.topic': `${group}-configs`,
-          'offset.storage.topic': `${group}-offsets`,
-          'status.storage.topic': `${group}-status`,
-          'config.storage.replication.factor': 1,
-          'offset.storage.replication.factor': 1,
-          'status.storage.replication.factor': 1,
-        }),
+    ...(backend === 'embedded' ? { 'data.dir': join(dir, 'data') } : distributedProperties(bootstrap, group)),
   };
   const propsFile = join(dir, 'worker.properties');
   writeFileSync(propsFile, propertiesText(props));

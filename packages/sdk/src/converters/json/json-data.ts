@@ -100,27 +100,24 @@ function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptio
   }
   const keySchema = schema?.keySchema ?? null;
   const valueSchema = schema?.valueSchema ?? null;
-  // The common case, a schemaless map of string keys, without intermediate arrays.
-  if (value instanceof Map && (schema === null || keySchema?.type === 'STRING')) {
-    const json: JsonObject = new Map();
-    let stringKeys = true;
-    for (const [k, v] of value as Map<unknown, unknown>) {
-      if (typeof k !== 'string' && schema === null) {
-        stringKeys = false;
-        break;
-      }
-      json.set(String(k), toJson(valueSchema, v, options));
-    }
-    if (stringKeys) return json;
-  }
-  const entries = value instanceof Map ? [...(value as Map<unknown, unknown>)] : Object.entries(value);
+  // Iterated in place, without intermediate arrays: this runs for every record of a JSON converter.
+  const entries: Iterable<[unknown, unknown]> =
+    value instanceof Map ? (value as Map<unknown, unknown>) : Object.entries(value);
   // String keys make a JSON object; any other key type an array of [key, value] pairs.
-  const asObject =
-    schema === null ? entries.every(([k]) => typeof k === 'string') : keySchema?.type === 'STRING';
+  const asObject = schema === null ? allKeysAreStrings(entries) : keySchema?.type === 'STRING';
   if (asObject) {
-    return new Map(entries.map(([k, v]) => [String(k), toJson(valueSchema, v, options)]));
+    const json: JsonObject = new Map();
+    for (const [k, v] of entries) json.set(String(k), toJson(valueSchema, v, options));
+    return json;
   }
-  return entries.map(([k, v]) => [toJson(keySchema, k, options), toJson(valueSchema, v, options)]);
+  const pairs: JsonNode[] = [];
+  for (const [k, v] of entries) pairs.push([toJson(keySchema, k, options), toJson(valueSchema, v, options)]);
+  return pairs;
+}
+
+function allKeysAreStrings(entries: Iterable<[unknown, unknown]>): boolean {
+  for (const [k] of entries) if (typeof k !== 'string') return false;
+  return true;
 }
 
 function structToJson(schema: Schema | null, value: unknown, options: JsonDataOptions): JsonNode {

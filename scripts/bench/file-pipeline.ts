@@ -31,6 +31,7 @@ import {
   spawnWorker,
   stopProcess,
   startBroker,
+  warmUpBroker,
   tempDir,
   freePort,
   waitFor200,
@@ -164,6 +165,12 @@ async function measure(
       file: outputFile,
       topics: topic,
     });
+    // On Kafka, when the topic holds every line: how the time splits between the source and the sink.
+    let producedSeconds: number | undefined;
+    const producedWatch =
+      bootstrap === undefined
+        ? undefined
+        : watchProduced(bootstrap, topic, start, (s) => (producedSeconds = s));
     const deadline = Date.now() + waitMs;
     let lastReport = Date.now();
     while (fileSize(outputFile) < input.size) {
@@ -182,6 +189,9 @@ async function measure(
       await sleep(20);
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    await producedWatch?.stop();
+    if (producedSeconds !== undefined)
+      log(`${runtime}: the topic held every line after ${producedSeconds.toFixed(2)} s`);
     loadedRssBytes = Math.max(loadedRssBytes, rssBytes(child.pid!));
     await sleep(500); // anything written after the last expected byte would be a duplicate
     const output = await digest(outputFile);
@@ -204,6 +214,38 @@ async function measure(
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** Polls the topic's end offset until it reaches the line count; reports the seconds since `start`. */
+function watchProduced(
+  bootstrap: string,
+  topic: string,
+  start: bigint,
+  report: (seconds: number) => void,
+): { stop: () => Promise<void> } {
+  let stopped = false;
+  const done = (async () => {
+    const kafka = await KafkaLog.open({ brokers: bootstrap.split(','), clientId: 'sluice-bench-watch' });
+    try {
+      const deadline = Date.now() + waitMs;
+      while (!stopped && Date.now() < deadline) {
+        const end = (await kafka.offsets(topic)).reduce((sum, p) => sum + p.end, 0);
+        if (end >= totalLines) {
+          report(Number(process.hrtime.bigint() - start) / 1e9);
+          return;
+        }
+        await sleep(100);
+      }
+    } finally {
+      await kafka.close();
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
 }
 
 async function startSluice(
@@ -318,6 +360,7 @@ try {
   const bootstrap = runtimes.some((runtime) => runtime !== 'sluice-embedded')
     ? startBroker('bench-file-pipeline')
     : '';
+  if (bootstrap !== '') await warmUpBroker(bootstrap);
 
   for (const runtime of runtimes) {
     let worker: Worker;

@@ -5,6 +5,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KafkaLog } from '@sluice/log';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -154,6 +155,34 @@ export function startBroker(name: string): string {
   const bootstrap = out.trim().split('\n').pop()!;
   log(`broker at ${bootstrap}`);
   return bootstrap;
+}
+
+/**
+ * Writes `records` records of 100 bytes to a scratch topic and reads them back, then deletes it: a fresh
+ * broker's JVM compiles its produce and fetch paths during the first few seconds of load, and without this
+ * whichever runtime runs first pays for that and the ones after it do not.
+ */
+export async function warmUpBroker(bootstrap: string, records = 2_000_000): Promise<void> {
+  const started = Date.now();
+  const topic = `bench-warm-up-${Date.now().toString(36)}`;
+  const kafka = await KafkaLog.open({ brokers: bootstrap.split(','), clientId: 'sluice-bench-warm-up' });
+  try {
+    await kafka.createTopic({ name: topic, partitions: 1, replicationFactor: 1 });
+    const value = Buffer.alloc(100, 'x');
+    const batch = Array.from({ length: 5000 }, () => ({ key: null, value }));
+    for (let sent = 0; sent < records; sent += batch.length) await kafka.produce(topic, batch);
+    for (let offset = 0; offset < records;) {
+      const { records: fetched } = await kafka.fetch(topic, 0, offset, { maxBytes: 1 << 20 });
+      if (fetched.length === 0) throw new Error(`warm-up: nothing to read at offset ${offset}`);
+      offset = fetched[fetched.length - 1]!.offset + 1;
+    }
+    await kafka.deleteTopic(topic);
+  } finally {
+    await kafka.close();
+  }
+  log(
+    `broker warmed up: ${records} records written and read in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   spawnWorker,
   stopProcess,
   startBroker,
+  warmUpBroker,
   tempDir,
   waitFor200,
 } from './harness.js';
@@ -194,6 +195,7 @@ try {
   const api = await startApi();
   log(`API at ${api.url}: ${totalRecords / PAGE} pages of ${PAGE} records`);
   const bootstrap = backends.includes('kafka') ? startBroker('bench-http-source') : '';
+  if (bootstrap !== '') await warmUpBroker(bootstrap);
   for (const backend of backends) {
     const worker = await startWorker(backend, bootstrap);
     try {

@@ -33,3 +33,18 @@ export type {
   TaskRunnerEvent,
   TaskRunnerLogConfig,
 } from './runtime/task-runner-config.js';
+export {
+  errorHandlingConfig,
+  ErrorHandler,
+  ErrorHandlingError,
+  SKIPPED,
+  type ErrorHandlingConfig,
+  type ErrorReporter,
+  type ProcessingFailure,
+  type Stage,
+} from './runtime/error-handling.js';
+export {
+  resolveTransformSpecs,
+  TransformationChain,
+  type TransformSpec,
+} from './runtime/transformation-chain.js';

@@ -138,6 +138,7 @@ export class Worker {
       }),
       plugins,
       worker: config,
+      loggers: this.loggers,
       log:
         config.mode === 'embedded'
           ? { backend: 'embedded', dataDir: config.dataDir }

@@ -8,6 +8,9 @@ import {
   LambdaValidator,
   CompositeValidator,
   type ConfigInfos,
+  type ConfigKeys,
+  type ConfigType,
+  type DefaultValue,
   type SinkConnectorPlugin,
   type SourceConnectorPlugin,
 } from '@sluice/sdk';
@@ -302,7 +305,150 @@ export async function validateConnectorConfig(
     ownDef,
     own.filter((v) => !def.configKeys().has(v.name)),
   );
-  return { infos: mergeConfigInfos(plugin.descriptor.className, common, specific), plugin, type: kind };
+  const stages = [
+    ...stageInfos(registry, config, 'transformation'),
+    ...stageInfos(registry, config, 'predicate'),
+  ];
+  return {
+    infos: mergeConfigInfos(plugin.descriptor.className, common, ...stages, specific),
+    plugin,
+    type: kind,
+  };
+}
+
+const STAGES = {
+  transformation: { list: 'transforms', group: 'Transforms' },
+  predicate: { list: 'predicates', group: 'Predicates' },
+} as const;
+
+/**
+ * The keys each transform (or predicate) alias brings, as Connect's `ConnectorConfig.enrich` adds them
+ * to the validated definition: a group `Transforms: <alias>` with `transforms.<alias>.type`, for
+ * transforms also `.negate` and `.predicate`, then the plugin's own keys under the same prefix. So a
+ * missing type, an unknown class, a bad setting of the transform or an unknown predicate alias is an
+ * error on its own key, at validate and at create.
+ */
+function stageInfos(
+  registry: PluginRegistry,
+  config: Readonly<Record<string, string>>,
+  kind: 'transformation' | 'predicate',
+): ConfigInfos[] {
+  const { list, group } = STAGES[kind];
+  const declared = (config[list] ?? '')
+    .split(',')
+    .map((alias) => alias.trim())
+    .filter((alias) => alias !== '');
+  const predicates = new Set(
+    (config['predicates'] ?? '')
+      .split(',')
+      .map((alias) => alias.trim())
+      .filter((alias) => alias !== ''),
+  );
+  const out: ConfigInfos[] = [];
+  const seen = new Set<string>();
+  for (const alias of declared) {
+    if (seen.has(alias)) {
+      out.push(
+        problem(
+          list,
+          config[list] ?? '',
+          `Invalid value ${config[list]} for configuration ${list}: Duplicate alias provided.`,
+        ),
+      );
+      continue;
+    }
+    seen.add(alias);
+    const prefix = `${list}.${alias}.`;
+    const stageGroup = `${group}: ${alias}`;
+    let order = 0;
+    let def = new ConfigDef().define({
+      name: `${prefix}type`,
+      type: 'CLASS',
+      importance: 'HIGH',
+      documentation: `Class for the '${alias}' ${kind}.`,
+      validator: LambdaValidator.with(
+        (_, value) =>
+          registry.find(asText(value), [kind]) === undefined
+            ? `Class ${asText(value)} could not be found.`
+            : undefined,
+        `a ${kind} class`,
+      ),
+      group: stageGroup,
+      orderInGroup: ++order,
+      width: 'LONG',
+      displayName: `${kind === 'transformation' ? 'Transformation' : 'Predicate'} type for ${alias}`,
+    });
+    if (kind === 'transformation') {
+      def = def
+        .define({
+          name: `${prefix}negate`,
+          type: 'BOOLEAN',
+          defaultValue: false,
+          importance: 'MEDIUM',
+          documentation:
+            'Whether the predicate is negated: the transform then applies to records it rejects.',
+          group: stageGroup,
+          orderInGroup: ++order,
+          width: 'SHORT',
+          displayName: `Negate the predicate for ${alias}`,
+        })
+        .define({
+          name: `${prefix}predicate`,
+          type: 'STRING',
+          defaultValue: null,
+          importance: 'MEDIUM',
+          documentation:
+            'The alias of a predicate (in predicates) that decides which records the transform applies to.',
+          validator: LambdaValidator.with(
+            (_, value) =>
+              value === null ||
+              value === undefined ||
+              asText(value).trim() === '' ||
+              predicates.has(asText(value).trim())
+                ? undefined
+                : `Predicate alias ${asText(value)} not found in predicates.`,
+            'an alias listed in predicates',
+          ),
+          group: stageGroup,
+          orderInGroup: ++order,
+          width: 'MEDIUM',
+          displayName: `Predicate for ${alias}`,
+        });
+    }
+    const className = (config[`${prefix}type`] ?? '').trim();
+    const found = className === '' ? undefined : registry.find(className, [kind]);
+    if (found !== undefined) {
+      const own = (found.descriptor as { create(): { config(): ConfigKeys } }).create().config();
+      for (const key of own.configKeys().values()) {
+        if (def.configKeys().has(prefix + key.name)) continue;
+        def = def.define({
+          ...key,
+          name: prefix + key.name,
+          defaultValue: key.defaultValue as DefaultValue<ConfigType>,
+          group: stageGroup,
+          orderInGroup: ++order,
+        });
+      }
+    }
+    const values = def.validate(config).filter((value) => value.name.startsWith(prefix));
+    out.push(configInfos(found?.descriptor.className ?? className, def, values, [stageGroup]));
+  }
+  return out;
+}
+
+/** A validate part holding one error on one key the common definition has (it shows there too). */
+function problem(name: string, value: string, message: string): ConfigInfos {
+  return {
+    name,
+    error_count: 1,
+    groups: [],
+    configs: [
+      {
+        definition: null,
+        value: { name, value, recommended_values: [], errors: [message], visible: true },
+      },
+    ],
+  };
 }
 
 /** Kafka Connect's create-time message for an invalid config. */
@@ -313,4 +459,8 @@ export function invalidConfigMessage(infos: ConfigInfos): string {
     `${messages.join('\n')}\n` +
     'You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`'
   );
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }

@@ -4,6 +4,7 @@ import { ConfigError, SluiceError } from '@sluice/errors';
 import type { Converter, HeaderConverter, PluginKind } from '@sluice/sdk';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { loadPlugin, type PluginLocation } from '../plugins/registry.js';
+import { withPrefixRemoved } from './transformation-chain.js';
 
 /** One converter: where its plugin lives and the configs it is configured with (prefix removed). */
 export interface ConverterSpec extends PluginLocation {
@@ -101,16 +102,6 @@ export function closeConverters(converters: TaskConverters, enter: <T>(callback:
       // A converter that fails to close holds nothing the task still needs.
     }
   }
-}
-
-function withPrefixRemoved(
-  settings: Readonly<Record<string, string>>,
-  prefix: string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(settings))
-    if (name.startsWith(prefix) && name.length > prefix.length) out[name.slice(prefix.length)] = value;
-  return out;
 }
 
 function notA(key: string, location: PluginLocation, kind: string): SluiceError {

@@ -1,7 +1,11 @@
+import type { PluginKind } from '@sluice/sdk';
 import type { WorkerConfig } from '../config/worker-config.js';
 import type { TaskEvents, TaskRuntime, TaskSpec } from '../herder/task-runtime.js';
+import type { Loggers } from '../logging/loggers.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { resolveConverterSpecs } from './converters.js';
+import { errorHandlingConfig } from './error-handling.js';
+import { resolveTransformSpecs } from './transformation-chain.js';
 import type { ActorHandle, TaskHostPool } from './task-host-pool.js';
 import type { TaskRunnerConfig, TaskRunnerEvent, TaskRunnerLogConfig } from './task-runner-config.js';
 
@@ -10,6 +14,8 @@ export interface HostedTaskRuntimeOptions {
   plugins: PluginRegistry;
   worker: WorkerConfig;
   log: TaskRunnerLogConfig;
+  /** Where task runners' log lines go (the error handler's `errors.log.enable`). */
+  loggers: Loggers;
 }
 
 /** Runs tasks as source or sink task runners on the task host threads. */
@@ -29,17 +35,16 @@ export class HostedTaskRuntime implements TaskRuntime {
   async startTask(spec: TaskSpec, events: TaskEvents): Promise<void> {
     const { worker, plugins } = this.#o;
     const sink = plugins.find(spec.plugin.className)?.descriptor.kind === 'sink';
+    const find = (name: string, kinds: readonly PluginKind[]) => plugins.find(name, kinds)?.location;
     const config: TaskRunnerConfig = {
       connector: spec.connector,
       task: spec.task,
       taskConfig: spec.taskConfig,
       connectorConfig: spec.connectorConfig,
       plugin: spec.plugin,
-      converters: resolveConverterSpecs({
-        worker,
-        connector: spec.connectorConfig,
-        find: (name, kinds) => plugins.find(name, kinds)?.location,
-      }),
+      converters: resolveConverterSpecs({ worker, connector: spec.connectorConfig, find }),
+      transforms: resolveTransformSpecs(spec.connectorConfig, find),
+      errors: errorHandlingConfig(spec.connectorConfig, sink ? 'sink' : 'source'),
       log: this.#o.log,
       offsetStorage: worker.offsetStorage,
       offsetFlushIntervalMs: worker.offsetFlushIntervalMs,
@@ -59,6 +64,8 @@ export class HostedTaskRuntime implements TaskRuntime {
           if (event.type === 'running') events.onState('RUNNING');
           else if (event.type === 'paused') events.onState('PAUSED');
           else if (event.type === 'topic') events.onTopic(event.topic);
+          else if (event.type === 'log')
+            this.#o.loggers.get(event.logger).error(event.message, withStack(event.stack));
         },
         onFailed: (error) => {
           this.#handles.delete(key(spec.connector, spec.task));
@@ -102,4 +109,12 @@ function key(connector: string, task: number): string {
 /** A runner module next to this one: `.ts` from sources (tests), `.js` when built. */
 function runnerModule(name: string): string {
   return new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+}
+
+/** An error that prints as `stack` (a trace that crossed the thread boundary as text). */
+function withStack(stack: string | undefined): Error | undefined {
+  if (stack === undefined) return undefined;
+  const error = new Error(stack.split('\n', 1)[0]);
+  error.stack = stack;
+  return error;
 }

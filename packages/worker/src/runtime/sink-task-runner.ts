@@ -5,6 +5,7 @@ import type { FetchResult, Log, LogRecord } from '@sluice/log';
 import {
   ConnectHeaders,
   SinkRecord,
+  type ErrantRecordReporter,
   type SinkTask,
   type SinkTaskContext,
   type TopicPartition,
@@ -12,6 +13,15 @@ import {
 } from '@sluice/sdk';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
 import { closeConverters, createConverters, type TaskConverters } from './converters.js';
+import {
+  DeadLetterQueueReporter,
+  ErrorHandler,
+  LogReporter,
+  SKIPPED,
+  type ErrorReporter,
+  type FailedRecord,
+} from './error-handling.js';
+import { TransformationChain } from './transformation-chain.js';
 import {
   isRetriable,
   loadConnectorPlugin,
@@ -35,6 +45,9 @@ const METADATA_REFRESH_MS = 5_000;
 const MISSING_TOPIC_REFRESH_MS = 500;
 /** Bytes per partition per fetch. */
 const FETCH_MAX_BYTES = 1024 * 1024;
+/** Connect's logger and class names, as its logs and DLQ headers show them. */
+const LOG_REPORTER = 'org.apache.kafka.connect.runtime.errors.LogReporter';
+const SINK_TASK_CLASS = 'org.apache.kafka.connect.sink.SinkTask';
 
 interface PartitionState extends TopicPartition {
   key: string;
@@ -75,6 +88,8 @@ class SinkTaskRunner implements Actor {
   #paused: boolean;
   #log: Log | undefined;
   #converters: TaskConverters | undefined;
+  #transforms: TransformationChain | undefined;
+  #errors: ErrorHandler | undefined;
   #task: SinkTask | undefined;
   #started = false;
   /** Assigned partitions in assignment order, by `topic/partition` key. */
@@ -136,7 +151,9 @@ class SinkTaskRunner implements Actor {
     subscription(config); // fails early on a config without topics
     const descriptor = await loadConnectorPlugin(config.plugin, 'sink');
     this.#converters = await createConverters(config.converters, enter);
+    this.#transforms = await TransformationChain.load(config.transforms, enter);
     this.#log = await openTaskLog(config.log);
+    this.#errors = new ErrorHandler(config.errors, this.#reporters(this.#log));
     const task = enter(() => descriptor.createTask());
     this.#task = task;
     enter(() => task.initialize(this.#taskContext()));
@@ -149,6 +166,70 @@ class SinkTaskRunner implements Actor {
     this.#started = true;
     this.#nextCommit = Date.now() + config.offsetFlushIntervalMs;
     this.#emit({ type: 'running' });
+  }
+
+  /** `errors.log.enable` and `errors.deadletterqueue.topic.name`, as Connect's sink reporters. */
+  #reporters(log: Log): ErrorReporter[] {
+    const { connector, task, errors } = this.#config;
+    const reporters: ErrorReporter[] = [];
+    if (errors.logEnable) {
+      reporters.push(
+        new LogReporter(`${connector}-${task}`, errors.logIncludeMessages, (message, stack) =>
+          this.#emit({ type: 'log', logger: LOG_REPORTER, message, stack }),
+        ),
+      );
+    }
+    if (errors.deadLetterQueue !== undefined)
+      reporters.push(new DeadLetterQueueReporter(log, errors.deadLetterQueue, connector, task));
+    return reporters;
+  }
+
+  /**
+   * Connect's `WorkerErrantRecordReporter`: there when a DLQ topic or `errors.log.enable` is set. The
+   * record goes back through the converters to the bytes the DLQ gets, under its original topic,
+   * partition and offset; with `errors.tolerance=none` reporting fails the task.
+   */
+  #errantRecordReporter(): ErrantRecordReporter | null {
+    const { errors } = this.#config;
+    if (errors.deadLetterQueue === undefined && !errors.logEnable) return null;
+    return {
+      report: (record, error) => {
+        const consumed = this.#toConsumed(record);
+        this.#errors!.reportFailed({
+          stage: 'TASK_PUT',
+          executingClass: SINK_TASK_CLASS,
+          error,
+          record: { consumed },
+        });
+        return this.#errors!.flush();
+      },
+    };
+  }
+
+  #toConsumed(record: SinkRecord): LogRecord {
+    const { key, value, header } = this.#converters!;
+    const topic = record.topic;
+    const bytes = <T>(convert: () => T): T | null => {
+      try {
+        return this.#enter(convert);
+      } catch {
+        return null; // what cannot be converted back is reported without it
+      }
+    };
+    const headers: LogRecord['headers'] = [];
+    for (const h of record.headers) {
+      const converted = bytes(() => header.fromConnectHeader(topic, h.key, h.schema, h.value));
+      headers.push({ key: h.key, value: converted });
+    }
+    return {
+      topic: record.originalTopic,
+      partition: record.originalKafkaPartition,
+      offset: record.originalKafkaOffset,
+      timestamp: record.timestamp ?? -1,
+      key: bytes(() => key.fromConnectData(topic, record.headers, record.keySchema, record.key)),
+      value: bytes(() => value.fromConnectData(topic, record.headers, record.valueSchema, record.value)),
+      headers,
+    };
   }
 
   #taskContext(): SinkTaskContext {
@@ -183,7 +264,7 @@ class SinkTaskRunner implements Actor {
         this.#commitRequested = true;
         this.#wakeup.wake();
       },
-      errantRecordReporter: () => null,
+      errantRecordReporter: () => this.#errantRecordReporter(),
     };
   }
 
@@ -249,7 +330,10 @@ class SinkTaskRunner implements Actor {
     }
     this.#idle = fetched.length === 0;
     if (this.#idle) return undefined;
-    return this.#convert(fetched);
+    const converted = await this.#convert(fetched);
+    // Records the error handler sent to the DLQ are written before anything can commit past them.
+    await this.#errors!.flush();
+    return converted;
   }
 
   async #fetchFailed(state: PartitionState, error: unknown): Promise<void> {
@@ -267,51 +351,87 @@ class SinkTaskRunner implements Actor {
     }
   }
 
-  #convert(fetched: Array<[PartitionState, LogRecord[]]>): {
+  /**
+   * Converts and transforms a fetch, as Connect's `WorkerSinkTask.convertAndTransformRecord`: key, value,
+   * headers, then the transforms, each through the error handler. A record a tolerated failure skipped
+   * or a transform dropped is not delivered, but the partition's position moves past it.
+   */
+  async #convert(fetched: Array<[PartitionState, LogRecord[]]>): Promise<{
     records: SinkRecord[];
     ends: Array<[PartitionState, number]>;
-  } {
+  }> {
     const { key, value, header } = this.#converters!;
+    const classes = this.#config.converters;
+    const errors = this.#errors!;
+    const transforms = this.#transforms!;
+    const enter = this.#enter;
     const records: SinkRecord[] = [];
     const ends: Array<[PartitionState, number]> = [];
-    this.#context.enter(() => {
-      for (const [state, batch] of fetched) {
-        const topic = state.topic;
-        if (!this.#activeTopics.has(topic)) {
-          this.#activeTopics.add(topic);
-          this.#emit({ type: 'topic', topic });
-        }
-        for (const record of batch) {
-          let headers: ConnectHeaders | null = null;
-          if (record.headers.length > 0) {
-            headers = new ConnectHeaders();
-            for (const h of record.headers) {
-              const converted = header.toConnectHeader(topic, h.key, h.value);
-              headers.add(h.key, converted.schema, converted.value);
-            }
-          }
-          const k = key.toConnectData(topic, headers, record.key);
-          const v = value.toConnectData(topic, headers, record.value);
-          records.push(
-            new SinkRecord({
-              topic,
-              kafkaPartition: record.partition,
-              kafkaOffset: record.offset,
-              keySchema: k.schema,
-              key: k.value,
-              valueSchema: v.schema,
-              value: v.value,
-              timestamp: record.timestamp,
-              timestampType: 'CreateTime',
-              ...(headers === null ? {} : { headers }),
-            }),
-          );
-        }
-        const next = batch[batch.length - 1]!.offset + 1;
-        state.position = next;
-        ends.push([state, next]);
+    for (const [state, batch] of fetched) {
+      const topic = state.topic;
+      if (!this.#activeTopics.has(topic)) {
+        this.#activeTopics.add(topic);
+        this.#emit({ type: 'topic', topic });
       }
-    });
+      for (const record of batch) {
+        const failed: FailedRecord = { consumed: record };
+        // Headers first: the key and value converters see them, as Connect's see the record's headers.
+        let headers: ConnectHeaders | null | typeof SKIPPED = null;
+        if (record.headers.length > 0) {
+          let converted = errors.execute(
+            'HEADER_CONVERTER',
+            classes.header.className,
+            () =>
+              enter(() => {
+                const out = new ConnectHeaders();
+                for (const h of record.headers) {
+                  const c = header.toConnectHeader(topic, h.key, h.value);
+                  out.add(h.key, c.schema, c.value);
+                }
+                return out;
+              }),
+            failed,
+          );
+          if (converted instanceof Promise) converted = await converted;
+          headers = converted;
+        }
+        if (headers === SKIPPED) continue;
+        const seen = headers;
+        let k = errors.execute(
+          'KEY_CONVERTER',
+          classes.key.className,
+          () => enter(() => key.toConnectData(topic, seen, record.key)),
+          failed,
+        );
+        if (k instanceof Promise) k = await k;
+        if (k === SKIPPED) continue;
+        let v = errors.execute(
+          'VALUE_CONVERTER',
+          classes.value.className,
+          () => enter(() => value.toConnectData(topic, seen, record.value)),
+          failed,
+        );
+        if (v instanceof Promise) v = await v;
+        if (v === SKIPPED) continue;
+        let sinkRecord: SinkRecord | null | typeof SKIPPED = new SinkRecord({
+          topic,
+          kafkaPartition: record.partition,
+          kafkaOffset: record.offset,
+          keySchema: k.schema,
+          key: k.value,
+          valueSchema: v.schema,
+          value: v.value,
+          timestamp: record.timestamp,
+          timestampType: 'CreateTime',
+          ...(headers === null ? {} : { headers }),
+        });
+        if (!transforms.isEmpty) sinkRecord = await transforms.apply(sinkRecord, errors, failed, enter);
+        if (sinkRecord !== null && sinkRecord !== SKIPPED) records.push(sinkRecord);
+      }
+      const next = batch[batch.length - 1]!.offset + 1;
+      state.position = next;
+      ends.push([state, next]);
+    }
     return { records, ends };
   }
 
@@ -349,6 +469,8 @@ class SinkTaskRunner implements Actor {
     this.#commitRequested = false;
     this.#nextCommit = Date.now() + this.#config.offsetFlushIntervalMs;
     if (!this.#started || partitions.length === 0) return;
+    // Errant records the task reported must be in the DLQ before offsets move past them.
+    await this.#errors!.flush();
     const task = this.#task!;
     const current = partitions.map(({ topic, partition, current: offset }) => ({ topic, partition, offset }));
     let safe: readonly TopicPartitionOffset[];
@@ -457,6 +579,7 @@ class SinkTaskRunner implements Actor {
       }
     } finally {
       if (this.#converters !== undefined) closeConverters(this.#converters, this.#enter);
+      this.#transforms?.close(this.#enter);
       await this.#log?.close();
     }
   }

@@ -12,6 +12,15 @@ import {
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
 import { closeConverters, createConverters, type TaskConverters } from './converters.js';
 import {
+  ErrorHandler,
+  LogReporter,
+  SKIPPED,
+  StageFailure,
+  type ErrorReporter,
+  type FailedRecord,
+} from './error-handling.js';
+import { TransformationChain } from './transformation-chain.js';
+import {
   isRetriable,
   loadConnectorPlugin,
   runTaskLifecycle,
@@ -28,6 +37,12 @@ import {
 const RETRY_BACKOFF_MS = 100;
 /** How long `stop` lets a running `poll` return by itself before calling `task.stop()` to interrupt it. */
 const STOP_GRACE_MS = 500;
+/** Connect's logger and class names, as its logs show them. */
+const LOG_REPORTER = 'org.apache.kafka.connect.runtime.errors.LogReporter';
+const SOURCE_TASK_CLASS = 'org.apache.kafka.connect.runtime.WorkerSourceTask';
+
+/** One poll's records grouped for produce: per topic, the records and their indexes in the poll. */
+type ByTopic = Map<string, { indexes: number[]; produce: ProduceRecord[] }>;
 
 /** What one poll's records became: a produce per topic, in flight or acknowledged. */
 interface Sent {
@@ -62,6 +77,8 @@ class SourceTaskRunner implements Actor {
   #log: Log | undefined;
   #store: OffsetStore | undefined;
   #converters: TaskConverters | undefined;
+  #transforms: TransformationChain | undefined;
+  #errors: ErrorHandler | undefined;
   #task: SourceTask | undefined;
   #started = false;
   #taskStopped = false;
@@ -121,6 +138,18 @@ class SourceTaskRunner implements Actor {
     const enter = this.#enter;
     const descriptor = await loadConnectorPlugin(config.plugin, 'source');
     this.#converters = await createConverters(config.converters, enter);
+    this.#transforms = await TransformationChain.load(config.transforms, enter);
+    const reporters: ErrorReporter[] = [];
+    if (config.errors.logEnable) {
+      reporters.push(
+        new LogReporter(
+          `${config.connector}-${config.task}`,
+          config.errors.logIncludeMessages,
+          (message, stack) => this.#emit({ type: 'log', logger: LOG_REPORTER, message, stack }),
+        ),
+      );
+    }
+    this.#errors = new ErrorHandler(config.errors, reporters);
     this.#log = await openTaskLog(config.log);
     this.#store = await OffsetStore.open(this.#log, config.offsetStorage);
     const task = enter(() => descriptor.createTask());
@@ -174,52 +203,114 @@ class SourceTaskRunner implements Actor {
         await this.#wakeup.wait(RETRY_BACKOFF_MS);
         continue;
       }
-      // The previous poll's produce must be acknowledged before this one's starts: order is kept.
+      // Converted while the previous poll's produce is in flight; that produce must be acknowledged
+      // before this one's starts, so order is kept.
+      const converted = records !== null && records.length > 0 ? await this.#convert(records) : undefined;
       await this.#settle();
       // The acknowledged offsets are written before the next records go out (the next poll already ran
       // meanwhile), so a crash at any point replays at most the one batch in flight. A write slower than
       // offset.flush.timeout.ms is left running; its offsets are then covered by a later write.
       const writing = this.#writeOffsets();
       if (writing !== undefined) await within(writing, this.#config.offsetFlushTimeoutMs);
-      if (records !== null && records.length > 0) this.#pending = this.#send(records);
+      if (converted !== undefined) this.#pending = this.#send(records!, converted);
       if (this.#commitDue) await this.#commitTask();
       // Let the thread's other actors run even when poll and produce answer without waiting.
       await nextTurn();
     }
   }
 
-  /** Converts one poll's records (synchronously: a converter error fails the task) and starts producing. */
-  #send(records: SourceRecord[]): Sent {
-    const { key, value, header } = this.#converters!;
-    const now = Date.now();
-    const byTopic = new Map<string, { indexes: number[]; produce: ProduceRecord[] }>();
-    this.#context.enter(() => {
-      for (let index = 0; index < records.length; index++) {
-        const record = records[index]!;
-        const topic = record.topic;
-        const headers = record.headers;
-        const keyBytes = key.fromConnectData(topic, headers, record.keySchema, record.key);
-        const valueBytes = value.fromConnectData(topic, headers, record.valueSchema, record.value);
-        const produce: ProduceRecord = {
-          key: keyBytes,
-          value: valueBytes,
-          timestamp: record.timestamp ?? now,
-        };
-        if (!headers.isEmpty()) {
-          produce.headers = [];
-          for (const h of headers)
-            produce.headers.push({
-              key: h.key,
-              value: header.fromConnectHeader(topic, h.key, h.schema, h.value),
-            });
-        }
-        if (record.kafkaPartition !== null) produce.partition = record.kafkaPartition;
-        let batch = byTopic.get(topic);
-        if (batch === undefined) byTopic.set(topic, (batch = { indexes: [], produce: [] }));
-        batch.indexes.push(index);
-        batch.produce.push(produce);
+  /**
+   * Transforms and converts one poll's records, grouped by topic. Without transforms the batch is
+   * converted in one go; if that throws, or with transforms, each record goes through the error handler
+   * stage by stage (Connect's order: transforms, then key, value and header converters), and a record a
+   * transform dropped or a tolerated failure skipped is left out (its offset still counts once the
+   * records before it are acknowledged).
+   */
+  async #convert(records: SourceRecord[]): Promise<ByTopic> {
+    if (this.#transforms!.isEmpty) {
+      try {
+        return this.#context.enter(() => {
+          const byTopic: ByTopic = new Map();
+          for (let index = 0; index < records.length; index++) this.#group(byTopic, index, records[index]!);
+          return byTopic;
+        });
+      } catch {
+        // Some record failed: do it again record by record, where the error handler can see which.
       }
-    });
+    }
+    const byTopic: ByTopic = new Map();
+    const errors = this.#errors!;
+    const enter = this.#enter;
+    for (let index = 0; index < records.length; index++) {
+      const polled = records[index]!;
+      const failed: FailedRecord = { source: polled };
+      let record: SourceRecord | null | typeof SKIPPED = polled;
+      if (!this.#transforms!.isEmpty) record = await this.#transforms!.apply(polled, errors, failed, enter);
+      if (record === null || record === SKIPPED) continue;
+      const ready = record;
+      let outcome = errors.execute(
+        'KEY_CONVERTER',
+        '',
+        () => enter(() => this.#group(undefined, index, ready)),
+        failed,
+      );
+      if (outcome instanceof Promise) outcome = await outcome;
+      if (outcome !== SKIPPED) this.#add(byTopic, index, ready.topic, outcome);
+    }
+    return byTopic;
+  }
+
+  /**
+   * Converts one record into what is produced: into `byTopic` when given, else returned. A failure is
+   * tagged with its converter's stage and class for the error handler.
+   */
+  #group(byTopic: ByTopic | undefined, index: number, record: SourceRecord): ProduceRecord {
+    const { key, value, header } = this.#converters!;
+    const classes = this.#config.converters;
+    const topic = record.topic;
+    const headers = record.headers;
+    const stage = <T>(
+      name: 'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'HEADER_CONVERTER',
+      className: string,
+      convert: () => T,
+    ): T => {
+      try {
+        return convert();
+      } catch (error) {
+        throw new StageFailure(name, className, error);
+      }
+    };
+    const produce: ProduceRecord = {
+      key: stage('KEY_CONVERTER', classes.key.className, () =>
+        key.fromConnectData(topic, headers, record.keySchema, record.key),
+      ),
+      value: stage('VALUE_CONVERTER', classes.value.className, () =>
+        value.fromConnectData(topic, headers, record.valueSchema, record.value),
+      ),
+      timestamp: record.timestamp ?? Date.now(),
+    };
+    if (!headers.isEmpty()) {
+      const converted: NonNullable<ProduceRecord['headers']> = [];
+      stage('HEADER_CONVERTER', classes.header.className, () => {
+        for (const h of headers)
+          converted.push({ key: h.key, value: header.fromConnectHeader(topic, h.key, h.schema, h.value) });
+      });
+      produce.headers = converted;
+    }
+    if (record.kafkaPartition !== null) produce.partition = record.kafkaPartition;
+    if (byTopic !== undefined) this.#add(byTopic, index, topic, produce);
+    return produce;
+  }
+
+  #add(byTopic: ByTopic, index: number, topic: string, produce: ProduceRecord): void {
+    let batch = byTopic.get(topic);
+    if (batch === undefined) byTopic.set(topic, (batch = { indexes: [], produce: [] }));
+    batch.indexes.push(index);
+    batch.produce.push(produce);
+  }
+
+  /** Starts producing one poll's converted records, one produce per topic. */
+  #send(records: SourceRecord[], byTopic: ByTopic): Sent {
     const metadata = new Array<RecordMetadata>(records.length);
     const log = this.#log!;
     const produceTopic = async (topic: string, batch: { indexes: number[]; produce: ProduceRecord[] }) => {
@@ -246,8 +337,22 @@ class SourceTaskRunner implements Actor {
     if (sent === undefined) return;
     this.#pending = undefined;
     const outcome = await sent.done;
-    if (!outcome.ok) throw outcome.error;
     const { records, metadata, topics } = sent;
+    if (!outcome.ok) {
+      // With errors.tolerance=all a record the broker refused for good is skipped and reported, as in
+      // Connect (KIP-779); a retriable failure (the broker out of reach) fails the task rather than lose data.
+      if (isRetriable(outcome.error) || this.#errors!.tolerance === 'none') throw outcome.error;
+      for (let index = 0; index < records.length; index++) {
+        if (metadata[index] !== undefined) continue;
+        const source = records[index]!;
+        this.#errors!.reportFailed({
+          stage: 'KAFKA_PRODUCE',
+          executingClass: SOURCE_TASK_CLASS,
+          error: outcome.error,
+          record: { source },
+        });
+      }
+    }
     for (const topic of topics) {
       if (!this.#activeTopics.has(topic)) {
         this.#activeTopics.add(topic);
@@ -268,7 +373,7 @@ class SourceTaskRunner implements Actor {
     if (this.#commitsRecords) {
       const task = this.#task!;
       for (let index = 0; index < records.length; index++) {
-        await this.#context.enter(() => task.commitRecord(records[index]!, metadata[index]!));
+        await this.#context.enter(() => task.commitRecord(records[index]!, metadata[index] ?? null));
       }
     }
   }
@@ -355,6 +460,7 @@ class SourceTaskRunner implements Actor {
       await this.#stopTask();
     } finally {
       if (this.#converters !== undefined) closeConverters(this.#converters, this.#enter);
+      this.#transforms?.close(this.#enter);
       await this.#log?.close();
     }
   }

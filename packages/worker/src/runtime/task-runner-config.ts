@@ -6,6 +6,8 @@ import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import type { PluginDescriptor } from '@sluice/sdk';
 import { loadPlugin } from '../plugins/registry.js';
 import type { ConverterSpecs } from './converters.js';
+import type { ErrorHandlingConfig } from './error-handling.js';
+import type { TransformSpec } from './transformation-chain.js';
 
 export type { ConverterSpec, ConverterSpecs } from './converters.js';
 
@@ -25,6 +27,10 @@ export interface TaskRunnerConfig {
   plugin: { module: string; className: string };
   /** The converters, resolved on the main thread (see `resolveConverterSpecs`). */
   converters: ConverterSpecs;
+  /** The connector's transforms, in order, resolved on the main thread (see `resolveTransformSpecs`). */
+  transforms: TransformSpec[];
+  /** The connector's `errors.*` settings. */
+  errors: ErrorHandlingConfig;
   log: TaskRunnerLogConfig;
   /** The offsets topic (source tasks). */
   offsetStorage: { name: string; partitions: number; replicationFactor: number };
@@ -53,7 +59,9 @@ export type TaskRunnerEvent =
   /** The first time the task produced to (source) or consumed from (sink) a topic: Connect's active topics. */
   | { type: 'topic'; topic: string }
   /** An offset commit succeeded; `offsets` is how many source partitions / topic partitions it wrote. */
-  | { type: 'committed'; offsets: number };
+  | { type: 'committed'; offsets: number }
+  /** A line for the worker's log (the error handler's `errors.log.enable`). */
+  | { type: 'log'; logger: string; message: string; stack?: string | undefined };
 
 /** Main thread → runner (`ActorHandle.send`). */
 export type TaskRunnerCommand = { type: 'pause' } | { type: 'resume' };
@@ -117,6 +125,8 @@ export function taskRunnerConfig(value: unknown): TaskRunnerConfig {
     typeof config.taskConfig !== 'object' ||
     typeof config.plugin?.module !== 'string' ||
     typeof config.converters?.value?.module !== 'string' ||
+    !Array.isArray(config.transforms) ||
+    typeof config.errors?.tolerance !== 'string' ||
     (config.log?.backend !== 'embedded' && config.log?.backend !== 'kafka')
   ) {
     throw new SluiceError('SLUICE_TASK_CONFIG_INVALID', 'a task runner needs a TaskRunnerConfig');

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectError, DataError, RetriableError } from '@sluice/sdk';
+import {
+  ErrorHandler,
+  errorHandlingConfig,
+  SKIPPED,
+  StageFailure,
+  type ErrorHandlingConfig,
+  type ProcessingFailure,
+} from './error-handling.js';
+
+const config = (overrides: Partial<ErrorHandlingConfig> = {}): ErrorHandlingConfig => ({
+  ...errorHandlingConfig({}, 'sink'),
+  ...overrides,
+});
+
+/** A handler whose sleeps are recorded instead of waited, and whose reports are collected. */
+function handler(overrides: Partial<ErrorHandlingConfig> = {}) {
+  const reports: ProcessingFailure[] = [];
+  const sleeps: number[] = [];
+  const errors = new ErrorHandler(
+    config(overrides),
+    [{ report: (failure) => reports.push(failure), flush: () => Promise.resolve() }],
+    (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+  );
+  return { errors, reports, sleeps };
+}
+
+const fail = (error: unknown) => () => {
+  throw error;
+};
+
+describe('errorHandlingConfig', () => {
+  it("reads Connect's errors.* keys, with its defaults", () => {
+    expect(errorHandlingConfig({}, 'sink')).toEqual({
+      tolerance: 'none',
+      retryTimeoutMs: 0,
+      retryDelayMaxMs: 60000,
+      logEnable: false,
+      logIncludeMessages: false,
+    });
+    const dlq = { 'errors.deadletterqueue.topic.name': 'dlq', 'errors.tolerance': 'all' };
+    expect(errorHandlingConfig(dlq, 'sink').deadLetterQueue).toEqual({
+      topic: 'dlq',
+      replicationFactor: 3,
+      contextHeaders: false,
+    });
+    // A source connector has no dead letter queue.
+    expect(errorHandlingConfig(dlq, 'source').deadLetterQueue).toBeUndefined();
+  });
+});
+
+describe('ErrorHandler', () => {
+  it('returns what the operation returns', () => {
+    expect(handler().errors.execute('VALUE_CONVERTER', 'C', () => 42, undefined)).toBe(42);
+  });
+
+  it('fails with "Tolerance exceeded" by default, after reporting the failure', () => {
+    const { errors, reports } = handler();
+    const cause = new DataError('bad bytes');
+    expect(() => errors.execute('VALUE_CONVERTER', 'C', fail(cause), undefined)).toThrow(
+      'Tolerance exceeded in error handler',
+    );
+    expect(reports).toMatchObject([{ stage: 'VALUE_CONVERTER', executingClass: 'C', error: cause }]);
+  });
+
+  it('skips the record with errors.tolerance=all in converters and transformations', () => {
+    const { errors, reports } = handler({ tolerance: 'all' });
+    expect(errors.execute('TRANSFORMATION', 'T', fail(new TypeError('x')), undefined)).toBe(SKIPPED);
+    expect(errors.execute('KEY_CONVERTER', 'K', fail(new DataError('y')), undefined)).toBe(SKIPPED);
+    expect(reports).toHaveLength(2);
+  });
+
+  it('does not tolerate a non-retriable failure in other stages, whatever the tolerance', () => {
+    const { errors } = handler({ tolerance: 'all' });
+    expect(() => errors.execute('KAFKA_PRODUCE', 'P', fail(new ConnectError('no')), undefined)).toThrow(
+      'Unhandled exception in error handler',
+    );
+  });
+
+  it('retries a retriable failure with growing waits until errors.retry.timeout', async () => {
+    const { errors, sleeps } = handler({ retryTimeoutMs: 10_000, retryDelayMaxMs: 60_000 });
+    let calls = 0;
+    const outcome = errors.execute(
+      'VALUE_CONVERTER',
+      'C',
+      () => {
+        if (++calls < 4) throw new RetriableError('later');
+        return 'done';
+      },
+      undefined,
+    );
+    expect(outcome).toBeInstanceOf(Promise);
+    expect(await outcome).toBe('done');
+    expect(sleeps).toEqual([300, 600, 1200]);
+  });
+
+  it('gives up retrying at the deadline and then applies the tolerance', async () => {
+    const { errors, reports } = handler({ retryTimeoutMs: 1, tolerance: 'all' });
+    const outcome = errors.execute('VALUE_CONVERTER', 'C', fail(new RetriableError('never')), undefined);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await outcome).toBe(SKIPPED);
+    expect(reports).toHaveLength(1);
+  });
+
+  it('reports the stage a StageFailure names', () => {
+    const { errors, reports } = handler({ tolerance: 'all' });
+    const cause = new DataError('header');
+    errors.execute('KEY_CONVERTER', '', fail(new StageFailure('HEADER_CONVERTER', 'H', cause)), undefined);
+    expect(reports[0]).toMatchObject({ stage: 'HEADER_CONVERTER', executingClass: 'H', error: cause });
+  });
+
+  it('shows the cause in the trace of the error that fails the task', () => {
+    const { errors } = handler();
+    try {
+      errors.execute('VALUE_CONVERTER', 'C', fail(new DataError('the cause')), undefined);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).stack).toMatch(/Tolerance exceeded[\s\S]*Caused by: DataError: the cause/);
+    }
+  });
+
+  it('tolerates what a task reports itself unless tolerance is none', () => {
+    const failure = {
+      stage: 'TASK_PUT',
+      executingClass: 'S',
+      error: new Error('x'),
+      record: undefined,
+    } as const;
+    expect(() => handler({ tolerance: 'all' }).errors.reportFailed(failure)).not.toThrow();
+    expect(() => handler().errors.reportFailed(failure)).toThrow('Tolerance exceeded in error handler');
+  });
+});

@@ -133,6 +133,44 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
     }
   });
 
+  it('skips a source record a transform fails on with errors.tolerance=all, and commits past it', async () => {
+    const worker = await WorkerProcess.create(backend);
+    cleanups.push(() => worker.close());
+    const topic = uniqueName('errors-cast');
+    const input = join(worker.dir, 'numbers.txt');
+    const output = join(worker.dir, 'out.txt');
+    writeFileSync(input, '1\nx\n3\n');
+    const created = await worker.call('POST', '/connectors', {
+      name: 'numbers',
+      config: {
+        'connector.class': 'FileStreamSource',
+        file: input,
+        topic,
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'value.converter.schemas.enable': 'false',
+        transforms: 'toInt',
+        'transforms.toInt.type': 'org.apache.kafka.connect.transforms.Cast$Value',
+        'transforms.toInt.spec': 'int32',
+        'errors.tolerance': 'all',
+        'errors.log.enable': 'true',
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(
+      (await worker.call('POST', '/connectors', { name: 'sink', config: jsonSink(topic, output) })).status,
+    ).toBe(201);
+    await waitFor('the numbers in the sink file', () => (lines(output).length === 2 ? true : undefined));
+    expect(lines(output)).toEqual(['1', '3']);
+    // The skipped line's offset is committed with the others: the source's offset is past the last line.
+    await worker.until<{ offsets: Array<{ offset: { position: number } }> }>(
+      '/connectors/numbers/offsets',
+      (body) => body.offsets[0]?.offset.position === 6,
+    );
+    expect(worker.stderr()).toContain(
+      "Executing stage 'TRANSFORMATION' with class 'org.apache.kafka.connect.transforms.Cast$Value'",
+    );
+  });
+
   it('fails the sink task on the first bad record by default (errors.tolerance=none)', async () => {
     const { worker, topic, output } = await pipeline(backend);
     expect(

@@ -33,8 +33,13 @@ const REST_TYPES: Record<PluginKind, PluginInfo['type']> = {
   predicate: 'predicate',
 };
 
-/** The packages every worker has: the SDK's converters, the FileStream connectors and the HTTP source. */
-const BUILT_IN_PACKAGES = ['@sluice/sdk', '@sluice/connector-file', '@sluice/connector-http'];
+/** The packages every worker has: the SDK's converters, the FileStream and HTTP source connectors, Apache's transforms. */
+const BUILT_IN_PACKAGES = [
+  '@sluice/sdk',
+  '@sluice/connector-file',
+  '@sluice/connector-http',
+  '@sluice/transforms',
+];
 
 /**
  * The plugins this worker can run: built-in packages plus the npm packages found through `plugin.path`

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,6 +17,13 @@ export interface Reply {
   status: number;
   headers: Headers;
   body: unknown;
+}
+
+/** A reply as it came over the wire: raw headers (lower-case names) and the body's text. */
+export interface RawReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
 }
 
 /**
@@ -110,6 +118,30 @@ export class WorkerProcess {
       headers: response.headers,
       body: text === '' ? undefined : (JSON.parse(text) as unknown),
     };
+  }
+
+  /**
+   * Sends exactly these headers and body (fetch would add a Content-Type to a text body), for tests of
+   * media types and of the response head.
+   */
+  async send(
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; body?: string } = {},
+  ): Promise<RawReply> {
+    return new Promise((resolve, reject) => {
+      const sent = request(this.base + path, { method, headers: options.headers ?? {} }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text }),
+        );
+        response.on('error', reject);
+      });
+      sent.on('error', reject);
+      sent.end(options.body);
+    });
   }
 
   /** Polls GET `path` until `accept` holds for its body. */

@@ -75,6 +75,29 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
       name: string;
     }>;
     expect(config.map((c) => c.name)).toEqual(expect.arrayContaining(['file', 'topic', 'batch.size']));
+    // The plugin's own keys, then the framework's source keys (Connect 3.7+), tasks.max.enforce among them.
+    const names = config.map((c) => c.name);
+    expect(names.indexOf('file')).toBeLessThan(names.indexOf('name'));
+    expect(names.slice(names.indexOf('name'), names.indexOf('name') + 4)).toEqual([
+      'name',
+      'connector.class',
+      'tasks.max',
+      'tasks.max.enforce',
+    ]);
+    expect(config.find((c) => c.name === 'tasks.max.enforce')).toMatchObject({
+      type: 'BOOLEAN',
+      required: false,
+      default_value: 'true',
+      importance: 'LOW',
+      group: 'Common',
+      display_name: 'Enforce tasks max',
+    });
+    const sinkConfig = (await worker.call('GET', '/connector-plugins/FileStreamSink/config')).body as Array<{
+      name: string;
+    }>;
+    expect(sinkConfig.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['topics', 'topics.regex', 'tasks.max']),
+    );
     expect(await worker.call('GET', '/connector-plugins/NoSuchPlugin/config')).toMatchObject({
       status: 404,
       body: { error_code: 404 },
@@ -96,7 +119,8 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
         value: { name: string; errors: string[] } | null;
       }>;
     };
-    expect(body.name).toBe(FILE_SINK);
+    // Named after connector.class as given (an alias here), as Connect names it.
+    expect(body.name).toBe('FileStreamSink');
     // As Connect: the missing name, and two for tasks.max (unparsable, then null against its Range).
     expect(body.error_count).toBe(4);
     const errors = Object.fromEntries(
@@ -127,10 +151,70 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
     expect((await worker.call('GET', '/connectors')).body).toEqual([]);
   });
 
+  it("validates as Connect's ConnectorPluginsResource: no class filled in from the URL, nulls reported", async () => {
+    // The class is not taken from the URL: without one, the config is refused, printed as Java's HashMap.
+    expect(
+      await worker.call('PUT', '/connector-plugins/FileStreamSink/config/validate', {
+        topics: 't',
+        name: 'v',
+        file: 'f',
+      }),
+    ).toEqual(
+      expect.objectContaining({
+        status: 400,
+        body: {
+          error_code: 400,
+          message: 'Connector config {name=v, topics=t, file=f} contains no connector type',
+        },
+      }),
+    );
+    // The included class must end with the URL's plugin name (each without a trailing "Connector").
+    expect(
+      (
+        await worker.call('PUT', `/connector-plugins/${FILE_SINK}/config/validate`, {
+          'connector.class': 'FileStreamSink',
+        })
+      ).body,
+    ).toEqual({
+      error_code: 400,
+      message: `Included connector type FileStreamSink does not match request type ${FILE_SINK}`,
+    });
+    const reply = await worker.call('PUT', '/connector-plugins/FileStreamSinkConnector/config/validate', {
+      'connector.class': FILE_SINK,
+      name: 'v',
+      topics: 't',
+      extra: null,
+      'tasks.max': null,
+    });
+    expect(reply.status).toBe(200);
+    const body = reply.body as {
+      name: string;
+      error_count: number;
+      configs: Array<{
+        definition: { name: string } | null;
+        value: { name: string; value: unknown; errors: string[] } | null;
+      }>;
+    };
+    expect(body.name).toBe(FILE_SINK);
+    const nullValue = 'Null value can not be supplied as the configuration value.';
+    // A key nothing defines gets an entry without a definition, first.
+    expect(body.configs[0]).toEqual({
+      definition: null,
+      value: { name: 'extra', value: null, recommended_values: [], errors: [nullValue], visible: true },
+    });
+    // A framework key is validated as null, then gets the same error.
+    expect(body.configs.find((c) => c.definition?.name === 'tasks.max')!.value).toMatchObject({
+      value: null,
+      errors: ['Invalid value null for configuration tasks.max: Value must be non-null', nullValue],
+    });
+    expect(body.error_count).toBe(3);
+  });
+
   it('creates a connector (201 + Location), refuses a duplicate (409) and bad input (400, 413) without changing anything', async () => {
     const created = await worker.call('POST', '/connectors', { name: 'src', config: source() });
     expect(created.status).toBe(201);
-    expect(created.headers.get('location')).toMatch(/\/connectors\/src$/);
+    // Absolute, as Jersey resolves Connect's relative Location against the request's base URI.
+    expect(created.headers.get('location')).toBe(`${worker.base}/connectors/src`);
     expect(created.body).toMatchObject({ name: 'src', config: { ...source(), name: 'src' }, type: 'source' });
     expect(await worker.call('POST', '/connectors', { name: 'src', config: source() })).toEqual(
       expect.objectContaining({
@@ -146,6 +230,12 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
     expect((invalid.body as { message: string }).message).toMatch(
       /^Connector configuration is invalid and contains the following 1 error\(s\):\nMust configure one of topics or topics.regex/,
     );
+    expect(
+      (await worker.call('POST', '/connectors', { name: 'nocls', config: { file: 'f', topic: 't' } })).body,
+    ).toEqual({
+      error_code: 400,
+      message: 'Connector config {name=nocls, topic=t, file=f} contains no connector type',
+    });
     const unknownClass = await worker.call('POST', '/connectors', {
       name: 'bad',
       config: { 'connector.class': 'com.example.Nope' },
@@ -259,34 +349,158 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
     expect((await worker.call('GET', `/connectors/${sink}/topics`)).body).toEqual({ [sink]: { topics: [] } });
   });
 
-  it('answers 404 with Connect messages for unknown connectors and tasks', async () => {
+  it("answers 404 worded as Connect's herders word each operation", async () => {
+    for (const [method, path, message] of [
+      ['GET', '/connectors/nope', 'Connector nope not found'],
+      ['GET', '/connectors/nope/config', 'Connector nope not found'],
+      ['GET', '/connectors/nope/tasks', 'Connector nope not found'],
+      ['GET', '/connectors/nope/tasks-config', 'Connector nope not found'],
+      ['DELETE', '/connectors/nope', 'Connector nope not found'],
+      ['GET', '/connectors/nope/offsets', 'Connector nope not found'],
+      ['GET', '/connectors/nope/status', 'No status found for connector nope'],
+      ['GET', '/connectors/nope/tasks/0/status', 'No status found for task nope-0'],
+      ['GET', '/connectors/src/tasks/7/status', 'No status found for task src-7'],
+      ['PUT', '/connectors/nope/pause', 'Unknown connector nope'],
+      ['PUT', '/connectors/nope/resume', 'Unknown connector nope'],
+      ['PUT', '/connectors/nope/stop', 'Unknown connector nope'],
+      ['POST', '/connectors/nope/restart', 'Unknown connector: nope'],
+      ['POST', '/connectors/nope/restart?includeTasks=true', 'Unknown connector: nope'],
+      ['POST', '/connectors/nope/tasks/0/restart', 'Unknown connector: nope'],
+      ['POST', '/connectors/src/tasks/7/restart', 'Unknown task: src-7'],
+    ] as const) {
+      expect(await worker.call(method, path), `${method} ${path}`).toEqual(
+        expect.objectContaining({ status: 404, body: { error_code: 404, message } }),
+      );
+    }
+  });
+
+  it('answers topics of an unknown connector as Connect does: none, and a reset is accepted', async () => {
+    expect(await worker.call('GET', '/connectors/nope/topics')).toEqual(
+      expect.objectContaining({ status: 200, body: { nope: { topics: [] } } }),
+    );
+    expect((await worker.call('PUT', '/connectors/nope/topics/reset')).status).toBe(202);
+  });
+
+  it('serves the deprecated tasks-config endpoint: task configs by task id', async () => {
+    const tasks = (await worker.call('GET', '/connectors/src/tasks')).body as Array<{
+      config: Record<string, string>;
+    }>;
+    expect(await worker.call('GET', '/connectors/src/tasks-config')).toEqual(
+      expect.objectContaining({ status: 200, body: { 'src-0': tasks[0]!.config } }),
+    );
+  });
+
+  it('routes as JAX-RS does: 405 for a known path, trailing slashes, 415 for other media types', async () => {
     for (const [method, path] of [
-      ['GET', '/connectors/nope'],
-      ['GET', '/connectors/nope/config'],
-      ['GET', '/connectors/nope/status'],
-      ['GET', '/connectors/nope/tasks'],
-      ['PUT', '/connectors/nope/pause'],
-      ['PUT', '/connectors/nope/resume'],
-      ['PUT', '/connectors/nope/stop'],
-      ['POST', '/connectors/nope/restart'],
-      ['DELETE', '/connectors/nope'],
-      ['GET', '/connectors/nope/offsets'],
+      ['DELETE', '/connectors'],
+      ['POST', '/connectors/src/status'],
+      ['PUT', '/connector-plugins'],
+      ['POST', '/admin/loggers'],
+      ['GET', '/connectors/src/restart'],
     ] as const) {
       expect(await worker.call(method, path), `${method} ${path}`).toEqual(
         expect.objectContaining({
-          status: 404,
-          body: { error_code: 404, message: 'Connector nope not found' },
+          status: 405,
+          body: { error_code: 405, message: 'HTTP 405 Method Not Allowed' },
         }),
       );
     }
-    expect((await worker.call('GET', '/connectors/src/tasks/7/status')).body).toEqual({
-      error_code: 404,
-      message: 'No status found for task src-7',
+    for (const path of ['/nothing', '/connectors/src/nothing', '/connectors/a/b/c/d']) {
+      expect(await worker.call('GET', path), path).toEqual(
+        expect.objectContaining({ status: 404, body: { error_code: 404, message: 'HTTP 404 Not Found' } }),
+      );
+    }
+    expect((await worker.call('GET', '/connectors/')).body).toEqual([sink, 'src']);
+    expect((await worker.call('GET', '/connectors/src/')).body).toMatchObject({ name: 'src' });
+    expect((await worker.call('GET', '/connectors/src/config/')).body).toMatchObject({ name: 'src' });
+    expect((await worker.call('GET', '/connector-plugins/')).status).toBe(200);
+    expect((await worker.call('GET', '/admin/loggers/')).body).toMatchObject({ root: { level: 'INFO' } });
+
+    const unsupported = {
+      status: 415,
+      text: '{"error_code":415,"message":"HTTP 415 Unsupported Media Type"}',
+    };
+    const config = JSON.stringify({ name: 'typed', config: source() });
+    // curl -d sends application/x-www-form-urlencoded.
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      expect(
+        await worker.send('POST', '/connectors', { headers: { 'content-type': contentType }, body: config }),
+      ).toMatchObject(unsupported);
+    }
+    // Without a Content-Type a body is application/octet-stream, which no JSON reader takes.
+    expect(await worker.send('POST', '/connectors', { body: config })).toMatchObject(unsupported);
+    // Jersey checks the Content-Type of any request to a JSON resource, with a body or not.
+    expect(
+      await worker.send('GET', '/connectors', { headers: { 'content-type': 'text/plain' } }),
+    ).toMatchObject(unsupported);
+    expect(
+      await worker.send('PUT', '/admin/loggers/sluice', {
+        headers: { 'content-type': 'text/plain' },
+        body: '{"level":"INFO"}',
+      }),
+    ).toMatchObject(unsupported);
+    // The root resource consumes anything; JSON with parameters, or a wildcard, is JSON.
+    expect((await worker.send('GET', '/', { headers: { 'content-type': 'text/plain' } })).status).toBe(200);
+    expect(
+      (
+        await worker.send('GET', '/connectors', {
+          headers: { 'content-type': 'application/json; charset=UTF-8' },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await worker.send('GET', '/connectors', { headers: { 'content-type': '*/*' } })).status).toBe(
+      200,
+    );
+    expect((await worker.call('GET', '/connectors')).body).toEqual([sink, 'src']);
+  });
+
+  it("answers empty 202 and 204 responses as Connect's Jetty does: no Content-Type, not chunked", async () => {
+    const json = { 'content-type': 'application/json' };
+    const accepted = await worker.send('PUT', '/connectors/src/resume', { headers: json });
+    expect(accepted).toMatchObject({ status: 202, text: '' });
+    expect(accepted.headers['content-type']).toBeUndefined();
+    expect(accepted.headers['content-length']).toBe('0');
+    expect(accepted.headers['transfer-encoding']).toBeUndefined();
+    const noContent = await worker.send('POST', '/connectors/src/restart', { headers: json });
+    expect(noContent).toMatchObject({ status: 204, text: '' });
+    expect(noContent.headers['content-type']).toBeUndefined();
+    expect(noContent.headers['transfer-encoding']).toBeUndefined();
+    await worker.until<Status>('/connectors/src/status', running);
+  });
+
+  it("sets logger levels as Connect 3.9's Loggers, at worker or cluster scope", async () => {
+    const namespace = `rest.${backend}`;
+    const set = (level: string, scope?: string) =>
+      worker.call('PUT', `/admin/loggers/${namespace}${scope === undefined ? '' : `?scope=${scope}`}`, {
+        level,
+      });
+    // A single worker is its whole cluster: the level is set, and Connect answers 204 without a body.
+    const cluster = await worker.send('PUT', `/admin/loggers/${namespace}?scope=cluster`, {
+      headers: { 'content-type': 'application/json' },
+      body: '{"level":"DEBUG"}',
     });
-    expect((await worker.call('POST', '/connectors/src/tasks/7/restart')).body).toEqual({
-      error_code: 404,
-      message: 'Task src-7 not found',
-    });
+    expect(cluster).toMatchObject({ status: 204, text: '' });
+    expect(cluster.headers['content-type']).toBeUndefined();
+    const first = (await worker.call('GET', `/admin/loggers/${namespace}`)).body as {
+      level: string;
+      last_modified: number;
+    };
+    expect(first.level).toBe('DEBUG');
+    // Worker scope, the default and an unknown scope list the namespace's loggers, changed or not; an
+    // unchanged level keeps its last_modified.
+    for (const scope of ['worker', undefined, 'galaxy', 'CLUSTER-ish']) {
+      expect(await set('debug', scope), String(scope)).toEqual(
+        expect.objectContaining({ status: 200, body: [namespace] }),
+      );
+    }
+    expect((await worker.call('GET', `/admin/loggers/${namespace}`)).body).toEqual(first);
+    expect(
+      (await worker.call('PUT', `/admin/loggers/${namespace}?scope=CLUSTER`, { level: 'OFF' })).status,
+    ).toBe(204);
+    // Loggers set to OFF are listed, as log4j 1 lists every logger with a level.
+    expect(
+      ((await worker.call('GET', '/admin/loggers')).body as Record<string, { level: string }>)[namespace],
+    ).toEqual(expect.objectContaining({ level: 'OFF' }));
   });
 
   it('pauses, resumes and restarts', async () => {
@@ -364,6 +578,71 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
     expect(sinkOffsets.offsets).toEqual([
       { partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 4 } },
     ]);
+  });
+
+  it("alters a sink connector's offsets given as numbers or numeric strings, as Connect's SinkUtils reads them", async () => {
+    expect((await worker.call('PUT', `/connectors/${sink}/stop`)).status).toBe(204);
+    await worker.until<Status>(
+      `/connectors/${sink}/status`,
+      (s) => s.connector.state === 'STOPPED' && s.tasks.length === 0,
+    );
+    const path = `/connectors/${sink}/offsets`;
+    const alter = (partition: Record<string, unknown>, offset: Record<string, unknown> | null) =>
+      worker.call('PATCH', path, { offsets: [{ partition, offset }] });
+    for (const [partition, offset, message] of [
+      [
+        { kafka_topic: topic },
+        null,
+        "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'",
+      ],
+      [
+        { kafka_topic: null, kafka_partition: 0 },
+        null,
+        'Kafka topic names must be valid strings and may not be null',
+      ],
+      [
+        { kafka_topic: topic, kafka_partition: null },
+        null,
+        'Kafka partitions must be valid numbers and may not be null',
+      ],
+      [
+        { kafka_topic: topic, kafka_partition: 'zero' },
+        null,
+        "Failed to parse the following Kafka partition value in the provided offsets: 'zero'. Partition values for sink connectors need to be integers.",
+      ],
+      [
+        { kafka_topic: topic, kafka_partition: 1.5 },
+        null,
+        "Failed to parse the following Kafka partition value in the provided offsets: '1.5'. Partition values for sink connectors need to be integers.",
+      ],
+      [
+        { kafka_topic: topic, kafka_partition: 0 },
+        {},
+        "The offset for a sink connector should either be null or contain the key 'kafka_offset'",
+      ],
+      [
+        { kafka_topic: topic, kafka_partition: 0 },
+        { kafka_offset: 'four' },
+        "Failed to parse the following Kafka offset value in the provided offsets: 'four'. Offset values for sink connectors need to be integers.",
+      ],
+    ] as const) {
+      expect(await alter(partition, offset), message).toEqual(
+        expect.objectContaining({ status: 400, body: { error_code: 400, message } }),
+      );
+    }
+    expect(await alter({ kafka_topic: topic, kafka_partition: '0' }, { kafka_offset: '3' })).toMatchObject({
+      status: 200,
+      body: { message: expect.stringMatching(/offsets for this connector have been altered successfully/) },
+    });
+    expect((await worker.call('GET', path)).body).toEqual({
+      offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 3 } }],
+    });
+    expect((await alter({ kafka_topic: topic, kafka_partition: 0 }, { kafka_offset: 4 })).status).toBe(200);
+    expect((await worker.call('GET', path)).body).toEqual({
+      offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 4 } }],
+    });
+    expect((await worker.call('PUT', `/connectors/${sink}/resume`)).status).toBe(202);
+    await worker.until<Status>(`/connectors/${sink}/status`, running);
   });
 
   it('creates connectors in an initial state, patches configs, deletes, and keeps everything across a restart', async () => {

@@ -1,4 +1,4 @@
-export { parseProperties } from './config/properties.js';
+export { parseProperties } from '@sluice/config-providers';
 export {
   resolveWorkerConfig,
   type InternalTopic,

@@ -10,6 +10,7 @@ import { WorkerHerder } from './herder/worker-herder.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { HostedTaskRuntime } from './runtime/hosted-task-runtime.js';
 import { TaskHostPool } from './runtime/task-host-pool.js';
+import { ConfigProviders } from '@sluice/config-providers';
 import { Loggers } from './logging/loggers.js';
 import { createRestApp } from './rest/app.js';
 import { resolveHttpsOptions } from './rest/tls.js';
@@ -38,10 +39,12 @@ export class Worker {
   #runtime: HostedTaskRuntime | undefined;
   #stopped = false;
   #ready = false;
+  readonly #configProviders: ConfigProviders;
 
-  private constructor(config: WorkerConfig, log: Log) {
+  private constructor(config: WorkerConfig, log: Log, configProviders: ConfigProviders) {
     this.config = config;
     this.#log = log;
+    this.#configProviders = configProviders;
   }
 
   /**
@@ -55,6 +58,14 @@ export class Worker {
       ? resolveHttpsOptions(config.originals)
       : undefined;
     const clientId = config.clientId ?? 'sluice-worker';
+    // `config.providers*` are checked here too: a bad one fails the start naming its key. Warnings come
+    // later, from transforms, once the worker (and its logger) exists.
+    const started: { worker?: Worker } = {};
+    const configProviders = ConfigProviders.fromWorkerProperties(Object.fromEntries(config.originals), {
+      warn: (message) => {
+        if (started.worker !== undefined) started.worker.#logger.warn(message);
+      },
+    });
     // Plugins load while the log connects; whichever fails, nothing is left open.
     const [loaded, opened] = await Promise.allSettled([
       PluginRegistry.load(config.pluginPath),
@@ -69,7 +80,8 @@ export class Worker {
     if (opened.status === 'rejected') throw opened.reason;
     const plugins = loaded.value;
     const log = opened.value;
-    const worker = new Worker(config, log);
+    const worker = new Worker(config, log, configProviders);
+    started.worker = worker;
     let herderStarted: { resolve(herder: WorkerHerder): void; reject(error: unknown): void } | undefined;
     const herder = new Promise<WorkerHerder>((resolve, reject) => (herderStarted = { resolve, reject }));
     try {
@@ -153,6 +165,7 @@ export class Worker {
       plugins,
       runtime: this.#runtime,
       logger: this.loggers.get('sluice.herder'),
+      configProviders: this.#configProviders,
     });
     this.#herder = herder;
     await herder.start();

@@ -22,7 +22,7 @@ import type { ConnectorType } from './herder.js';
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The keys every connector has (Kafka Connect's `ConnectorConfig`), in its groups and order. */
-function commonDef(): ConfigDef {
+export function commonDef(): ConfigDef {
   let order = 0;
   const common = () => ({ group: 'Common', orderInGroup: ++order });
   const def = new ConfigDef()
@@ -63,6 +63,18 @@ function commonDef(): ConfigDef {
       documentation: 'Maximum number of tasks to use for this connector.',
       width: 'SHORT',
       displayName: 'Tasks max',
+      ...common(),
+    })
+    .define({
+      name: 'tasks.max.enforce',
+      type: 'BOOLEAN',
+      defaultValue: true,
+      importance: 'LOW',
+      documentation:
+        '(Deprecated) Whether a connector that generates more task configs than tasks.max fails. When false, ' +
+        'it may run more tasks than tasks.max. Kept for compatibility with Kafka Connect 3.8+; to be removed.',
+      width: 'SHORT',
+      displayName: 'Enforce tasks max',
       ...common(),
     })
     .define({
@@ -187,7 +199,7 @@ function commonDef(): ConfigDef {
 }
 
 /** Sink connectors also have Connect's `SinkConnectorConfig` keys. */
-function sinkDef(): ConfigDef {
+export function sinkDef(): ConfigDef {
   return commonDef()
     .define({
       name: 'topics',

@@ -72,6 +72,7 @@ export interface Herder {
   /** Restarts per the request; resolves with the status showing RESTARTING where it applies. */
   restartConnectorAndTasks(name: string, request: RestartRequest): Promise<ConnectorStateInfo>;
   restartTask(name: string, task: number): Promise<void>;
+  /** Topics the connector's tasks used; none (not a 404) for an unknown connector, as in Connect. */
   activeTopics(name: string): Promise<string[]>;
   resetActiveTopics(name: string): Promise<void>;
   offsets(name: string): Promise<ConnectorOffset[]>;

@@ -17,7 +17,10 @@ import type {
 } from '@sluice/sdk';
 import type { Logger } from '../logging/loggers.js';
 import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
+import { requireConnectorClass } from '../rest/config-map.js';
+import { javaString } from '../rest/java-text.js';
 import { RestError } from '../rest/rest-error.js';
+import { ConfigProviders } from '@sluice/config-providers';
 import { findConnectorPlugin, invalidConfigMessage, validateConnectorConfig } from './connector-config.js';
 import type {
   ConnectorInfo,
@@ -41,6 +44,8 @@ export interface WorkerHerderOptions {
   plugins: PluginRegistry;
   runtime: TaskRuntime;
   logger: Logger;
+  /** Resolves `${provider:path:key}` variables in connector configs (`config.providers`). */
+  configProviders: ConfigProviders;
 }
 
 interface RunningConnector {
@@ -110,9 +115,11 @@ export class WorkerHerder implements Herder {
     options: { allowReplace: boolean; initialState?: TargetState },
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.#serial(async () => {
+      // Checked on the config as given: the message quotes it, and resolved values may be secrets.
+      requireConnectorClass(config);
       const exists = this.#o.configs.snapshot().connectors.has(name);
       if (exists && !options.allowReplace) throw new RestError(409, `Connector ${name} already exists`);
-      const { infos } = await validateConnectorConfig(this.#o.plugins, config);
+      const { infos } = await validateConnectorConfig(this.#o.plugins, await this.#resolved(config));
       if (infos.error_count > 0) throw new RestError(400, invalidConfigMessage(infos));
       await this.#o.configs.putConnectorConfig(
         name,
@@ -122,6 +129,15 @@ export class WorkerHerder implements Herder {
       await this.#reconcile(name);
       return { created: !exists, info: this.#info(name) };
     });
+  }
+
+  /** `config` with its `${provider:path:key}` variables resolved, as Connect validates it; 400 if one fails. */
+  async #resolved(config: ConnectorConfig): Promise<ConnectorConfig> {
+    try {
+      return (await this.#o.configProviders.transform(config)).config;
+    } catch (error) {
+      throw new RestError(400, error instanceof Error ? error.message : String(error));
+    }
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
@@ -144,7 +160,7 @@ export class WorkerHerder implements Herder {
   }
 
   async connectorStatus(name: string): Promise<ConnectorStateInfo> {
-    const config = this.#config(name);
+    const config = this.#config(name, `No status found for connector ${name}`);
     const statuses = this.#o.statuses;
     const tasks = this.#o.configs.snapshot().tasks.get(name) ?? [];
     return Promise.resolve({
@@ -156,7 +172,6 @@ export class WorkerHerder implements Herder {
   }
 
   async taskStatus(name: string, task: number): Promise<StateInfo & { id: number }> {
-    this.#config(name);
     const status = this.#o.statuses.task(name, task);
     if (status === undefined || task >= (this.#o.configs.snapshot().tasks.get(name)?.length ?? 0)) {
       throw new RestError(404, `No status found for task ${name}-${task}`);
@@ -186,7 +201,7 @@ export class WorkerHerder implements Herder {
 
   restartConnector(name: string): Promise<void> {
     return this.#serial(async () => {
-      this.#config(name);
+      this.#config(name, `Unknown connector: ${name}`);
       if (this.#o.configs.snapshot().targetStates.get(name) === 'STOPPED') return;
       await this.#stopConnector(name, { keepTasks: true });
       await this.#reconcile(name);
@@ -195,7 +210,7 @@ export class WorkerHerder implements Herder {
 
   async restartConnectorAndTasks(name: string, request: RestartRequest): Promise<ConnectorStateInfo> {
     const plan = await this.#serial(async () => {
-      this.#config(name);
+      this.#config(name, `Unknown connector: ${name}`);
       const statuses = this.#o.statuses;
       const failed = (status: Status | undefined) => status?.state === 'FAILED';
       const connector = !request.onlyFailed || failed(statuses.connector(name));
@@ -223,25 +238,22 @@ export class WorkerHerder implements Herder {
 
   restartTask(name: string, task: number): Promise<void> {
     return this.#serial(async () => {
-      this.#config(name);
+      this.#config(name, `Unknown connector: ${name}`);
       if (task >= (this.#o.configs.snapshot().tasks.get(name)?.length ?? 0)) {
-        throw new RestError(404, `Task ${name}-${task} not found`);
+        throw new RestError(404, `Unknown task: ${name}-${task}`);
       }
       await this.#stopTask(name, task);
       await this.#reconcile(name);
     });
   }
 
+  /** Any name has topics (none for an unknown connector), as Connect's `connectorActiveTopics`. */
   async activeTopics(name: string): Promise<string[]> {
-    this.#config(name);
     return Promise.resolve(this.#o.statuses.activeTopics(name).map((t) => t.topic));
   }
 
   resetActiveTopics(name: string): Promise<void> {
-    return this.#serial(async () => {
-      this.#config(name);
-      await this.#o.statuses.resetActiveTopics(name);
-    });
+    return this.#serial(() => this.#o.statuses.resetActiveTopics(name));
   }
 
   async offsets(name: string): Promise<ConnectorOffset[]> {
@@ -280,9 +292,10 @@ export class WorkerHerder implements Herder {
     return result;
   }
 
-  #config(name: string): ConnectorConfig {
+  /** A connector's config, or a 404 worded as Connect's herders word it for the operation. */
+  #config(name: string, notFound = `Connector ${name} not found`): ConnectorConfig {
     const config = this.#o.configs.snapshot().connectors.get(name);
-    if (config === undefined) throw new RestError(404, `Connector ${name} not found`);
+    if (config === undefined) throw new RestError(404, notFound);
     return config;
   }
 
@@ -313,7 +326,7 @@ export class WorkerHerder implements Herder {
 
   async #setTargetState(name: string, state: TargetState): Promise<void> {
     await this.#serial(async () => {
-      this.#config(name);
+      this.#config(name, `Unknown connector ${name}`);
       await this.#o.configs.putTargetState(name, state);
       await this.#reconcile(name);
     });
@@ -379,7 +392,11 @@ export class WorkerHerder implements Herder {
     let taskConfigs: ConnectorConfig[];
     try {
       const maxTasks = Number(config['tasks.max'] ?? '1');
-      taskConfigs = (await running.instance.taskConfigs(maxTasks)).slice(0, maxTasks);
+      // The connector saw resolved values; the stored task configs keep the variables (no secrets at rest).
+      taskConfigs = ConfigProviders.reverseTransform(
+        config,
+        (await running.instance.taskConfigs(maxTasks)).slice(0, maxTasks),
+      );
     } catch (error) {
       return this.#putConnectorStatus(name, 'FAILED', trace(error));
     }
@@ -428,7 +445,7 @@ export class WorkerHerder implements Herder {
         void this.#putConnectorStatus(name, 'FAILED', trace(error)).catch(() => undefined),
     });
     try {
-      await instance.start({ ...config });
+      await instance.start((await this.#o.configProviders.transform(config)).config);
     } catch (error) {
       await instance.stop().catch(() => undefined);
       throw error;
@@ -450,13 +467,14 @@ export class WorkerHerder implements Herder {
     const incarnation = this.#nextIncarnation(key);
     const current = () => this.#incarnations.get(key) === incarnation;
     try {
+      const providers = this.#o.configProviders;
       await this.#o.runtime.startTask(
         {
           connector: name,
           task,
           plugin: running.plugin.location,
-          connectorConfig: running.config,
-          taskConfig,
+          connectorConfig: (await providers.transform(running.config)).config,
+          taskConfig: (await providers.transform(taskConfig)).config,
           paused,
         },
         {
@@ -515,7 +533,7 @@ export class WorkerHerder implements Herder {
     const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
     let managedExternally: boolean;
     if (plugin.descriptor.kind === 'sink') {
-      const parsed = offsets.map((o, index) => sinkOffset(o, index));
+      const parsed = offsets.map((o) => sinkOffset(o));
       const connector = plugin.descriptor.create();
       managedExternally = await connector.alterOffsets(
         { ...config },
@@ -558,30 +576,67 @@ function trace(error: unknown): string {
   return error instanceof Error ? (error.stack ?? String(error)) : String(error);
 }
 
-function sinkOffset(
-  entry: ConnectorOffset,
-  index: number,
-): { topic: string; partition: number; offset: number | null } {
-  const topic = entry.partition['kafka_topic'];
-  const partition = entry.partition['kafka_partition'];
-  if (
-    typeof topic !== 'string' ||
-    typeof partition !== 'number' ||
-    !Number.isInteger(partition) ||
-    partition < 0
-  ) {
+const KAFKA_TOPIC = 'kafka_topic';
+const KAFKA_PARTITION = 'kafka_partition';
+const KAFKA_OFFSET = 'kafka_offset';
+/** Java's `int`, and the part of `long` a JavaScript number holds exactly. */
+const INT_RANGE = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+const SAFE_LONG_RANGE = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
+
+/** A sink connector's offset as Connect's `SinkUtils.parseSinkConnectorOffsets` reads it: all 400s. */
+function sinkOffset(entry: ConnectorOffset): { topic: string; partition: number; offset: number | null } {
+  const partitionMap = entry.partition;
+  if (!Object.hasOwn(partitionMap, KAFKA_TOPIC) || !Object.hasOwn(partitionMap, KAFKA_PARTITION)) {
     throw new RestError(
       400,
-      `offsets[${index}]: a sink connector's partition must be {"kafka_topic": <string>, "kafka_partition": <integer>}`,
+      `The partition for a sink connector offset must contain the keys '${KAFKA_TOPIC}' and '${KAFKA_PARTITION}'`,
+    );
+  }
+  if (partitionMap[KAFKA_TOPIC] === null) {
+    throw new RestError(400, 'Kafka topic names must be valid strings and may not be null');
+  }
+  if (partitionMap[KAFKA_PARTITION] === null) {
+    throw new RestError(400, 'Kafka partitions must be valid numbers and may not be null');
+  }
+  const topic = javaString(partitionMap[KAFKA_TOPIC]);
+  const partition = parseJavaInteger(partitionMap[KAFKA_PARTITION], INT_RANGE);
+  if (partition === undefined) {
+    throw new RestError(
+      400,
+      `Failed to parse the following Kafka partition value in the provided offsets: '${javaString(partitionMap[KAFKA_PARTITION])}'. Partition values for sink connectors need to be integers.`,
     );
   }
   if (entry.offset === null) return { topic, partition, offset: null };
-  const offset = entry.offset['kafka_offset'];
-  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
+  if (!Object.hasOwn(entry.offset, KAFKA_OFFSET)) {
     throw new RestError(
       400,
-      `offsets[${index}]: a sink connector's offset must be {"kafka_offset": <non-negative integer>} or null`,
+      `The offset for a sink connector should either be null or contain the key '${KAFKA_OFFSET}'`,
+    );
+  }
+  const offset = parseJavaInteger(entry.offset[KAFKA_OFFSET], SAFE_LONG_RANGE);
+  if (offset === undefined) {
+    throw new RestError(
+      400,
+      `Failed to parse the following Kafka offset value in the provided offsets: '${javaString(entry.offset[KAFKA_OFFSET])}'. Offset values for sink connectors need to be integers.`,
+    );
+  }
+  // Connect accepts these and fails later, writing them; a negative partition or offset never exists.
+  if (partition < 0 || offset < 0) {
+    throw new RestError(
+      400,
+      `Partitions and offsets of a sink connector must not be negative: ${topic}-${partition} at ${offset}`,
     );
   }
   return { topic, partition, offset };
+}
+
+/**
+ * `Integer.parseInt(String.valueOf(value))` (or `Long.parseLong`): a JSON number or a numeric string, an
+ * optional sign and decimal digits, within `range`; undefined when Java would throw.
+ */
+function parseJavaInteger(value: unknown, range: { min: number; max: number }): number | undefined {
+  const text = javaString(value);
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const parsed = Number(text);
+  return parsed >= range.min && parsed <= range.max ? parsed : undefined;
 }

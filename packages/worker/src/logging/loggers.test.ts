@@ -17,24 +17,45 @@ describe('Loggers', () => {
     expect(lines).toHaveLength(3);
   });
 
-  it("sets a namespace and its children and reports what changed, as Connect's /admin/loggers does", () => {
+  it("sets a namespace by plain prefix and returns all of it, changing only what differs, as Connect 3.9's Loggers", () => {
     let now = 1000;
     const loggers = new Loggers({ write: () => undefined, now: () => now });
     loggers.get('a.b.c');
     loggers.get('a.bc');
     loggers.get('x.y');
-    expect(loggers.setLevel('a.b', 'WARN')).toEqual(['a.b', 'a.b.c']);
+    // `a.bc` starts with `a.b`, so it is in the namespace (Connect matches names with startsWith).
+    expect(loggers.setLevel('a.b', 'WARN')).toEqual(['a.b', 'a.b.c', 'a.bc']);
     expect(loggers.level('a.b.c')).toEqual({ level: 'WARN', last_modified: 1000 });
-    expect(loggers.level('a.bc')).toEqual({ level: 'INFO', last_modified: null });
+    expect(loggers.level('a.bc')).toEqual({ level: 'WARN', last_modified: 1000 });
     now = 2000;
-    expect(loggers.setLevel('a.b', 'WARN')).toEqual([]);
+    // Unchanged loggers are still listed, and keep their last_modified.
+    expect(loggers.setLevel('a.b', 'WARN')).toEqual(['a.b', 'a.b.c', 'a.bc']);
+    expect(loggers.level('a.b')).toEqual({ level: 'WARN', last_modified: 1000 });
     expect(loggers.level('nope')).toBeUndefined();
-    expect(loggers.allLevels()).toEqual({
-      'a.b': { level: 'WARN', last_modified: 1000 },
-      'a.b.c': { level: 'WARN', last_modified: 1000 },
-      root: { level: 'INFO', last_modified: null },
-    });
     expect(loggers.setLevel('ROOT', 'ERROR')).toEqual(['a.b', 'a.b.c', 'a.bc', 'root', 'x.y']);
     expect(loggers.level('root')).toEqual({ level: 'ERROR', last_modified: 2000 });
+    // x.y inherited INFO and now ERROR: it got a level of its own.
+    expect(loggers.level('x.y')).toEqual({ level: 'ERROR', last_modified: 2000 });
+  });
+
+  it('leaves a logger whose inherited level already matches without a level of its own', () => {
+    const loggers = new Loggers({ write: () => undefined, now: () => 5 });
+    loggers.get('p.q');
+    expect(loggers.setLevel('p', 'INFO')).toEqual(['p', 'p.q']);
+    expect(loggers.allLevels()).toEqual({ root: { level: 'INFO', last_modified: null } });
+    // It still follows its ancestors.
+    loggers.setLevel('root', 'DEBUG');
+    expect(loggers.level('p.q')).toEqual({ level: 'DEBUG', last_modified: 5 });
+  });
+
+  it('lists loggers set to OFF, as log4j 1 lists every logger with a level', () => {
+    const loggers = new Loggers({ write: () => undefined, now: () => 7 });
+    loggers.get('quiet.one');
+    loggers.setLevel('quiet', 'OFF');
+    expect(loggers.allLevels()).toEqual({
+      quiet: { level: 'OFF', last_modified: 7 },
+      'quiet.one': { level: 'OFF', last_modified: 7 },
+      root: { level: 'INFO', last_modified: null },
+    });
   });
 });

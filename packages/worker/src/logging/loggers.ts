@@ -1,5 +1,5 @@
-/** log4j's levels, most severe first. OFF silences a logger. */
-export const LEVELS = ['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
+/** log4j's levels, most severe first. OFF silences a logger; ALL shows everything. */
+export const LEVELS = ['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'ALL'] as const;
 export type Level = (typeof LEVELS)[number];
 
 export const ROOT = 'root';
@@ -24,13 +24,15 @@ export function isLevel(value: string): value is Level {
 }
 
 /**
- * Named loggers with log4j's rules, as Kafka Connect's `/admin/loggers` exposes them: a logger without
- * its own level inherits its nearest dotted ancestor's, and setting a namespace's level sets it on every
- * known logger under that namespace. Lines go to stderr in Connect's default layout
- * (`[time] LEVEL message (logger)`).
+ * Named loggers with log4j's rules, as Kafka Connect 3.9's `Loggers` (its log4j 1 variant) exposes them
+ * through `/admin/loggers`: a logger without its own level inherits its nearest dotted ancestor's, and
+ * setting a namespace's level sets it on every known logger whose name starts with the namespace. Lines go
+ * to stderr in Connect's default layout (`[time] LEVEL message (logger)`).
  */
 export class Loggers {
+  /** Levels set on loggers (root always has one), with when the REST API last changed each. */
   readonly #levels = new Map<string, LoggerLevel>([[ROOT, { level: 'INFO', last_modified: null }]]);
+  /** Every logger created so far (log4j's current loggers), root aside. */
   readonly #known = new Set<string>();
   readonly #write: (line: string) => void;
   readonly #now: () => number;
@@ -67,38 +69,47 @@ export class Loggers {
     }
   }
 
-  /** Every logger with a level of its own (root included), by name; OFF ones are left out, as in Connect. */
+  /** Every logger with a level of its own (root included, OFF ones too), by name, as log4j 1 lists them. */
   allLevels(): Record<string, LoggerLevel> {
     const out: Record<string, LoggerLevel> = {};
-    for (const name of [...this.#levels.keys()].sort()) {
-      const level = this.#levels.get(name)!;
-      if (level.level !== 'OFF') out[name] = { ...level };
-    }
+    for (const name of [...this.#levels.keys()].sort()) out[name] = { ...this.#levels.get(name)! };
     return out;
   }
 
   /** A known logger's level (its effective one if it has none of its own), or undefined. */
   level(name: string): LoggerLevel | undefined {
-    if (name.toLowerCase() === ROOT) return { ...this.#levels.get(ROOT)! };
+    if (isRoot(name)) return { ...this.#levels.get(ROOT)! };
     const own = this.#levels.get(name);
     if (own !== undefined) return { ...own };
     return this.#known.has(name) ? { level: this.effectiveLevel(name), last_modified: null } : undefined;
   }
 
-  /** Sets a namespace and everything under it; returns the loggers whose level changed, sorted. */
+  /**
+   * Sets `level` on every logger in `namespace` and returns all of them, sorted, changed or not. A logger
+   * whose (effective) level already is `level` is left alone: it keeps inheriting and its `last_modified`.
+   */
   setLevel(namespace: string, level: Level): string[] {
-    const root = namespace.toLowerCase() === ROOT || namespace === '';
-    const names = new Set<string>(root ? [ROOT] : [namespace]);
-    for (const name of [...this.#known, ...this.#levels.keys()]) {
-      if (root || name === namespace || name.startsWith(`${namespace}.`)) names.add(name);
-    }
-    const changed: string[] = [];
+    const affected = this.#namespace(namespace);
     const now = this.#now();
-    for (const name of names) {
-      if (this.level(name)?.level === level && this.#levels.has(name)) continue;
+    for (const name of affected) {
+      if (this.level(name)?.level === level) continue;
       this.#levels.set(name, { level, last_modified: now });
-      changed.push(name);
     }
-    return changed.sort();
+    return affected.sort();
   }
+
+  /**
+   * The loggers a namespace covers: for root, all of them; otherwise those whose names start with it
+   * (plain prefix, as Connect matches), plus the namespace's own logger, created if need be.
+   */
+  #namespace(namespace: string): string[] {
+    if (isRoot(namespace)) return [...this.#known, ROOT];
+    this.#known.add(namespace);
+    return [...this.#known].filter((name) => name.startsWith(namespace));
+  }
+}
+
+/** log4j names the root logger "root", whatever the case; an empty namespace means it too. */
+function isRoot(name: string): boolean {
+  return name === '' || name.toLowerCase() === ROOT;
 }

@@ -8,6 +8,7 @@ import { mountConnectorRoutes } from './connectors-routes.js';
 import { mountLoggerRoutes } from './loggers-routes.js';
 import { mountPluginRoutes } from './plugins-routes.js';
 import { RestError, toErrorResponse } from './rest-error.js';
+import { NOT_FOUND, selectResourceMethod } from './routing.js';
 
 export interface ServerInfo {
   version: string;
@@ -35,7 +36,9 @@ export const DEFAULT_REST_REQUEST_TIMEOUT_MS = 90_000;
 
 /** The Kafka Connect REST API. Every error, including unknown paths, is `{"error_code", "message"}`. */
 export function createRestApp(dependencies: RestDependencies): Hono {
-  const app = new Hono();
+  // Not strict: `/connectors/` is `/connectors`, as JAX-RS matches it (kcctl calls it so).
+  const app = new Hono({ strict: false });
+  app.use(selectResourceMethod(app));
 
   app.get('/', (c) => c.json(dependencies.info()));
   // Kafka Connect 3.9's probe endpoint (KIP-1017): 200 once started, 503 while starting.
@@ -77,7 +80,7 @@ export function createRestApp(dependencies: RestDependencies): Hono {
   mountPluginRoutes(app, dependencies.plugins);
 
   app.notFound(() => {
-    throw new RestError(404, 'HTTP 404 Not Found');
+    throw new RestError(404, NOT_FOUND);
   });
   app.onError((error, c) => {
     const mapped =

@@ -2,7 +2,10 @@ import type { Context, Hono } from 'hono';
 import type { ConnectorConfig, TargetState } from '@sluice/coordinator';
 import type { ConnectorOffset, Herder } from '../herder/herder.js';
 import { readJsonObject } from './body.js';
+import { configMap, type ConfigMap } from './config-map.js';
+import { connectorLocation, emptyResponse } from './responses.js';
 import { RestError } from './rest-error.js';
+import { NOT_FOUND } from './routing.js';
 
 /** Kafka's limit for names that become parts of topic names (and ours for connector names). */
 export const MAX_CONNECTOR_NAME_LENGTH = 249;
@@ -29,23 +32,8 @@ export function validateConnectorName(name: string): void {
   }
 }
 
-/** A config map as Connect reads it: string values, with numbers and booleans taken as their text. */
-function configMap(value: unknown, what: string, allowNull = false): Record<string, string | null> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RestError(400, `${what} must be a JSON object of string values`);
-  }
-  const config: Record<string, string | null> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item === 'string') config[key] = item;
-    else if (typeof item === 'number' || typeof item === 'boolean') config[key] = String(item);
-    else if (item === null && allowNull) config[key] = null;
-    else throw new RestError(400, `${what}: the value of '${key}' must be a string`);
-  }
-  return config;
-}
-
 /** Connect's rule: a `name` in the config must match the connector's name; otherwise it is added. */
-function withName(name: string, config: Record<string, string | null>): ConnectorConfig {
+function withName(name: string, config: ConfigMap): ConnectorConfig {
   const included = config['name'];
   if (included !== undefined && included !== null && included !== name) {
     throw new RestError(
@@ -59,16 +47,12 @@ function withName(name: string, config: Record<string, string | null>): Connecto
 function taskNumber(c: Context): number {
   const task = Number(c.req.param('task'));
   if (!/^\d+$/.test(c.req.param('task') ?? '') || !Number.isSafeInteger(task))
-    throw new RestError(404, 'HTTP 404 Not Found');
+    throw new RestError(404, NOT_FOUND);
   return task;
 }
 
 function flag(c: Context, name: string): boolean {
   return (c.req.query(name) ?? 'false').toLowerCase() === 'true';
-}
-
-function location(name: string): string {
-  return `/connectors/${encodeURIComponent(name)}`;
 }
 
 /** `/connectors/…`: paths, status codes and bodies of Kafka Connect 3.9. */
@@ -114,7 +98,7 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
       allowReplace: false,
       ...(initialState ? { initialState } : {}),
     });
-    c.header('Location', location(name));
+    c.header('Location', connectorLocation(c, name));
     return c.json(info, 201);
   });
 
@@ -128,7 +112,7 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
     const config = withName(name, configMap(await readJsonObject(c), 'Connector config'));
     validateConnectorName(name);
     const { created, info } = await herder().putConnectorConfig(name, config, { allowReplace: true });
-    if (created) c.header('Location', location(name));
+    if (created) c.header('Location', connectorLocation(c, name));
     return c.json(info, created ? 201 : 200);
   });
 
@@ -146,19 +130,24 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
 
   app.delete('/connectors/:name', async (c) => {
     await herder().deleteConnector(c.req.param('name'));
-    return c.body(null, 204);
+    return emptyResponse(c, 204);
   });
 
   app.get('/connectors/:name/status', async (c) =>
     c.json(await herder().connectorStatus(c.req.param('name'))),
   );
   app.get('/connectors/:name/tasks', async (c) => c.json(await herder().taskConfigs(c.req.param('name'))));
+  // Deprecated in Connect 3.7 (KIP-970), still served by 3.9: each task's config by its id, `<name>-<task>`.
+  app.get('/connectors/:name/tasks-config', async (c) => {
+    const tasks = await herder().taskConfigs(c.req.param('name'));
+    return c.json(Object.fromEntries(tasks.map(({ id, config }) => [`${id.connector}-${id.task}`, config])));
+  });
   app.get('/connectors/:name/tasks/:task/status', async (c) =>
     c.json(await herder().taskStatus(c.req.param('name'), taskNumber(c))),
   );
   app.post('/connectors/:name/tasks/:task/restart', async (c) => {
     await herder().restartTask(c.req.param('name'), taskNumber(c));
-    return c.body(null, 204);
+    return emptyResponse(c, 204);
   });
 
   app.post('/connectors/:name/restart', async (c) => {
@@ -166,22 +155,22 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
     const request = { includeTasks: flag(c, 'includeTasks'), onlyFailed: flag(c, 'onlyFailed') };
     if (!request.includeTasks && !request.onlyFailed) {
       await herder().restartConnector(name);
-      return c.body(null, 204);
+      return emptyResponse(c, 204);
     }
     return c.json(await herder().restartConnectorAndTasks(name, request), 202);
   });
 
   app.put('/connectors/:name/pause', async (c) => {
     await herder().pauseConnector(c.req.param('name'));
-    return c.body(null, 202);
+    return emptyResponse(c, 202);
   });
   app.put('/connectors/:name/resume', async (c) => {
     await herder().resumeConnector(c.req.param('name'));
-    return c.body(null, 202);
+    return emptyResponse(c, 202);
   });
   app.put('/connectors/:name/stop', async (c) => {
     await herder().stopConnector(c.req.param('name'));
-    return c.body(null, 204);
+    return emptyResponse(c, 204);
   });
 
   app.get('/connectors/:name/topics', async (c) => {
@@ -190,7 +179,7 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
   });
   app.put('/connectors/:name/topics/reset', async (c) => {
     await herder().resetActiveTopics(c.req.param('name'));
-    return c.body(null, 202);
+    return emptyResponse(c, 202);
   });
 
   app.get('/connectors/:name/offsets', async (c) =>

@@ -1,9 +1,14 @@
 import type { Hono } from 'hono';
 import { isLevel, type Loggers } from '../logging/loggers.js';
 import { readJsonObject } from './body.js';
+import { emptyResponse } from './responses.js';
 import { RestError } from './rest-error.js';
 
-/** `/admin/loggers`, as in Kafka Connect 3.9 (worker scope: this worker's loggers). */
+/**
+ * `/admin/loggers`, as in Kafka Connect 3.9. A single worker is its whole cluster, so `scope=cluster`
+ * sets the level here too, answering 204 as Connect does; any other scope is this worker's (200 with the
+ * affected loggers).
+ */
 export function mountLoggerRoutes(app: Hono, loggers: Loggers): void {
   app.get('/admin/loggers', (c) => c.json(loggers.allLevels()));
 
@@ -23,6 +28,8 @@ export function mountLoggerRoutes(app: Hono, loggers: Loggers): void {
     if (typeof desired !== 'string') throw new RestError(400, "The 'level' parameter must be a string.");
     const level = desired.toUpperCase();
     if (!isLevel(level)) throw new RestError(404, `invalid log level '${desired}'.`);
-    return c.json(loggers.setLevel(c.req.param('logger'), level));
+    const affected = loggers.setLevel(c.req.param('logger'), level);
+    if ((c.req.query('scope') ?? '').toLowerCase() === 'cluster') return emptyResponse(c, 204);
+    return c.json(affected);
   });
 }

@@ -1,14 +1,33 @@
 import type { Hono } from 'hono';
-import { configKeyInfos } from '@sluice/sdk';
-import { validateConnectorConfig } from '../herder/connector-config.js';
-import type { PluginRegistry } from '../plugins/registry.js';
+import { configKeyInfos, type ConfigKeyInfo } from '@sluice/sdk';
+import { commonDef, sinkDef, validateConnectorConfig } from '../herder/connector-config.js';
+import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
 import { readJsonObject } from './body.js';
+import { configMap, requireConnectorClass } from './config-map.js';
+import { withNullValueErrors } from './null-values.js';
 import { RestError } from './rest-error.js';
 
-/** Without a class's package prefix or `Connector` suffix, as Connect compares plugin names. */
-function normalized(name: string): string {
-  const simple = name.slice(name.lastIndexOf('.') + 1);
-  return simple.endsWith('Connector') ? simple.slice(0, -'Connector'.length) : simple;
+/**
+ * A plugin name without a trailing `Connector` (when more remains), as Connect's
+ * `ConnectorPluginsResource.normalizedPluginName`: for a simple class name, its alias.
+ */
+function normalizedPluginName(name: string): string {
+  return name.endsWith('Connector') && name.length > 'Connector'.length
+    ? name.slice(0, -'Connector'.length)
+    : name;
+}
+
+/**
+ * A plugin's keys for `GET /connector-plugins/{plugin}/config`: its own, then (for connectors) the framework's
+ * source or sink keys it does not define itself, as Connect 3.7+'s `AbstractHerder.connectorPluginConfig`.
+ */
+function pluginConfigKeys(plugin: RegisteredPlugin): ConfigKeyInfo[] {
+  const own = configKeyInfos(plugin.descriptor.create().config());
+  const kind = plugin.descriptor.kind;
+  const framework = kind === 'sink' ? sinkDef() : kind === 'source' ? commonDef() : undefined;
+  if (framework === undefined) return own;
+  const defined = new Set(own.map((key) => key.name));
+  return [...own, ...configKeyInfos(framework).filter((key) => !defined.has(key.name))];
 }
 
 /** `/connector-plugins/…`, as in Kafka Connect 3.9. */
@@ -22,27 +41,36 @@ export function mountPluginRoutes(app: Hono, plugins: PluginRegistry): void {
     const name = c.req.param('plugin');
     const plugin = plugins.find(name);
     if (plugin === undefined) throw new RestError(404, `Unknown plugin ${name}.`);
-    return c.json(configKeyInfos(plugin.descriptor.create().config()));
+    return c.json(pluginConfigKeys(plugin));
   });
 
   app.put('/connector-plugins/:plugin/config/validate', async (c) => {
     const pluginName = c.req.param('plugin');
-    const body = await readJsonObject(c);
-    const config: Record<string, string> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (typeof value === 'string') config[key] = value;
-      else if (typeof value === 'number' || typeof value === 'boolean') config[key] = String(value);
-      else if (value !== null)
-        throw new RestError(400, `Connector config: the value of '${key}' must be a string`);
-    }
+    const config = configMap(await readJsonObject(c), 'Connector config', true);
+    // Connect checks the class only against the URL's plugin; it does not fill it in from there.
     const included = config['connector.class'];
-    if (included !== undefined && normalized(included) !== normalized(pluginName)) {
+    if (
+      included !== undefined &&
+      included !== null &&
+      !normalizedPluginName(included).endsWith(normalizedPluginName(pluginName))
+    ) {
       throw new RestError(
         400,
         `Included connector type ${included} does not match request type ${pluginName}`,
       );
     }
-    config['connector.class'] = included ?? pluginName;
-    return c.json((await validateConnectorConfig(plugins, config)).infos);
+    const connectorClass = requireConnectorClass(config);
+    // Connectors and the SDK take strings: null-valued keys are left out, then reported as Connect does.
+    const present = Object.fromEntries(
+      Object.entries(config).filter((entry): entry is [string, string] => entry[1] !== null),
+    );
+    const nullKeys = Object.keys(config).filter((key) => config[key] === null);
+    const { infos, plugin, type } = await validateConnectorConfig(plugins, present);
+    const checked = withNullValueErrors(infos, nullKeys, {
+      framework: type === 'sink' ? sinkDef() : commonDef(),
+      connectorKeys: new Set(plugin.descriptor.create().config().configKeys().keys()),
+    });
+    // The result is named after the class as the request gave it (Connect's `connector.class` value).
+    return c.json({ ...checked, name: connectorClass });
   });
 }

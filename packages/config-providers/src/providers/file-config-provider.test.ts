@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { providerParams, useTempDir, writeFile } from '../fixtures.test-helpers.js';
+import { FileConfigProvider } from './file-config-provider.js';
+
+const tempDir = useTempDir();
+const keys = (...names: string[]): Set<string> => new Set(names);
+
+describe('FileConfigProvider', () => {
+  it('returns the keys asked for that the properties file has', async () => {
+    const file = writeFile(tempDir(), 'db.properties', 'user = app\npassword=s3cr\\u0065t\\\n  !\nother=x\n');
+    const { data, ttl } = await FileConfigProvider.configure(providerParams()).get(
+      file,
+      keys('user', 'password', 'missing'),
+    );
+    expect(Object.fromEntries(data)).toEqual({ user: 'app', password: 's3cret!' });
+    expect(ttl).toBeUndefined();
+  });
+
+  it('keeps a byte order mark as part of the first key, as Java’s UTF-8 reader does', async () => {
+    const file = writeFile(tempDir(), 'bom.properties', '\ufeffpassword=s3cret\nuser=app');
+    const { data } = await FileConfigProvider.configure(providerParams()).get(file, keys('password', 'user'));
+    expect(Object.fromEntries(data)).toEqual({ user: 'app' });
+  });
+
+  it('reads the file afresh on every lookup', async () => {
+    const provider = FileConfigProvider.configure(providerParams());
+    const file = writeFile(tempDir(), 'db.properties', 'password=old');
+    expect((await provider.get(file, keys('password'))).data.get('password')).toBe('old');
+    writeFile(tempDir(), 'db.properties', 'password=new');
+    expect((await provider.get(file, keys('password'))).data.get('password')).toBe('new');
+  });
+
+  it('fails, naming the file, when it is missing, not a file, not UTF-8 or malformed', async () => {
+    const provider = FileConfigProvider.configure(providerParams());
+    const missing = join(tempDir(), 'missing.properties');
+    const directory = join(tempDir(), 'dir');
+    mkdirSync(directory);
+    const latin1 = writeFile(tempDir(), 'latin1.properties', Buffer.from('password=caf\xe9', 'latin1'));
+    const malformed = writeFile(tempDir(), 'malformed.properties', 'password=\\u00');
+    for (const [file, reason] of [
+      [missing, /ENOENT/],
+      [directory, /EISDIR/],
+      [latin1, /not valid/],
+      [malformed, /malformed \\uxxxx/],
+    ] as const) {
+      const failure = provider.get(file, keys('password'));
+      await expect(failure).rejects.toThrow(`could not read properties from file ${file}: `);
+      await expect(failure).rejects.toThrow(reason);
+      await expect(failure).rejects.toMatchObject({ code: 'SLUICE_CONFIG_PROVIDER_FAILED' });
+    }
+  });
+
+  it('reads nothing for an empty path', async () => {
+    const { data } = await FileConfigProvider.configure(providerParams()).get('', keys('password'));
+    expect(data.size).toBe(0);
+  });
+
+  it('reads only within allowed.paths, warning about a path outside', async () => {
+    const allowedDir = join(tempDir(), 'allowed');
+    mkdirSync(allowedDir);
+    const inside = writeFile(allowedDir, 'db.properties', 'password=inside');
+    const outside = writeFile(tempDir(), 'db.properties', 'password=outside');
+    const warn = vi.fn();
+    const provider = FileConfigProvider.configure(providerParams({ 'allowed.paths': allowedDir }, warn));
+    expect((await provider.get(inside, keys('password'))).data.get('password')).toBe('inside');
+    expect((await provider.get(outside, keys('password'))).data.size).toBe(0);
+    expect((await provider.get(`${allowedDir}/../db.properties`, keys('password'))).data.size).toBe(0);
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(outside));
+  });
+
+  it('refuses an invalid allowed.paths, naming the param', () => {
+    expect(() => FileConfigProvider.configure(providerParams({ 'allowed.paths': 'relative' }))).toThrow(
+      expect.objectContaining({
+        code: 'SLUICE_CONFIG_INVALID',
+        key: 'config.providers.test.param.allowed.paths',
+      }),
+    );
+  });
+});

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { ALLOWED_PATHS_PARAM, AllowedPaths } from '../allowed-paths.js';
+import {
+  NO_DATA,
+  pickKeys,
+  providerFailure,
+  type ConfigData,
+  type ConfigProvider,
+  type ProviderParams,
+  type WarningSink,
+} from '../config-provider.js';
+import { parseProperties } from '../properties.js';
+
+/**
+ * Kafka's FileConfigProvider: `${file:<path>:<key>}` is `key` in the Java properties file at `path`, read
+ * afresh on every lookup. As in Kafka, a file that cannot be read or parsed (missing, unreadable, not UTF-8,
+ * a malformed `\u` escape) fails the transform, because a connector started with the variable text in place
+ * of a secret fails later and less clearly; an empty path, a path outside `allowed.paths` or a key the file
+ * lacks leaves the variable as written.
+ */
+export class FileConfigProvider implements ConfigProvider {
+  static readonly className = 'org.apache.kafka.common.config.provider.FileConfigProvider';
+
+  private constructor(
+    private readonly allowedPaths: AllowedPaths,
+    private readonly warn: WarningSink,
+  ) {}
+
+  static configure(params: ProviderParams): FileConfigProvider {
+    const allowed = AllowedPaths.parse(params.value(ALLOWED_PATHS_PARAM), params.key(ALLOWED_PATHS_PARAM));
+    return new FileConfigProvider(allowed, params.warn);
+  }
+
+  async get(path: string, keys: ReadonlySet<string>): Promise<ConfigData> {
+    const file = this.allowedPaths.pathToRead(path, this.warn);
+    if (file === undefined) return NO_DATA;
+    let properties: Map<string, string>;
+    try {
+      properties = parseProperties(strictUtf8.decode(await readFile(file)));
+    } catch (error) {
+      throw providerFailure(`could not read properties from file ${path}`, error);
+    }
+    return pickKeys(keys, (key) => properties.get(key));
+  }
+
+  close(): void {}
+}
+
+// Kafka reads the file with a strict UTF-8 decoder that keeps a byte order mark as a character.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -739,6 +739,42 @@ describe('plugin.path', () => {
     }
   });
 
+  it('fails a connector that generates more tasks than tasks.max, unless tasks.max.enforce=false', async () => {
+    const fixtures = join(process.cwd(), 'test', 'fixtures');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-too-many-'));
+    const worker = await WorkerProcess.create('embedded', [`plugin.path=${fixtures}`]);
+    try {
+      const config = (name: string) => ({
+        'connector.class': 'test.CountingSourceConnector',
+        topic: name,
+        count: '10',
+        file: join(dir, name),
+        'tasks.max': '1',
+        'connector.tasks': '3',
+      });
+      expect(
+        (await worker.call('POST', '/connectors', { name: 'greedy', config: config('greedy') })).status,
+      ).toBe(201);
+      const failed = await worker.until<Status & { connector: { trace?: string } }>(
+        '/connectors/greedy/status',
+        (s) => s.connector.state === 'FAILED',
+      );
+      expect(failed.connector.trace).toContain(
+        'The connector greedy has generated 3 tasks, which is greater than 1, the maximum number of tasks it is configured to create.',
+      );
+      expect(failed.tasks).toEqual([]);
+
+      const lenient = { ...config('lenient'), 'tasks.max.enforce': 'false' };
+      expect((await worker.call('POST', '/connectors', { name: 'lenient', config: lenient })).status).toBe(
+        201,
+      );
+      await worker.until<Status>('/connectors/lenient/status', (s) => running(s) && s.tasks.length === 3);
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start when a plugin.path entry is not a directory, naming it', async () => {
     await expect(WorkerProcess.create('embedded', ['plugin.path=/nonexistent/plugins'])).rejects.toThrow(
       /plugin\.path: \/nonexistent\/plugins is not a directory/,

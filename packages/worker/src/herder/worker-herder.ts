@@ -15,6 +15,7 @@ import type {
   SourceConnector,
   SourceConnectorPlugin,
 } from '@sluice/sdk';
+import { ConnectError } from '@sluice/sdk';
 import type { Logger } from '../logging/loggers.js';
 import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
 import { requireConnectorClass } from '../rest/config-map.js';
@@ -392,11 +393,19 @@ export class WorkerHerder implements Herder {
     let taskConfigs: ConnectorConfig[];
     try {
       const maxTasks = Number(config['tasks.max'] ?? '1');
+      const generated = await running.instance.taskConfigs(maxTasks);
+      // More tasks than tasks.max is the connector's bug: it fails (tasks.max.enforce, Connect 3.8+),
+      // or, with tasks.max.enforce=false, the extra tasks run as they did before 3.8.
+      if (generated.length > maxTasks) {
+        const message =
+          `The connector ${name} has generated ${generated.length} tasks, which is greater than ${maxTasks}, ` +
+          'the maximum number of tasks it is configured to create.';
+        if ((config['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false')
+          throw new ConnectError(message);
+        this.#o.logger.warn(`${message} Running them all, as tasks.max.enforce=false`);
+      }
       // The connector saw resolved values; the stored task configs keep the variables (no secrets at rest).
-      taskConfigs = ConfigProviders.reverseTransform(
-        config,
-        (await running.instance.taskConfigs(maxTasks)).slice(0, maxTasks),
-      );
+      taskConfigs = ConfigProviders.reverseTransform(config, generated);
     } catch (error) {
       return this.#putConnectorStatus(name, 'FAILED', trace(error));
     }

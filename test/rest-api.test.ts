@@ -222,6 +222,12 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
         body: { error_code: 409, message: 'Connector src already exists' },
       }),
     );
+    // An invalid config is a 400 even under a taken name: Connect validates before it looks the name up.
+    const invalidTaken = await worker.call('POST', '/connectors', {
+      name: 'src',
+      config: { 'connector.class': 'FileStreamSink' },
+    });
+    expect(invalidTaken.status).toBe(400);
     const invalid = await worker.call('POST', '/connectors', {
       name: 'bad',
       config: { 'connector.class': 'FileStreamSink' },

@@ -118,10 +118,11 @@ export class WorkerHerder implements Herder {
     return this.#serial(async () => {
       // Checked on the config as given: the message quotes it, and resolved values may be secrets.
       requireConnectorClass(config);
-      const exists = this.#o.configs.snapshot().connectors.has(name);
-      if (exists && !options.allowReplace) throw new RestError(409, `Connector ${name} already exists`);
+      // Invalid before existing, in Connect's order: a bad config for a taken name is a 400, not a 409.
       const { infos } = await validateConnectorConfig(this.#o.plugins, await this.#resolved(config));
       if (infos.error_count > 0) throw new RestError(400, invalidConfigMessage(infos));
+      const exists = this.#o.configs.snapshot().connectors.has(name);
+      if (exists && !options.allowReplace) throw new RestError(409, `Connector ${name} already exists`);
       await this.#o.configs.putConnectorConfig(
         name,
         config,

@@ -198,6 +198,23 @@ export function commonDef(): ConfigDef {
     });
 }
 
+/** Source connectors also have Connect's `SourceConnectorConfig` keys (topic creation's groups). */
+export function sourceDef(): ConfigDef {
+  return commonDef().define({
+    name: 'topic.creation.groups',
+    type: 'LIST',
+    defaultValue: '',
+    importance: 'LOW',
+    documentation:
+      'Groups of topic creation settings (topic.creation.<group>.*) besides the default group, in the order ' +
+      'a topic is matched against them.',
+    group: 'Topic Creation',
+    orderInGroup: 1,
+    width: 'LONG',
+    displayName: 'Topic Creation Groups',
+  });
+}
+
 /** Sink connectors also have Connect's `SinkConnectorConfig` keys. */
 export function sinkDef(): ConfigDef {
   return commonDef()
@@ -295,7 +312,7 @@ export async function validateConnectorConfig(
   }
   const plugin = findConnectorPlugin(registry, connectorClass.trim());
   const kind = plugin.descriptor.kind === 'sink' ? 'sink' : 'source';
-  const def = kind === 'sink' ? sinkDef() : commonDef();
+  const def = kind === 'sink' ? sinkDef() : sourceDef();
   const values = def.validate(config);
   if (kind === 'sink') {
     const topics = (config['topics'] ?? '').trim();
@@ -320,6 +337,7 @@ export async function validateConnectorConfig(
   const stages = [
     ...stageInfos(registry, config, 'transformation'),
     ...stageInfos(registry, config, 'predicate'),
+    ...(kind === 'source' ? topicCreationInfos(config) : []),
   ];
   return {
     infos: mergeConfigInfos(plugin.descriptor.className, common, ...stages, specific),
@@ -446,6 +464,79 @@ function stageInfos(
     out.push(configInfos(found?.descriptor.className ?? className, def, values, [stageGroup]));
   }
   return out;
+}
+
+/**
+ * A source connector's topic creation groups, when it uses topic creation (either
+ * `topic.creation.default.replication.factor` or `.partitions` set; then both are required): a group
+ * `Topic Creation: <group>` per group with its partitions and replication factor (-1 for the broker's
+ * default), and for the named groups their `include` and `exclude` patterns.
+ */
+function topicCreationInfos(config: Readonly<Record<string, string>>): ConfigInfos[] {
+  const used =
+    config['topic.creation.default.replication.factor'] !== undefined ||
+    config['topic.creation.default.partitions'] !== undefined;
+  if (!used) return [];
+  const groups = [
+    'default',
+    ...(config['topic.creation.groups'] ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter((g) => g !== '' && g !== 'default'),
+  ];
+  const brokerDefaultOrPositive = LambdaValidator.with(
+    (_, value) =>
+      value === null || value === -1 || (typeof value === 'number' && value >= 1)
+        ? undefined
+        : "must be -1 (the broker's default) or at least 1",
+    '-1, or a positive integer',
+  );
+  return groups.map((group) => {
+    const prefix = `topic.creation.${group}.`;
+    const section = `Topic Creation: ${group}`;
+    const named = group !== 'default';
+    let order = 0;
+    let def = new ConfigDef();
+    if (named) {
+      for (const key of ['include', 'exclude'] as const) {
+        def = def.define({
+          name: `${prefix}${key}`,
+          type: 'LIST',
+          defaultValue: '',
+          importance: 'LOW',
+          documentation: `Regular expressions of the topics this group ${key}s; a topic is matched whole.`,
+          group: section,
+          orderInGroup: ++order,
+          width: 'LONG',
+          displayName: `${key === 'include' ? 'Inclusion' : 'Exclusion'} Topic Pattern for ${group}`,
+        });
+      }
+    }
+    for (const [key, display] of [
+      ['replication.factor', 'Replication Factor'],
+      ['partitions', 'Partition Count'],
+    ] as const) {
+      def = def.define({
+        name: `${prefix}${key}`,
+        type: 'INT',
+        // The default group's two keys are required once topic creation is used; a group inherits them.
+        ...(named ? { defaultValue: null } : {}),
+        validator: brokerDefaultOrPositive,
+        importance: 'LOW',
+        documentation: `The ${display.toLowerCase()} of new topics in this group; -1 for the broker's default.`,
+        group: section,
+        orderInGroup: ++order,
+        width: 'LONG',
+        displayName: `${display} for ${group}`,
+      });
+    }
+    return configInfos(
+      section,
+      def,
+      def.validate(config).filter((v) => v.name.startsWith(prefix)),
+      [section],
+    );
+  });
 }
 
 /** A validate part holding one error on one key the common definition has (it shows there too). */

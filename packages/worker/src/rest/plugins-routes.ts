@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { configKeyInfos, type ConfigKeyInfo } from '@sluice/sdk';
-import { commonDef, sinkDef, validateConnectorConfig } from '../herder/connector-config.js';
+import { sinkDef, sourceDef, validateConnectorConfig } from '../herder/connector-config.js';
 import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
 import { readJsonObject } from './body.js';
 import { configMap, requireConnectorClass } from './config-map.js';
@@ -24,7 +24,7 @@ function normalizedPluginName(name: string): string {
 function pluginConfigKeys(plugin: RegisteredPlugin): ConfigKeyInfo[] {
   const own = configKeyInfos(plugin.descriptor.create().config());
   const kind = plugin.descriptor.kind;
-  const framework = kind === 'sink' ? sinkDef() : kind === 'source' ? commonDef() : undefined;
+  const framework = kind === 'sink' ? sinkDef() : kind === 'source' ? sourceDef() : undefined;
   if (framework === undefined) return own;
   const defined = new Set(own.map((key) => key.name));
   return [...own, ...configKeyInfos(framework).filter((key) => !defined.has(key.name))];
@@ -67,7 +67,7 @@ export function mountPluginRoutes(app: Hono, plugins: PluginRegistry): void {
     const nullKeys = Object.keys(config).filter((key) => config[key] === null);
     const { infos, plugin, type } = await validateConnectorConfig(plugins, present);
     const checked = withNullValueErrors(infos, nullKeys, {
-      framework: type === 'sink' ? sinkDef() : commonDef(),
+      framework: type === 'sink' ? sinkDef() : sourceDef(),
       connectorKeys: new Set(plugin.descriptor.create().config().configKeys().keys()),
     });
     // The result is named after the class as the request gave it (Connect's `connector.class` value).

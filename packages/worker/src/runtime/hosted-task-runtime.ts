@@ -5,6 +5,7 @@ import type { Loggers } from '../logging/loggers.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { resolveConverterSpecs } from './converters.js';
 import { errorHandlingConfig } from './error-handling.js';
+import { topicCreationSpec } from './topic-creation.js';
 import { resolveTransformSpecs } from './transformation-chain.js';
 import type { ActorHandle, TaskHostPool } from './task-host-pool.js';
 import type { TaskRunnerConfig, TaskRunnerEvent, TaskRunnerLogConfig } from './task-runner-config.js';
@@ -45,6 +46,7 @@ export class HostedTaskRuntime implements TaskRuntime {
       converters: resolveConverterSpecs({ worker, connector: spec.connectorConfig, find }),
       transforms: resolveTransformSpecs(spec.connectorConfig, find),
       errors: errorHandlingConfig(spec.connectorConfig, sink ? 'sink' : 'source'),
+      topicCreation: sink ? undefined : topicCreationSpec(spec.connectorConfig),
       log: this.#o.log,
       offsetStorage: worker.offsetStorage,
       offsetFlushIntervalMs: worker.offsetFlushIntervalMs,

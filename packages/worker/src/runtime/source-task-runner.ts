@@ -19,6 +19,7 @@ import {
   type ErrorReporter,
   type FailedRecord,
 } from './error-handling.js';
+import { topicSpecFor } from './topic-creation.js';
 import { TransformationChain } from './transformation-chain.js';
 import {
   isRetriable,
@@ -315,7 +316,7 @@ class SourceTaskRunner implements Actor {
     const log = this.#log!;
     const produceTopic = async (topic: string, batch: { indexes: number[]; produce: ProduceRecord[] }) => {
       if (!this.#ensuredTopics.has(topic)) {
-        await log.ensureTopic({ name: topic, partitions: 1 });
+        await log.ensureTopic(topicSpecFor(this.#config.topicCreation, topic));
         this.#ensuredTopics.add(topic);
       }
       const positions: RecordPosition[] = await log.produce(topic, batch.produce);

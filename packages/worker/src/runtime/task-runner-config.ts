@@ -7,6 +7,7 @@ import type { PluginDescriptor } from '@sluice/sdk';
 import { loadPlugin } from '../plugins/registry.js';
 import type { ConverterSpecs } from './converters.js';
 import type { ErrorHandlingConfig } from './error-handling.js';
+import type { TopicCreationSpec } from './topic-creation.js';
 import type { TransformSpec } from './transformation-chain.js';
 
 export type { ConverterSpec, ConverterSpecs } from './converters.js';
@@ -31,6 +32,8 @@ export interface TaskRunnerConfig {
   transforms: TransformSpec[];
   /** The connector's `errors.*` settings. */
   errors: ErrorHandlingConfig;
+  /** A source connector's `topic.creation.*` settings, when it has any. */
+  topicCreation?: TopicCreationSpec | undefined;
   log: TaskRunnerLogConfig;
   /** The offsets topic (source tasks). */
   offsetStorage: { name: string; partitions: number; replicationFactor: number };

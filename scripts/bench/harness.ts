@@ -10,6 +10,10 @@ import { KafkaLog } from '@sluice/log';
 export const root = join(import.meta.dirname, '..', '..');
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+/** Extra node flags for Sluice workers, e.g. SLUICE_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+export const nodeFlags = (process.env['SLUICE_BENCH_NODE_FLAGS'] ?? '')
+  .split(' ')
+  .filter((flag) => flag !== '');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Cleanup: everything started is registered here and undone in reverse order, also on failure or Ctrl-C.
@@ -158,30 +162,41 @@ export function startBroker(name: string): string {
 }
 
 /**
- * Writes `records` records of 100 bytes to a scratch topic and reads them back, then deletes it: a fresh
- * broker's JVM compiles its produce and fetch paths during the first few seconds of load, and without this
+ * Writes records of 100 bytes to a scratch topic and reads them back, a million at a time, until a round
+ * is no more than 5% faster than the one before (at most `maxRounds`), then deletes it: a fresh broker's
+ * JVM compiles its produce and fetch paths during the first tens of seconds of load, and without this
  * whichever runtime runs first pays for that and the ones after it do not.
  */
-export async function warmUpBroker(bootstrap: string, records = 2_000_000): Promise<void> {
+export async function warmUpBroker(bootstrap: string, maxRounds = 8): Promise<void> {
   const started = Date.now();
   const topic = `bench-warm-up-${Date.now().toString(36)}`;
+  const perRound = 1_000_000;
   const kafka = await KafkaLog.open({ brokers: bootstrap.split(','), clientId: 'sluice-bench-warm-up' });
+  const rounds: number[] = [];
   try {
     await kafka.createTopic({ name: topic, partitions: 1, replicationFactor: 1 });
     const value = Buffer.alloc(100, 'x');
-    const batch = Array.from({ length: 5000 }, () => ({ key: null, value }));
-    for (let sent = 0; sent < records; sent += batch.length) await kafka.produce(topic, batch);
-    for (let offset = 0; offset < records;) {
-      const { records: fetched } = await kafka.fetch(topic, 0, offset, { maxBytes: 1 << 20 });
-      if (fetched.length === 0) throw new Error(`warm-up: nothing to read at offset ${offset}`);
-      offset = fetched[fetched.length - 1]!.offset + 1;
+    const batch = Array.from({ length: 2000 }, () => ({ key: null, value }));
+    let offset = 0;
+    while (rounds.length < maxRounds) {
+      const roundStart = Date.now();
+      for (let sent = 0; sent < perRound; sent += batch.length) await kafka.produce(topic, batch);
+      for (const end = offset + perRound; offset < end;) {
+        const { records: fetched } = await kafka.fetch(topic, 0, offset, { maxBytes: 1 << 20 });
+        if (fetched.length === 0) throw new Error(`warm-up: nothing to read at offset ${offset}`);
+        offset = fetched[fetched.length - 1]!.offset + 1;
+      }
+      rounds.push(Date.now() - roundStart);
+      const [previous, last] = rounds.slice(-2);
+      if (rounds.length >= 3 && previous !== undefined && last! > previous * 0.95) break;
     }
     await kafka.deleteTopic(topic);
   } finally {
     await kafka.close();
   }
   log(
-    `broker warmed up: ${records} records written and read in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `broker warmed up in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+      `rounds of ${perRound} records written and read took ${rounds.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`,
   );
 }
 

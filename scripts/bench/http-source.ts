@@ -24,6 +24,7 @@ import {
   sleep,
   spawnWorker,
   stopProcess,
+  nodeFlags,
   startBroker,
   warmUpBroker,
   tempDir,
@@ -37,8 +38,6 @@ const { values } = parseArgs({
     timeout: { type: 'string', default: '300' },
   },
 });
-/** Extra node flags for the worker, e.g. SLUICE_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
-const nodeFlags = (process.env['SLUICE_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
 const PAGE = 1000;
 const ENTITIES = ['orders', 'customers', 'invoices', 'shipments'];
 const totalRecords = Number(values.records);

@@ -55,10 +55,14 @@ export class OffsetStore {
     return [...(this.#offsets.get(connector)?.values() ?? [])];
   }
 
-  /** Writes offsets (null resets a partition) and resolves once they are acknowledged and applied. */
+  /**
+   * Writes offsets (null resets a partition) and resolves once they are acknowledged and, unless
+   * `refresh: false`, applied to this store's view.
+   */
   async write(
     connector: string,
     entries: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+    options: { refresh?: boolean } = {},
   ): Promise<void> {
     if (entries.length === 0) return;
     await this.#log.produce(
@@ -68,7 +72,9 @@ export class OffsetStore {
         value: offset === null ? null : toJson(offset),
       })),
     );
-    await this.refresh();
+    // Reading the topic back costs two more round trips; a writer that reads through `refresh` anyway
+    // (a source task's offset reader) skips it.
+    if (options.refresh ?? true) await this.refresh();
   }
 }
 

@@ -396,7 +396,8 @@ class SourceTaskRunner implements Actor {
     if (this.#acked.size === 0 || this.#writing !== undefined) return undefined;
     const offsets = this.#acked;
     this.#acked = new Map();
-    const writing = this.#store!.write(this.#config.connector, [...offsets.values()]);
+    // The task's offset reader refreshes before it reads, so the write need not read the topic back.
+    const writing = this.#store!.write(this.#config.connector, [...offsets.values()], { refresh: false });
     this.#writing = writing;
     return writing.then(
       () => {

@@ -112,7 +112,9 @@ function int64(value: unknown, what: string): number {
   // Called for every fetched record: a number check, no regular expression.
   const number = typeof value === 'string' && value !== '' ? Number(value) : NaN;
   if (!Number.isSafeInteger(number)) {
-    throw new KafkaInternalsError(`${what} is not an int64 decimal string within ±2^53, got ${String(value)}`);
+    throw new KafkaInternalsError(
+      `${what} is not an int64 decimal string within ±2^53, got ${String(value)}`,
+    );
   }
   return number;
 }

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EmbeddedLog, KafkaLog, type Log, type LogRecord } from '@sluice/log';
-import { kafkaBootstrap, uniqueName, waitFor } from '@sluice/test-kit';
-import { WorkerProcess, type Backend } from './helpers-rest.js';
+import type { Log, LogRecord } from '@sluice/log';
+import { uniqueName, waitFor } from '@sluice/test-kit';
+import { openWorkerLog, WorkerProcess, type Backend } from './helpers-rest.js';
 
 // Connect's error handling in a real worker process: a FileStreamSource writes lines as plain strings, a
 // FileStreamSink reads them with the JsonConverter, so the lines that are not JSON fail its value
@@ -17,12 +17,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-function openLog(backend: Backend, worker: WorkerProcess): Promise<Log> {
-  return backend === 'embedded'
-    ? EmbeddedLog.open({ dataDir: join(worker.dir, 'data') })
-    : KafkaLog.open({ brokers: kafkaBootstrap(), clientId: uniqueName('error-handling-test') });
-}
 
 async function topicRecords(log: Log, topic: string): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
@@ -109,7 +103,7 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
       "ERROR Error encountered in task sink-0. Executing stage 'VALUE_CONVERTER' with class " +
         `'org.apache.kafka.connect.json.JsonConverter', where consumed record is {topic='${topic}', partition=0, offset=1,`,
     );
-    const log = await openLog(backend, worker);
+    const log = await openWorkerLog(backend, worker);
     try {
       const dead = await topicRecords(log, dlq);
       expect(dead.map((r) => r.value?.toString())).toEqual(BAD);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import {
   freePort,
   kafkaBootstrap,
@@ -155,4 +156,11 @@ export class WorkerProcess {
       { timeoutMs, intervalMs: 200 },
     );
   }
+}
+
+/** The log a worker stored its topics in: its embedded data directory, or the test broker. */
+export function openWorkerLog(backend: Backend, worker: WorkerProcess): Promise<Log> {
+  return backend === 'embedded'
+    ? EmbeddedLog.open({ dataDir: join(worker.dir, 'data') })
+    : KafkaLog.open({ brokers: kafkaBootstrap(), clientId: uniqueName('test-reader') });
 }

@@ -1,10 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
-import { kafkaBootstrap, uniqueName, waitFor } from '@sluice/test-kit';
-import { WorkerProcess, type Backend } from './helpers-rest.js';
+import type { Log } from '@sluice/log';
+import { uniqueName, waitFor } from '@sluice/test-kit';
+import { openWorkerLog, WorkerProcess, type Backend } from './helpers-rest.js';
 
 // The HTTP Source connector in a real worker process, against an API on loopback: records land in the
 // topic as the API served them, the offsets REST API shows and edits the source offset, and a worker
@@ -61,12 +60,6 @@ async function topicValues(log: Log, topic: string): Promise<string[]> {
     offset = records.length === 0 ? offset : records[records.length - 1]!.offset + 1;
     if (offset >= highWatermark) return values;
   }
-}
-
-function openLog(backend: Backend, worker: WorkerProcess): Promise<Log> {
-  return backend === 'embedded'
-    ? EmbeddedLog.open({ dataDir: join(worker.dir, 'data') })
-    : KafkaLog.open({ brokers: kafkaBootstrap(), clientId: 'http-source-test' });
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -137,7 +130,7 @@ describe.each<Backend>(['embedded', 'kafka'])('HTTP Source in a worker (%s)', (b
     );
     await worker.stop();
 
-    const log = await openLog(backend, worker);
+    const log = await openWorkerLog(backend, worker);
     try {
       const values = await topicValues(log, topic);
       const ids = Array.from({ length: 1000 }, (_, i) => i + 1);
@@ -185,7 +178,7 @@ describe.each<Backend>(['embedded', 'kafka'])('HTTP Source in a worker (%s)', (b
       const resumedAt = api.starts[servedBeforeKill]!;
       await worker.stop();
 
-      const log = await openLog(backend, worker);
+      const log = await openWorkerLog(backend, worker);
       try {
         const values = await topicValues(log, topic);
         const firstSeen = [...new Set(values)];

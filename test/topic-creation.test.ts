@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
-import { kafkaBootstrap, uniqueName } from '@sluice/test-kit';
-import { WorkerProcess, type Backend } from './helpers-rest.js';
+import { uniqueName } from '@sluice/test-kit';
+import { openWorkerLog, WorkerProcess, type Backend } from './helpers-rest.js';
 
 // Topic creation for source connectors (Connect's `topic.creation.*`, KIP-158) in a real worker: a topic
 // the connector writes to is created with the settings of the first group that covers it, else the
@@ -13,12 +12,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-function openLog(backend: Backend, worker: WorkerProcess): Promise<Log> {
-  return backend === 'embedded'
-    ? EmbeddedLog.open({ dataDir: join(worker.dir, 'data') })
-    : KafkaLog.open({ brokers: kafkaBootstrap(), clientId: uniqueName('topic-creation-test') });
-}
 
 describe.each<Backend>(['embedded', 'kafka'])('topic creation in a worker (%s)', (backend) => {
   it("creates a source's topics with the settings of the group that covers them", async () => {
@@ -47,7 +40,7 @@ describe.each<Backend>(['embedded', 'kafka'])('topic creation in a worker (%s)',
       await worker.until<{ offsets: unknown[] }>(`/connectors/${name}/offsets`, (b) => b.offsets.length > 0);
     }
     await worker.stop();
-    const log = await openLog(backend, worker);
+    const log = await openWorkerLog(backend, worker);
     try {
       const plain = await log.describeTopic(`${base}-plain`);
       expect(plain?.partitions).toBe(3);

@@ -1,14 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ALLOWED_PATHS_PARAM, AllowedPaths } from '../allowed-paths.js';
-import {
-  NO_DATA,
-  providerFailure,
-  type ConfigData,
-  type ConfigProvider,
-  type ProviderParams,
-  type WarningSink,
-} from '../config-provider.js';
+import { NO_DATA, providerFailure, type ConfigData, type ProviderParams } from '../config-provider.js';
+import { PathConfigProvider } from './path-config-provider.js';
 
 /**
  * Kafka's DirectoryConfigProvider (KIP-632): `${dir:<directory>:<key>}` is the content of the file named `key`
@@ -18,17 +11,11 @@ import {
  * that is not a directory or lies outside `allowed.paths`, or a key with no such file leaves the variable as
  * written.
  */
-export class DirectoryConfigProvider implements ConfigProvider {
+export class DirectoryConfigProvider extends PathConfigProvider {
   static readonly className = 'org.apache.kafka.common.config.provider.DirectoryConfigProvider';
 
-  private constructor(
-    private readonly allowedPaths: AllowedPaths,
-    private readonly warn: WarningSink,
-  ) {}
-
   static configure(params: ProviderParams): DirectoryConfigProvider {
-    const allowed = AllowedPaths.parse(params.value(ALLOWED_PATHS_PARAM), params.key(ALLOWED_PATHS_PARAM));
-    return new DirectoryConfigProvider(allowed, params.warn);
+    return new DirectoryConfigProvider(...PathConfigProvider.settings(params));
   }
 
   async get(path: string, keys: ReadonlySet<string>): Promise<ConfigData> {
@@ -57,8 +44,6 @@ export class DirectoryConfigProvider implements ConfigProvider {
     }
     return { data };
   }
-
-  close(): void {}
 }
 
 // Java's Files.isDirectory and Files.isRegularFile: symlinks followed, false when the path cannot be read.

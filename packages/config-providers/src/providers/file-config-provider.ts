@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { ALLOWED_PATHS_PARAM, AllowedPaths } from '../allowed-paths.js';
 import {
   NO_DATA,
   pickKeys,
   providerFailure,
   type ConfigData,
-  type ConfigProvider,
   type ProviderParams,
-  type WarningSink,
 } from '../config-provider.js';
+import { PathConfigProvider } from './path-config-provider.js';
 import { parseProperties } from '../properties.js';
 
 /**
@@ -18,17 +16,11 @@ import { parseProperties } from '../properties.js';
  * of a secret fails later and less clearly; an empty path, a path outside `allowed.paths` or a key the file
  * lacks leaves the variable as written.
  */
-export class FileConfigProvider implements ConfigProvider {
+export class FileConfigProvider extends PathConfigProvider {
   static readonly className = 'org.apache.kafka.common.config.provider.FileConfigProvider';
 
-  private constructor(
-    private readonly allowedPaths: AllowedPaths,
-    private readonly warn: WarningSink,
-  ) {}
-
   static configure(params: ProviderParams): FileConfigProvider {
-    const allowed = AllowedPaths.parse(params.value(ALLOWED_PATHS_PARAM), params.key(ALLOWED_PATHS_PARAM));
-    return new FileConfigProvider(allowed, params.warn);
+    return new FileConfigProvider(...PathConfigProvider.settings(params));
   }
 
   async get(path: string, keys: ReadonlySet<string>): Promise<ConfigData> {
@@ -42,8 +34,6 @@ export class FileConfigProvider implements ConfigProvider {
     }
     return pickKeys(keys, (key) => properties.get(key));
   }
-
-  close(): void {}
 }
 
 // Kafka reads the file with a strict UTF-8 decoder that keeps a byte order mark as a character.

@@ -43,7 +43,9 @@ describe.each<Backend>(['embedded', 'kafka'])('config providers in a worker (%s)
       201,
     );
     const sink = { 'connector.class': 'FileStreamSink', file: output, topics: `\${env:${variable}}` };
-    expect((await worker.call('POST', '/connectors', { name: 'sink', config: sink })).status).toBe(201);
+    expect(
+      (await worker.call('POST', '/connectors', { name: uniqueName('sink'), config: sink })).status,
+    ).toBe(201);
     await waitFor('the lines in the sink file', () => {
       try {
         return readFileSync(output, 'utf8') === 'one\ntwo\n' ? true : undefined;

@@ -53,7 +53,8 @@ async function pipeline(backend: Backend) {
     },
   });
   expect(source.status).toBe(201);
-  return { worker, topic, output: join(worker.dir, 'out.txt') };
+  // Sink connector names are unique: a sink's consumer group, connect-<name>, is broker-wide.
+  return { worker, topic, output: join(worker.dir, 'out.txt'), sink: uniqueName('sink') };
 }
 
 const jsonSink = (topic: string, output: string) => ({
@@ -66,10 +67,10 @@ const jsonSink = (topic: string, output: string) => ({
 
 describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)', (backend) => {
   it('skips records the converter cannot read, logs them and writes them to the DLQ with context headers', async () => {
-    const { worker, topic, output } = await pipeline(backend);
+    const { worker, topic, output, sink } = await pipeline(backend);
     const dlq = `${topic}-dlq`;
     const created = await worker.call('POST', '/connectors', {
-      name: 'sink',
+      name: sink,
       config: {
         ...jsonSink(topic, output),
         'errors.tolerance': 'all',
@@ -88,11 +89,11 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
         timeoutMs: 30_000,
       },
     );
-    const status = await worker.call('GET', '/connectors/sink/status');
+    const status = await worker.call('GET', `/connectors/${sink}/status`);
     expect(status.body).toMatchObject({ tasks: [{ id: 0, state: 'RUNNING' }] });
     // The sink's offsets move past the skipped records: its group commit reaches the end of the topic.
     await worker.until<{ offsets: Array<{ offset: { kafka_offset: number } }> }>(
-      '/connectors/sink/offsets',
+      `/connectors/${sink}/offsets`,
       (body) => body.offsets[0]?.offset.kafka_offset === LINES.length,
     );
     const stderr = worker.stderr();
@@ -100,7 +101,7 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
 
     expect(lines(output)).toHaveLength(3);
     expect(stderr).toContain(
-      "ERROR Error encountered in task sink-0. Executing stage 'VALUE_CONVERTER' with class " +
+      `ERROR Error encountered in task ${sink}-0. Executing stage 'VALUE_CONVERTER' with class ` +
         `'org.apache.kafka.connect.json.JsonConverter', where consumed record is {topic='${topic}', partition=0, offset=1,`,
     );
     const log = await openWorkerLog(backend, worker);
@@ -113,7 +114,7 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
         '__connect.errors.topic': topic,
         '__connect.errors.partition': '0',
         '__connect.errors.offset': '1',
-        '__connect.errors.connector.name': 'sink',
+        '__connect.errors.connector.name': sink,
         '__connect.errors.task.id': '0',
         '__connect.errors.stage': 'VALUE_CONVERTER',
         '__connect.errors.class.name': 'org.apache.kafka.connect.json.JsonConverter',
@@ -131,6 +132,7 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
     const worker = await WorkerProcess.create(backend);
     cleanups.push(() => worker.close());
     const topic = uniqueName('errors-cast');
+    const sink = uniqueName('sink');
     const input = join(worker.dir, 'numbers.txt');
     const output = join(worker.dir, 'out.txt');
     writeFileSync(input, '1\nx\n3\n');
@@ -151,7 +153,7 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
     });
     expect(created.status).toBe(201);
     expect(
-      (await worker.call('POST', '/connectors', { name: 'sink', config: jsonSink(topic, output) })).status,
+      (await worker.call('POST', '/connectors', { name: sink, config: jsonSink(topic, output) })).status,
     ).toBe(201);
     await waitFor('the numbers in the sink file', () => (lines(output).length === 2 ? true : undefined));
     expect(lines(output)).toEqual(['1', '3']);
@@ -165,13 +167,52 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
     );
   });
 
+  it('skips source records its converter refuses with errors.tolerance=all, and fails on them without', async () => {
+    const worker = await WorkerProcess.create(backend);
+    cleanups.push(() => worker.close());
+    const input = join(worker.dir, 'lines.txt');
+    writeFileSync(input, 'a\nb\nc\n');
+    // The ByteArrayConverter takes bytes only; FileStreamSource gives strings, so every record fails.
+    const config = (topic: string) => ({
+      'connector.class': 'FileStreamSource',
+      file: input,
+      topic,
+      'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+    });
+    const tolerant = await worker.call('POST', '/connectors', {
+      name: 'tolerant',
+      config: { ...config(uniqueName('bytes')), 'errors.tolerance': 'all', 'errors.log.enable': 'true' },
+    });
+    expect(tolerant.status).toBe(201);
+    await worker.until<{ offsets: Array<{ offset: { position: number } }> }>(
+      '/connectors/tolerant/offsets',
+      (body) => body.offsets[0]?.offset.position === 6,
+    );
+    expect((await worker.call('GET', '/connectors/tolerant/status')).body).toMatchObject({
+      tasks: [{ state: 'RUNNING' }],
+    });
+    expect(worker.stderr()).toContain(
+      "Executing stage 'VALUE_CONVERTER' with class 'org.apache.kafka.connect.converters.ByteArrayConverter'",
+    );
+    const strict = await worker.call('POST', '/connectors', {
+      name: 'strict',
+      config: config(uniqueName('bytes')),
+    });
+    expect(strict.status).toBe(201);
+    const failed = await worker.until<{ tasks: Array<{ state: string; trace?: string }> }>(
+      '/connectors/strict/status',
+      (body) => body.tasks[0]?.state === 'FAILED',
+    );
+    expect(failed.tasks[0]!.trace).toContain('Tolerance exceeded in error handler');
+  });
+
   it('fails the sink task on the first bad record by default (errors.tolerance=none)', async () => {
-    const { worker, topic, output } = await pipeline(backend);
+    const { worker, topic, output, sink } = await pipeline(backend);
     expect(
-      (await worker.call('POST', '/connectors', { name: 'sink', config: jsonSink(topic, output) })).status,
+      (await worker.call('POST', '/connectors', { name: sink, config: jsonSink(topic, output) })).status,
     ).toBe(201);
     const status = await worker.until<{ tasks: Array<{ state: string; trace?: string }> }>(
-      '/connectors/sink/status',
+      `/connectors/${sink}/status`,
       (body) => body.tasks[0]?.state === 'FAILED',
     );
     expect(status.tasks[0]!.trace).toContain('Tolerance exceeded in error handler');

@@ -60,8 +60,9 @@ describe.each<Backend>(['embedded', 'kafka'])('transforms in a worker (%s)', (ba
       config: { 'connector.class': 'FileStreamSource', file: b, topic: `${base}-other`, ...JSON_VALUES },
     });
     expect(other.status).toBe(201);
+    const sinkName = uniqueName('sink'); // its consumer group, connect-<name>, is broker-wide
     const sink = await worker.call('POST', '/connectors', {
-      name: 'sink',
+      name: sinkName,
       config: {
         'connector.class': 'FileStreamSink',
         file: output,
@@ -85,7 +86,7 @@ describe.each<Backend>(['embedded', 'kafka'])('transforms in a worker (%s)', (ba
     // b's records were consumed too (the sink's offsets reach the end of its topic) but filtered out.
     await worker.until<{
       offsets: Array<{ partition: { kafka_topic: string }; offset: { kafka_offset: number } }>;
-    }>('/connectors/sink/offsets', (body) =>
+    }>(`/connectors/${sinkName}/offsets`, (body) =>
       body.offsets.some((o) => o.partition.kafka_topic === `${base}-other` && o.offset.kafka_offset === 2),
     );
     expect(fileLines(output)).toEqual(wanted);

@@ -206,6 +206,64 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
     expect(failed.tasks[0]!.trace).toContain('Tolerance exceeded in error handler');
   });
 
+  it('sends what a sink task reports through its errant record reporter to the DLQ, as it was read', async () => {
+    const fixtures = join(process.cwd(), 'test', 'fixtures');
+    const worker = await WorkerProcess.create(backend, [`plugin.path=${fixtures}`]);
+    cleanups.push(() => worker.close());
+    const topic = uniqueName('errant');
+    const input = join(worker.dir, 'in.txt');
+    // Spaced JSON: converted back, the record would come out compact.
+    writeFileSync(input, '{"n":1}\n{ "n": 2, "bad": true }\n{"n":3}\n');
+    const source = await worker.call('POST', '/connectors', {
+      name: 'lines',
+      config: {
+        'connector.class': 'FileStreamSource',
+        file: input,
+        topic,
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      },
+    });
+    expect(source.status).toBe(201);
+    const sink = uniqueName('collecting');
+    const dlq = `${topic}-dlq`;
+    const created = await worker.call('POST', '/connectors', {
+      name: sink,
+      config: {
+        'connector.class': 'test.CollectingSinkConnector',
+        topics: topic,
+        file: join(worker.dir, 'collected'),
+        'report.on.value': 'bad',
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'value.converter.schemas.enable': 'false',
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': dlq,
+        'errors.deadletterqueue.topic.replication.factor': '1',
+        'errors.deadletterqueue.context.headers.enable': 'true',
+      },
+    });
+    expect(created.status).toBe(201);
+    await worker.until<{ offsets: Array<{ offset: { kafka_offset: number } }> }>(
+      `/connectors/${sink}/offsets`,
+      (body) => body.offsets[0]?.offset.kafka_offset === 3,
+    );
+    await worker.stop();
+    const log = await openWorkerLog(backend, worker);
+    try {
+      const dead = await topicRecords(log, dlq);
+      // The bytes as they were read, not the record converted back.
+      expect(dead.map((r) => r.value?.toString())).toEqual(['{ "n": 2, "bad": true }']);
+      const headers = Object.fromEntries(dead[0]!.headers.map((h) => [h.key, h.value?.toString() ?? null]));
+      expect(headers).toMatchObject({
+        '__connect.errors.offset': '1',
+        '__connect.errors.stage': 'TASK_PUT',
+        '__connect.errors.class.name': 'org.apache.kafka.connect.sink.SinkTask',
+        '__connect.errors.exception.message': 'will not write bad',
+      });
+    } finally {
+      await log.close();
+    }
+  });
+
   it('fails the sink task on the first bad record by default (errors.tolerance=none)', async () => {
     const { worker, topic, output, sink } = await pipeline(backend);
     expect(

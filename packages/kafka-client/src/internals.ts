@@ -119,6 +119,15 @@ function int64(value: unknown, what: string): number {
   return number;
 }
 
+/**
+ * A record's timestamp, leniently: one a producer set beyond 2^53 ms (or garbage) must not make its
+ * partition unreadable, so it reads as the nearest number, or -1 (none) when it is not a number at all.
+ */
+function timestampOf(value: unknown): number {
+  const number = typeof value === 'string' && value !== '' ? Number(value) : NaN;
+  return Number.isFinite(number) ? number : -1;
+}
+
 function bytes(value: unknown, what: string): Buffer | null {
   if (value === null || Buffer.isBuffer(value)) return value;
   throw new KafkaInternalsError(`${what} is neither a Buffer nor null`);
@@ -379,7 +388,7 @@ export class InternalCluster {
       if (offset < request.offset) continue;
       records.push({
         offset,
-        timestamp: message['timestamp'] === undefined ? -1 : int64(message['timestamp'], 'record.timestamp'),
+        timestamp: message['timestamp'] === undefined ? -1 : timestampOf(message['timestamp']),
         key: bytes(message['key'], 'record.key'),
         value: bytes(message['value'], 'record.value'),
         headers: headerList(message),

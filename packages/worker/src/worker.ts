@@ -92,6 +92,8 @@ export class Worker {
         loggers: worker.loggers,
         herder,
         plugins,
+        resolveVariables: async (connectorConfig) =>
+          (await configProviders.transform(connectorConfig)).config,
       });
       for (const listener of config.listeners) await worker.#listen(app.fetch, listener, https);
       worker.#logger.info(

@@ -16,6 +16,7 @@ import {
 } from '@sluice/sdk';
 import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
 import { RestError } from '../rest/rest-error.js';
+import { usesTopicCreation } from '../runtime/topic-creation.js';
 import type { ConnectorType } from './herder.js';
 
 // eslint-disable-next-line no-control-regex
@@ -461,22 +462,26 @@ function stageInfos(
       }
     }
     const values = def.validate(config).filter((value) => value.name.startsWith(prefix));
+    const negate = (config[`${prefix}negate`] ?? '').trim().toLowerCase();
+    const predicate = (config[`${prefix}predicate`] ?? '').trim();
+    if (kind === 'transformation' && negate === 'true' && predicate === '') {
+      values
+        .find((value) => value.name === `${prefix}negate`)
+        ?.errorMessages.push(`${prefix}negate is set, but ${prefix}predicate names no predicate to negate`);
+    }
     out.push(configInfos(found?.descriptor.className ?? className, def, values, [stageGroup]));
   }
   return out;
 }
 
 /**
- * A source connector's topic creation groups, when it uses topic creation (either
- * `topic.creation.default.replication.factor` or `.partitions` set; then both are required): a group
+ * A source connector's topic creation groups, when it uses topic creation (any `topic.creation.*` key;
+ * then the default group's replication factor and partitions are required): a group
  * `Topic Creation: <group>` per group with its partitions and replication factor (-1 for the broker's
  * default), and for the named groups their `include` and `exclude` patterns.
  */
 function topicCreationInfos(config: Readonly<Record<string, string>>): ConfigInfos[] {
-  const used =
-    config['topic.creation.default.replication.factor'] !== undefined ||
-    config['topic.creation.default.partitions'] !== undefined;
-  if (!used) return [];
+  if (!usesTopicCreation(config)) return [];
   const groups = [
     'default',
     ...(config['topic.creation.groups'] ?? '')

@@ -393,7 +393,8 @@ export class WorkerHerder implements Herder {
 
     let taskConfigs: ConnectorConfig[];
     try {
-      const maxTasks = Number(config['tasks.max'] ?? '1');
+      const resolved = (await this.#o.configProviders.transform(config)).config;
+      const maxTasks = Number(resolved['tasks.max'] ?? '1');
       const generated = await running.instance.taskConfigs(maxTasks);
       // More tasks than tasks.max is the connector's bug: it fails (tasks.max.enforce, Connect 3.8+),
       // or, with tasks.max.enforce=false, the extra tasks run as they did before 3.8.
@@ -401,7 +402,7 @@ export class WorkerHerder implements Herder {
         const message =
           `The connector ${name} has generated ${generated.length} tasks, which is greater than ${maxTasks}, ` +
           'the maximum number of tasks it is configured to create.';
-        if ((config['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false')
+        if ((resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false')
           throw new ConnectError(message);
         this.#o.logger.warn(`${message} Running them all, as tasks.max.enforce=false`);
       }

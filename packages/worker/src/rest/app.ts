@@ -27,6 +27,8 @@ export interface RestDependencies {
    */
   herder: Promise<Herder>;
   plugins: PluginRegistry;
+  /** Resolves `${provider:path:key}` variables before a config is validated, as Connect does. @default none */
+  resolveVariables?: (config: Record<string, string>) => Promise<Record<string, string>>;
   /** How long a request waits for the herder before a 500, as Connect's REST request timeout. @default 90000 */
   requestTimeoutMs?: number;
 }
@@ -77,7 +79,7 @@ export function createRestApp(dependencies: RestDependencies): Hono {
   app.use('/connectors', awaitHerder);
   app.use('/connectors/*', awaitHerder);
   mountConnectorRoutes(app, () => herder!);
-  mountPluginRoutes(app, dependencies.plugins);
+  mountPluginRoutes(app, dependencies.plugins, dependencies.resolveVariables);
 
   app.notFound(() => {
     throw new RestError(404, NOT_FOUND);

@@ -31,7 +31,12 @@ function pluginConfigKeys(plugin: RegisteredPlugin): ConfigKeyInfo[] {
 }
 
 /** `/connector-plugins/…`, as in Kafka Connect 3.9. */
-export function mountPluginRoutes(app: Hono, plugins: PluginRegistry): void {
+export function mountPluginRoutes(
+  app: Hono,
+  plugins: PluginRegistry,
+  resolveVariables: (config: Record<string, string>) => Promise<Record<string, string>> = (config) =>
+    Promise.resolve(config),
+): void {
   app.get('/connector-plugins', (c) => {
     const connectorsOnly = (c.req.query('connectorsOnly') ?? 'true').toLowerCase() !== 'false';
     return c.json(plugins.list(connectorsOnly ? ['source', 'sink'] : undefined));
@@ -65,7 +70,13 @@ export function mountPluginRoutes(app: Hono, plugins: PluginRegistry): void {
       Object.entries(config).filter((entry): entry is [string, string] => entry[1] !== null),
     );
     const nullKeys = Object.keys(config).filter((key) => config[key] === null);
-    const { infos, plugin, type } = await validateConnectorConfig(plugins, present);
+    let resolved: Record<string, string>;
+    try {
+      resolved = await resolveVariables(present);
+    } catch (error) {
+      throw new RestError(400, error instanceof Error ? error.message : String(error));
+    }
+    const { infos, plugin, type } = await validateConnectorConfig(plugins, resolved);
     const checked = withNullValueErrors(infos, nullKeys, {
       framework: type === 'sink' ? sinkDef() : sourceDef(),
       connectorKeys: new Set(plugin.descriptor.create().config().configKeys().keys()),

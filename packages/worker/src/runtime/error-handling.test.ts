@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectError, DataError, RetriableError } from '@sluice/sdk';
+import type { Log, ProduceRecord } from '@sluice/log';
 import {
+  DeadLetterQueueReporter,
   ErrorHandler,
   errorHandlingConfig,
   SKIPPED,
@@ -21,9 +23,11 @@ function handler(overrides: Partial<ErrorHandlingConfig> = {}) {
   const errors = new ErrorHandler(
     config(overrides),
     [{ report: (failure) => reports.push(failure), flush: () => Promise.resolve() }],
-    (ms) => {
-      sleeps.push(ms);
-      return Promise.resolve();
+    {
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
     },
   );
   return { errors, reports, sleeps };
@@ -134,5 +138,86 @@ describe('ErrorHandler', () => {
     } as const;
     expect(() => handler({ tolerance: 'all' }).errors.reportFailed(failure)).not.toThrow();
     expect(() => handler().errors.reportFailed(failure)).toThrow('Tolerance exceeded in error handler');
+  });
+});
+
+describe('ErrorHandler retries', () => {
+  it('stop a retry when the task is stopping, and wait at least a millisecond between tries', async () => {
+    let stopping = false;
+    const sleeps: number[] = [];
+    const errors = new ErrorHandler(
+      config({ retryTimeoutMs: -1, retryDelayMaxMs: 0, tolerance: 'all' }),
+      [],
+      {
+        sleep: (ms) => {
+          sleeps.push(ms);
+          stopping = sleeps.length === 3;
+          return Promise.resolve();
+        },
+        stopping: () => stopping,
+      },
+    );
+    const outcome = errors.execute('VALUE_CONVERTER', 'C', fail(new RetriableError('forever')), undefined);
+    expect(await outcome).toBe(SKIPPED);
+    expect(sleeps).toHaveLength(3);
+    expect(Math.min(...sleeps)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('DeadLetterQueueReporter', () => {
+  /** A log whose produce waits until released, and records what each call wrote. */
+  function fakeLog(failFirst = false) {
+    const written: string[][] = [];
+    let calls = 0;
+    const log = {
+      ensureTopic: () => Promise.resolve({ name: 'dlq', partitions: 1, configs: {} }),
+      produce: async (_topic: string, records: readonly ProduceRecord[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (failFirst && calls++ === 0) throw new Error('broker away');
+        written.push(records.map((r) => String(r.value)));
+        return records.map((_, offset) => ({ partition: 0, offset }));
+      },
+    } as unknown as Log;
+    return { log, written };
+  }
+  const consumed = (value: string) => ({
+    consumed: {
+      topic: 't',
+      partition: 0,
+      offset: 0,
+      timestamp: 1,
+      key: null,
+      value: Buffer.from(value),
+      headers: [],
+    },
+  });
+  const failure = (value: string) =>
+    ({
+      stage: 'VALUE_CONVERTER',
+      executingClass: 'C',
+      error: new Error('x'),
+      record: consumed(value),
+    }) as const;
+  const dlqConfig = { topic: 'dlq', replicationFactor: 1, contextHeaders: false };
+
+  it('writes each record once when flushes overlap', async () => {
+    const { log, written } = fakeLog();
+    const reporter = new DeadLetterQueueReporter(log, dlqConfig, 'c', 0);
+    reporter.report(failure('a'));
+    const first = reporter.flush();
+    reporter.report(failure('b'));
+    const second = reporter.flush();
+    await Promise.all([first, second]);
+    expect(written.flat()).toEqual(['a', 'b']);
+  });
+
+  it('keeps records a failed write did not take, for the next flush', async () => {
+    const { log, written } = fakeLog(true);
+    const reporter = new DeadLetterQueueReporter(log, dlqConfig, 'c', 0);
+    reporter.report(failure('a'));
+    await expect(reporter.flush()).rejects.toThrow('broker away');
+    reporter.report(failure('b'));
+    await reporter.flush();
+    expect(written).toEqual([['a', 'b']]);
   });
 });

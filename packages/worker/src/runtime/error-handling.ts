@@ -101,15 +101,21 @@ export class ErrorHandler {
   readonly #config: ErrorHandlingConfig;
   readonly #reporters: readonly ErrorReporter[];
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #stopping: () => boolean;
 
+  /**
+   * `sleep` waits between retries and should end early when the task is asked to stop; `stopping` says
+   * so, and a retry then ends with the failure it has.
+   */
   constructor(
     config: ErrorHandlingConfig,
     reporters: readonly ErrorReporter[],
-    sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    options: { sleep?: (ms: number) => Promise<void>; stopping?: () => boolean } = {},
   ) {
     this.#config = config;
     this.#reporters = reporters;
-    this.#sleep = sleep;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#stopping = options.stopping ?? (() => false);
   }
 
   get tolerance(): 'none' | 'all' {
@@ -148,13 +154,15 @@ export class ErrorHandler {
     for (let attempt = 1; ; attempt++) {
       let delay = RETRY_DELAY_MIN_MS * 2 ** (attempt - 1);
       if (delay > retryDelayMaxMs) delay = Math.floor(Math.random() * retryDelayMaxMs);
-      delay = Math.min(delay, deadline - Date.now());
-      if (delay > 0) await this.#sleep(delay);
+      // At least a millisecond: a loop that never yields would block the whole task thread.
+      delay = Math.max(1, Math.min(delay, deadline - Date.now()));
+      await this.#sleep(delay);
       try {
         return operation();
       } catch (thrown) {
         const failure = { ...StageFailure.unwrap(thrown, stage, executingClass), record };
-        if (!isRetriable(failure.error) || Date.now() >= deadline) return this.failed(failure);
+        if (!isRetriable(failure.error) || Date.now() >= deadline || this.#stopping())
+          return this.failed(failure);
       }
     }
   }
@@ -305,6 +313,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   readonly #task: number;
   #queued: ProduceRecord[] = [];
   #ensured = false;
+  /** The flush running now: flushes run one after another, so no record is written twice. */
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(
     log: Log,
@@ -341,16 +351,28 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     this.#queued.push({ key: consumed.key, value: consumed.value, headers, timestamp: consumed.timestamp });
   }
 
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    const flushing = this.#flushing.catch(() => undefined).then(() => this.#write());
+    this.#flushing = flushing;
+    return flushing;
+  }
+
+  async #write(): Promise<void> {
     if (this.#queued.length === 0) return;
+    // Taken off the queue while written; on failure put back in front of what came since, so the next
+    // flush tries them again and offsets wait for them (a partial write may then repeat a few records).
     const records = this.#queued;
-    const { topic, replicationFactor } = this.#config;
-    if (!this.#ensured) {
-      await this.#log.ensureTopic({ name: topic, partitions: 1, replicationFactor });
-      this.#ensured = true;
+    this.#queued = [];
+    try {
+      const { topic, replicationFactor } = this.#config;
+      if (!this.#ensured) {
+        await this.#log.ensureTopic({ name: topic, partitions: 1, replicationFactor });
+        this.#ensured = true;
+      }
+      await this.#log.produce(topic, records);
+    } catch (error) {
+      this.#queued = [...records, ...this.#queued];
+      throw error;
     }
-    await this.#log.produce(topic, records);
-    // Only once written: a failed write is tried again at the next flush, and the offsets wait for it.
-    this.#queued = this.#queued.slice(records.length);
   }
 }

@@ -90,6 +90,8 @@ class SinkTaskRunner implements Actor {
   #converters: TaskConverters | undefined;
   #transforms: TransformationChain | undefined;
   #errors: ErrorHandler | undefined;
+  /** With an errant record reporter: each delivered record's consumed form, so a report sends the bytes read. */
+  #consumed: WeakMap<SinkRecord, LogRecord> | undefined;
   #task: SinkTask | undefined;
   #started = false;
   /** Assigned partitions in assignment order, by `topic/partition` key. */
@@ -153,7 +155,13 @@ class SinkTaskRunner implements Actor {
     this.#converters = await createConverters(config.converters, enter);
     this.#transforms = await TransformationChain.load(config.transforms, enter);
     this.#log = await openTaskLog(config.log);
-    this.#errors = new ErrorHandler(config.errors, this.#reporters(this.#log));
+    // With a DLQ or the error log a task gets an errant record reporter, which reports records as read.
+    if (config.errors.deadLetterQueue !== undefined || config.errors.logEnable)
+      this.#consumed = new WeakMap();
+    this.#errors = new ErrorHandler(config.errors, this.#reporters(this.#log), {
+      sleep: (ms) => this.#wakeup.wait(ms),
+      stopping: () => this.#stopping,
+    });
     const task = enter(() => descriptor.createTask());
     this.#task = task;
     enter(() => task.initialize(this.#taskContext()));
@@ -186,12 +194,11 @@ class SinkTaskRunner implements Actor {
 
   /**
    * Connect's `WorkerErrantRecordReporter`: there when a DLQ topic or `errors.log.enable` is set. The
-   * record goes back through the converters to the bytes the DLQ gets, under its original topic,
-   * partition and offset; with `errors.tolerance=none` reporting fails the task.
+   * DLQ gets the record as it was read (a record the task made itself goes back through the converters);
+   * with `errors.tolerance=none` reporting fails the task.
    */
   #errantRecordReporter(): ErrantRecordReporter | null {
-    const { errors } = this.#config;
-    if (errors.deadLetterQueue === undefined && !errors.logEnable) return null;
+    if (this.#consumed === undefined) return null;
     return {
       report: (record, error) => {
         const consumed = this.#toConsumed(record);
@@ -201,12 +208,19 @@ class SinkTaskRunner implements Actor {
           error,
           record: { consumed },
         });
-        return this.#errors!.flush();
+        const written = this.#errors!.flush();
+        // Tasks may ignore the promise (as Java's future usually is); the flush before each commit
+        // still reports a failed write.
+        written.catch(() => undefined);
+        return written;
       },
     };
   }
 
+  /** The record as it was read, for a record `put` got; converted back only for one the task made itself. */
   #toConsumed(record: SinkRecord): LogRecord {
+    const read = this.#consumed?.get(record);
+    if (read !== undefined) return read;
     const { key, value, header } = this.#converters!;
     const topic = record.topic;
     const bytes = <T>(convert: () => T): T | null => {
@@ -375,7 +389,8 @@ class SinkTaskRunner implements Actor {
       }
       for (const record of batch) {
         const failed: FailedRecord = { consumed: record };
-        // Headers first: the key and value converters see them, as Connect's see the record's headers.
+        // Headers first, so the key and value converters see them. (Connect converts the sink's headers
+        // last; the order shows only in which stage is reported when several fail.)
         let headers: ConnectHeaders | null | typeof SKIPPED = null;
         if (record.headers.length > 0) {
           let converted = errors.execute(
@@ -426,7 +441,10 @@ class SinkTaskRunner implements Actor {
           ...(headers === null ? {} : { headers }),
         });
         if (!transforms.isEmpty) sinkRecord = await transforms.apply(sinkRecord, errors, failed, enter);
-        if (sinkRecord !== null && sinkRecord !== SKIPPED) records.push(sinkRecord);
+        if (sinkRecord !== null && sinkRecord !== SKIPPED) {
+          records.push(sinkRecord);
+          this.#consumed?.set(sinkRecord, record);
+        }
       }
       const next = batch[batch.length - 1]!.offset + 1;
       state.position = next;
@@ -568,6 +586,8 @@ class SinkTaskRunner implements Actor {
       if (this.#started && task !== undefined) {
         try {
           if (clean) await this.#commit();
+          // Best effort: the record that failed the task belongs in the DLQ too.
+          else await this.#errors?.flush().catch(() => undefined);
           const partitions = [...this.#assignment.values()].map(({ topic, partition }) => ({
             topic,
             partition,

@@ -38,9 +38,8 @@ import {
 const RETRY_BACKOFF_MS = 100;
 /** How long `stop` lets a running `poll` return by itself before calling `task.stop()` to interrupt it. */
 const STOP_GRACE_MS = 500;
-/** Connect's logger and class names, as its logs show them. */
+/** Connect's logger name, as its logs show it. */
 const LOG_REPORTER = 'org.apache.kafka.connect.runtime.errors.LogReporter';
-const SOURCE_TASK_CLASS = 'org.apache.kafka.connect.runtime.WorkerSourceTask';
 
 /** One poll's records grouped for produce: per topic, the records and their indexes in the poll. */
 type ByTopic = Map<string, { indexes: number[]; produce: ProduceRecord[] }>;
@@ -150,7 +149,10 @@ class SourceTaskRunner implements Actor {
         ),
       );
     }
-    this.#errors = new ErrorHandler(config.errors, reporters);
+    this.#errors = new ErrorHandler(config.errors, reporters, {
+      sleep: (ms) => this.#wakeup.wait(ms),
+      stopping: () => this.#stopping,
+    });
     this.#log = await openTaskLog(config.log);
     this.#store = await OffsetStore.open(this.#log, config.offsetStorage);
     const task = enter(() => descriptor.createTask());
@@ -223,7 +225,7 @@ class SourceTaskRunner implements Actor {
   /**
    * Transforms and converts one poll's records, grouped by topic. Without transforms the batch is
    * converted in one go; if that throws, or with transforms, each record goes through the error handler
-   * stage by stage (Connect's order: transforms, then key, value and header converters), and a record a
+   * stage by stage (Connect's order: transforms, then header, key and value converters), and a record a
    * transform dropped or a tolerated failure skipped is left out (its offset still counts once the
    * records before it are acknowledged).
    */
@@ -281,6 +283,16 @@ class SourceTaskRunner implements Actor {
         throw new StageFailure(name, className, error);
       }
     };
+    // Headers first, then key and value, in Connect's order for sources.
+    let converted: ProduceRecord['headers'];
+    if (!headers.isEmpty()) {
+      const list: NonNullable<ProduceRecord['headers']> = [];
+      stage('HEADER_CONVERTER', classes.header.className, () => {
+        for (const h of headers)
+          list.push({ key: h.key, value: header.fromConnectHeader(topic, h.key, h.schema, h.value) });
+      });
+      converted = list;
+    }
     const produce: ProduceRecord = {
       key: stage('KEY_CONVERTER', classes.key.className, () =>
         key.fromConnectData(topic, headers, record.keySchema, record.key),
@@ -290,14 +302,7 @@ class SourceTaskRunner implements Actor {
       ),
       timestamp: record.timestamp ?? Date.now(),
     };
-    if (!headers.isEmpty()) {
-      const converted: NonNullable<ProduceRecord['headers']> = [];
-      stage('HEADER_CONVERTER', classes.header.className, () => {
-        for (const h of headers)
-          converted.push({ key: h.key, value: header.fromConnectHeader(topic, h.key, h.schema, h.value) });
-      });
-      produce.headers = converted;
-    }
+    if (converted !== undefined) produce.headers = converted;
     if (record.kafkaPartition !== null) produce.partition = record.kafkaPartition;
     if (byTopic !== undefined) this.#add(byTopic, index, topic, produce);
     return produce;
@@ -338,22 +343,11 @@ class SourceTaskRunner implements Actor {
     if (sent === undefined) return;
     this.#pending = undefined;
     const outcome = await sent.done;
+    // A failed produce fails the task whatever errors.tolerance says: Connect tolerates (KIP-779) only
+    // what its producer, retrying for ever, gives up on, while kafkajs gives up on a broker outage too,
+    // and a produce here covers a whole poll; skipping it would lose records.
+    if (!outcome.ok) throw outcome.error;
     const { records, metadata, topics } = sent;
-    if (!outcome.ok) {
-      // With errors.tolerance=all a record the broker refused for good is skipped and reported, as in
-      // Connect (KIP-779); a retriable failure (the broker out of reach) fails the task rather than lose data.
-      if (isRetriable(outcome.error) || this.#errors!.tolerance === 'none') throw outcome.error;
-      for (let index = 0; index < records.length; index++) {
-        if (metadata[index] !== undefined) continue;
-        const source = records[index]!;
-        this.#errors!.reportFailed({
-          stage: 'KAFKA_PRODUCE',
-          executingClass: SOURCE_TASK_CLASS,
-          error: outcome.error,
-          record: { source },
-        });
-      }
-    }
     for (const topic of topics) {
       if (!this.#activeTopics.has(topic)) {
         this.#activeTopics.add(topic);

@@ -25,22 +25,26 @@ export interface TopicCreationSpec {
 
 const GROUP_KEYS = new Set(['include', 'exclude', 'partitions', 'replication.factor']);
 
+/** Whether a connector uses topic creation: any `topic.creation.*` key (validation then requires the default group's two). */
+export function usesTopicCreation(connector: Readonly<Record<string, string>>): boolean {
+  return Object.keys(connector).some((key) => key.startsWith('topic.creation.'));
+}
+
 /**
- * The connector's topic creation settings, or undefined when it has none (neither
- * `topic.creation.default.replication.factor` nor `.partitions`): its topics are then created with one
- * partition and the broker's replication factor, as the broker's auto-creation would.
+ * The connector's topic creation settings, or undefined when it has none: its topics are then created
+ * with one partition and the broker's replication factor, as the broker's auto-creation would.
  */
 export function topicCreationSpec(
   connector: Readonly<Record<string, string>>,
 ): TopicCreationSpec | undefined {
-  const replication = connector['topic.creation.default.replication.factor'];
-  const partitions = connector['topic.creation.default.partitions'];
-  if (replication === undefined && partitions === undefined) return undefined;
+  if (!usesTopicCreation(connector)) return undefined;
   const group = (name: string, fallback?: TopicCreationGroup): TopicCreationGroup => {
     const settings = withPrefixRemoved(connector, `topic.creation.${name}.`);
     const number = (key: string, inherited: number | undefined) =>
       settings[key] === undefined ? (inherited ?? -1) : Number(settings[key]);
-    const configs: Record<string, string> = { ...fallback?.configs };
+    // Only a group's own topic configs: as in Connect, a group inherits partitions and replication
+    // factor from the default group, not its other settings.
+    const configs: Record<string, string> = {};
     for (const [key, value] of Object.entries(settings)) if (!GROUP_KEYS.has(key)) configs[key] = value;
     return {
       name,

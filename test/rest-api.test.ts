@@ -781,6 +781,73 @@ describe('plugin.path', () => {
     }
   });
 
+  it('keeps a FAILED connector FAILED through pause and resume, its tasks running, until it restarts', async () => {
+    const fixtures = join(process.cwd(), 'test', 'fixtures');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-failed-'));
+    const worker = await WorkerProcess.create('embedded', [`plugin.path=${fixtures}`]);
+    try {
+      const config = {
+        'connector.class': 'test.CountingSourceConnector',
+        topic: 'failing',
+        count: '1000000',
+        'poll.delay.ms': '20',
+        file: join(dir, 'task'),
+      };
+      expect((await worker.call('POST', '/connectors', { name: 'flaky', config })).status).toBe(201);
+      await worker.until<Status>('/connectors/flaky/status', (s) => running(s) && s.tasks.length === 1);
+      // A new config the connector cannot start with: it fails, its task runs on as committed.
+      const broken = { ...config, 'connector.fail.start': 'true' };
+      expect((await worker.call('PUT', '/connectors/flaky/config', broken)).status).toBe(200);
+      const failed = await worker.until<Status & { connector: { trace?: string } }>(
+        '/connectors/flaky/status',
+        (s) => s.connector.state === 'FAILED',
+      );
+      expect(failed.connector.trace).toContain('the connector refuses to start');
+      expect(failed.tasks).toMatchObject([{ id: 0, state: 'RUNNING' }]);
+
+      // Pause and resume move the task, not the connector.
+      expect((await worker.call('PUT', '/connectors/flaky/pause')).status).toBe(202);
+      await worker.until<Status>('/connectors/flaky/status', (s) => s.tasks[0]?.state === 'PAUSED');
+      expect(((await worker.call('GET', '/connectors/flaky/status')).body as Status).connector.state).toBe(
+        'FAILED',
+      );
+      expect((await worker.call('PUT', '/connectors/flaky/resume')).status).toBe(202);
+      await worker.until<Status>('/connectors/flaky/status', (s) => s.tasks[0]?.state === 'RUNNING');
+      expect(((await worker.call('GET', '/connectors/flaky/status')).body as Status).connector.state).toBe(
+        'FAILED',
+      );
+
+      // A task restart leaves the connector alone.
+      expect((await worker.call('POST', '/connectors/flaky/tasks/0/restart')).status).toBe(204);
+      await worker.until<Status>('/connectors/flaky/status', (s) => s.tasks[0]?.state === 'RUNNING');
+      expect(((await worker.call('GET', '/connectors/flaky/status')).body as Status).connector.state).toBe(
+        'FAILED',
+      );
+
+      // The 202 of a restart shows RESTARTING with the failure's trace; the restart fails again.
+      const restarting = await worker.call(
+        'POST',
+        '/connectors/flaky/restart?includeTasks=true&onlyFailed=true',
+      );
+      expect(restarting.status).toBe(202);
+      expect(restarting.body).toMatchObject({
+        connector: {
+          state: 'RESTARTING',
+          trace: expect.stringContaining('the connector refuses to start') as string,
+        },
+        tasks: [{ id: 0, state: 'RUNNING' }],
+      });
+      await worker.until<Status>('/connectors/flaky/status', (s) => s.connector.state === 'FAILED');
+
+      // A config it can start with recovers it.
+      expect((await worker.call('PUT', '/connectors/flaky/config', config)).status).toBe(200);
+      await worker.until<Status>('/connectors/flaky/status', running);
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start when a plugin.path entry is not a directory, naming it', async () => {
     await expect(WorkerProcess.create('embedded', ['plugin.path=/nonexistent/plugins'])).rejects.toThrow(
       /plugin\.path: \/nonexistent\/plugins is not a directory/,

@@ -60,6 +60,8 @@ interface Result {
   acceptsConnectorsMs: number;
   idleRssBytes: number;
   loadedRssBytes: number;
+  idleAnonBytes: number;
+  loadedAnonBytes: number;
 }
 
 async function connectorStatus(rest: string, name: string): Promise<string> {
@@ -138,6 +140,7 @@ async function measure(
   );
   await sleep(2000); // let start-up settle before calling it idle
   const idleRssBytes = rssBytes(child.pid!);
+  const idleAnonBytes = rssBytes(child.pid!, 'RssAnon');
 
   const id = `${runtime}-${Date.now().toString(36)}`;
   const topic = `bench-file-${id}`;
@@ -153,7 +156,12 @@ async function measure(
     }
   }
   let loadedRssBytes = idleRssBytes;
-  const sampler = setInterval(() => (loadedRssBytes = Math.max(loadedRssBytes, rssBytes(child.pid!))), 200);
+  let loadedAnonBytes = idleAnonBytes;
+  const sample = () => {
+    sample();
+    loadedAnonBytes = Math.max(loadedAnonBytes, rssBytes(child.pid!, 'RssAnon'));
+  };
+  const sampler = setInterval(sample, 200);
   try {
     const start = process.hrtime.bigint();
     await createConnector(rest, `${id}-source`, {
@@ -212,6 +220,8 @@ async function measure(
       acceptsConnectorsMs,
       idleRssBytes,
       loadedRssBytes,
+      idleAnonBytes,
+      loadedAnonBytes,
     };
   } finally {
     clearInterval(sampler);
@@ -421,15 +431,15 @@ console.log(
 const connect = results.find((result) => result.runtime === labels['connect']);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 console.log(
-  '| runtime | records/s | ratio to Connect | REST ready (ms) | idle RSS (MiB) | loaded RSS (MiB) | accepts connectors (ms) |',
+  '| runtime | records/s | ratio to Connect | REST ready (ms) | idle RSS (MiB) | loaded RSS (MiB) | idle / loaded anon RSS (MiB) | accepts connectors (ms) |',
 );
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const result of results) {
   const ratio = connect ? `${(result.recordsPerSecond / connect.recordsPerSecond).toFixed(2)}×` : 'n/a';
   console.log(
     `| ${result.runtime} | ${Math.round(result.recordsPerSecond).toLocaleString('en-US')} | ${ratio} | ` +
       `${result.restReadyMs.toFixed(0)} | ${mib(result.idleRssBytes)} | ${mib(result.loadedRssBytes)} | ` +
-      `${result.acceptsConnectorsMs.toFixed(0)} |`,
+      `${mib(result.idleAnonBytes)} / ${mib(result.loadedAnonBytes)} | ${result.acceptsConnectorsMs.toFixed(0)} |`,
   );
 }
 // Runtimes listed more than once (e.g. `--runtime sluice-kafka,connect,sluice-kafka,connect`): the best run

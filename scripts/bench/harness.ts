@@ -79,9 +79,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export function rssBytes(pid: number): number {
+/**
+ * A process's resident memory from /proc: `VmRSS` (all of it), or `RssAnon` (without the pages mapped
+ * from files, such as the node binary or the JVM's libraries, which other processes share).
+ */
+export function rssBytes(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;

@@ -43,4 +43,9 @@ export class FileStreamSinkConnector extends SinkConnector {
   config(): ConfigDef {
     return SINK_CONFIG_DEF;
   }
+
+  /** The file keeps no offsets of its own: the consumer group's are all there is (as Apache's, KAFKA-15121). */
+  override alterOffsets(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
 }

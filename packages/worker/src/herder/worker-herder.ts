@@ -83,7 +83,7 @@ export class WorkerHerder implements Herder {
   async start(): Promise<void> {
     await this.#serial(async () => {
       const snapshot = await this.#o.configs.refresh();
-      for (const name of snapshot.connectors.keys()) await this.#reconcile(name);
+      for (const name of snapshot.connectors.keys()) await this.#reconcile(name, { recover: true });
     });
   }
 
@@ -128,7 +128,7 @@ export class WorkerHerder implements Herder {
         config,
         exists ? undefined : (options.initialState ?? 'STARTED'),
       );
-      await this.#reconcile(name);
+      await this.#reconcile(name, { recover: true });
       return { created: !exists, info: this.#info(name) };
     });
   }
@@ -206,7 +206,7 @@ export class WorkerHerder implements Herder {
       this.#config(name, `Unknown connector: ${name}`);
       if (this.#o.configs.snapshot().targetStates.get(name) === 'STOPPED') return;
       await this.#stopConnector(name, { keepTasks: true });
-      await this.#reconcile(name);
+      await this.#reconcile(name, { recover: true });
     });
   }
 
@@ -220,10 +220,11 @@ export class WorkerHerder implements Herder {
       const tasks = Array.from({ length: taskCount }, (_, task) => task).filter(
         (task) => request.includeTasks && (!request.onlyFailed || failed(statuses.task(name, task))),
       );
-      if (connector) await this.#putConnectorStatus(name, 'RESTARTING');
+      // RESTARTING keeps the trace of the failure being restarted from, as Connect's restart plan does.
+      if (connector) await this.#putConnectorStatus(name, 'RESTARTING', statuses.connector(name)?.trace);
       for (const task of tasks) {
         this.#nextIncarnation(`${name}/${task}`);
-        await this.#putTaskStatus(name, task, 'RESTARTING');
+        await this.#putTaskStatus(name, task, 'RESTARTING', statuses.task(name, task)?.trace);
       }
       return { connector, tasks };
     });
@@ -233,7 +234,7 @@ export class WorkerHerder implements Herder {
       if (!this.#o.configs.snapshot().connectors.has(name)) return;
       if (plan.connector) await this.#stopConnector(name, { keepTasks: true });
       for (const task of plan.tasks) await this.#stopTask(name, task);
-      await this.#reconcile(name);
+      await this.#reconcile(name, { recover: plan.connector });
     }).catch((error: unknown) => this.#o.logger.error(`restart of ${name} failed`, error));
     return response;
   }
@@ -244,8 +245,13 @@ export class WorkerHerder implements Herder {
       if (task >= (this.#o.configs.snapshot().tasks.get(name)?.length ?? 0)) {
         throw new RestError(404, `Unknown task: ${name}-${task}`);
       }
+      // Only the task, on its committed config: the connector is not touched, as in Connect.
       await this.#stopTask(name, task);
-      await this.#reconcile(name);
+      const snapshot = this.#o.configs.snapshot();
+      const config = snapshot.connectors.get(name)!;
+      const paused = snapshot.targetStates.get(name) === 'PAUSED';
+      const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
+      await this.#startTask(name, task, { plugin, config }, snapshot.tasks.get(name)![task]!, paused);
     });
   }
 
@@ -352,8 +358,12 @@ export class WorkerHerder implements Herder {
     });
   }
 
-  /** Brings what runs for `name` in line with its config and target state. */
-  async #reconcile(name: string): Promise<void> {
+  /**
+   * Brings what runs for `name` in line with its config and target state. A FAILED connector stays
+   * FAILED through pause and resume (Connect's `WorkerConnector` refuses those transitions) while its
+   * tasks follow the target state; `recover` (a restart, a new config, the worker starting) tries it again.
+   */
+  async #reconcile(name: string, { recover = false }: { recover?: boolean } = {}): Promise<void> {
     const snapshot = this.#o.configs.snapshot();
     const config = snapshot.connectors.get(name);
     const target = snapshot.targetStates.get(name) ?? 'STARTED';
@@ -364,18 +374,14 @@ export class WorkerHerder implements Herder {
       return this.#putConnectorStatus(name, 'STOPPED');
     }
 
+    const failed = !recover && this.#o.statuses.connector(name)?.state === 'FAILED';
     if (target === 'PAUSED') {
       // As in Connect, a paused connector's instance is stopped; its tasks stay, paused, with the task
       // configs last committed (a worker that restarts brings them back paused without the connector).
       await this.#stopConnector(name, { keepTasks: true });
-      let plugin: RegisteredPlugin;
-      try {
-        plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
-      } catch (error) {
-        return this.#putConnectorStatus(name, 'FAILED', trace(error));
-      }
-      return this.#applyTasks(name, { plugin, config }, snapshot.tasks.get(name) ?? [], true);
+      return this.#runCommittedTasks(name, config, snapshot.tasks.get(name) ?? [], true, !failed);
     }
+    if (failed) return this.#runCommittedTasks(name, config, snapshot.tasks.get(name) ?? [], false, false);
 
     let running = this.#running.get(name);
     if (running !== undefined && JSON.stringify(running.config) !== JSON.stringify(config)) {
@@ -387,7 +393,9 @@ export class WorkerHerder implements Herder {
         running = await this.#startConnector(name, config);
       } catch (error) {
         this.#o.logger.error(`connector ${name} failed to start`, error);
-        return this.#putConnectorStatus(name, 'FAILED', trace(error));
+        await this.#putConnectorStatus(name, 'FAILED', trace(error));
+        // The tasks run on their committed configs all the same, as Connect's do.
+        return this.#runCommittedTasks(name, config, snapshot.tasks.get(name) ?? [], false, false);
       }
     }
 
@@ -409,7 +417,8 @@ export class WorkerHerder implements Herder {
       // The connector saw resolved values; the stored task configs keep the variables (no secrets at rest).
       taskConfigs = ConfigProviders.reverseTransform(config, generated);
     } catch (error) {
-      return this.#putConnectorStatus(name, 'FAILED', trace(error));
+      await this.#putConnectorStatus(name, 'FAILED', trace(error));
+      return this.#runCommittedTasks(name, config, snapshot.tasks.get(name) ?? [], false, false);
     }
     const committed = snapshot.tasks.get(name);
     if (committed === undefined || JSON.stringify(committed) !== JSON.stringify(taskConfigs)) {
@@ -418,12 +427,30 @@ export class WorkerHerder implements Herder {
     return this.#applyTasks(name, running, taskConfigs, false);
   }
 
-  /** Runs exactly `taskConfigs` for `name`, paused or not, and records the connector's state. */
+  /** The committed task configs, run without a connector instance (paused, or the connector failed). */
+  async #runCommittedTasks(
+    name: string,
+    config: ConnectorConfig,
+    taskConfigs: readonly ConnectorConfig[],
+    paused: boolean,
+    recordConnectorState: boolean,
+  ): Promise<void> {
+    let plugin: RegisteredPlugin;
+    try {
+      plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
+    } catch (error) {
+      return this.#putConnectorStatus(name, 'FAILED', trace(error));
+    }
+    return this.#applyTasks(name, { plugin, config }, taskConfigs, paused, recordConnectorState);
+  }
+
+  /** Runs exactly `taskConfigs` for `name`, paused or not, and records the connector's state (unless told not to). */
   async #applyTasks(
     name: string,
     connector: Pick<RunningConnector, 'plugin' | 'config'>,
     taskConfigs: readonly ConnectorConfig[],
     paused: boolean,
+    recordConnectorState = true,
   ): Promise<void> {
     // Tasks beyond the new count, and tasks whose config changed, stop; the rest run or pause.
     for (const key of [...this.#tasks.keys()]) {
@@ -436,7 +463,7 @@ export class WorkerHerder implements Herder {
         await this.#stopTask(name, task);
       }
     }
-    await this.#putConnectorStatus(name, paused ? 'PAUSED' : 'RUNNING');
+    if (recordConnectorState) await this.#putConnectorStatus(name, paused ? 'PAUSED' : 'RUNNING');
     for (const [task, taskConfig] of taskConfigs.entries()) {
       const key = `${name}/${task}`;
       if (!this.#tasks.has(key)) await this.#startTask(name, task, connector, taskConfig, paused);

@@ -647,6 +647,20 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
     expect((await worker.call('GET', path)).body).toEqual({
       offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 4 } }],
     });
+    // A null offset, and a reset, delete the committed offsets (the group), as Connect's Worker does;
+    // FileStreamSink keeps none of its own, so the messages are the short ones.
+    expect(await alter({ kafka_topic: topic, kafka_partition: 0 }, null)).toMatchObject({
+      status: 200,
+      body: { message: 'The offsets for this connector have been altered successfully' },
+    });
+    expect((await worker.call('GET', path)).body).toEqual({ offsets: [] });
+    expect((await alter({ kafka_topic: topic, kafka_partition: 0 }, { kafka_offset: 4 })).status).toBe(200);
+    expect(await worker.call('DELETE', path)).toMatchObject({
+      status: 200,
+      body: { message: 'The offsets for this connector have been reset successfully' },
+    });
+    expect((await worker.call('GET', path)).body).toEqual({ offsets: [] });
+    expect((await alter({ kafka_topic: topic, kafka_partition: 0 }, { kafka_offset: 4 })).status).toBe(200);
     expect((await worker.call('PUT', `/connectors/${sink}/resume`)).status).toBe(202);
     await worker.until<Status>(`/connectors/${sink}/status`, running);
   });

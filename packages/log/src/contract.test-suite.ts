@@ -204,6 +204,16 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
         [`${first}/0=6`, `${first}/1=7`, `${second}/0=1`].sort(),
       );
       expect(await log.fetchGroupOffsets(uniqueName('other-group'), first)).toEqual([]);
+
+      // Some partitions forgotten, then all; a group with none is no error.
+      await log.deleteGroupOffsets(group, [{ topic: first, partition: 1 }]);
+      expect(
+        (await log.fetchGroupOffsets(group)).map((o) => `${o.topic}/${o.partition}=${o.offset}`).sort(),
+      ).toEqual([`${first}/0=6`, `${second}/0=1`].sort());
+      await log.deleteGroupOffsets(group);
+      expect(await log.fetchGroupOffsets(group)).toEqual([]);
+      await log.deleteGroupOffsets(group);
+      await log.deleteGroupOffsets(uniqueName('never-group'), [{ topic: first, partition: 0 }]);
     });
 
     it.each([

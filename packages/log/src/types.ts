@@ -103,5 +103,13 @@ export interface Log {
   commitGroupOffsets(groupId: string, offsets: readonly GroupOffset[]): Promise<void>;
   /** Committed offsets of a group, for one topic or all. */
   fetchGroupOffsets(groupId: string, topic?: string): Promise<GroupOffset[]>;
+  /**
+   * Forgets a group's committed offsets: of the given partitions, or all of them (the group is then gone).
+   * The group must have no active members. A group or partition with none is not an error.
+   */
+  deleteGroupOffsets(
+    groupId: string,
+    partitions?: readonly { topic: string; partition: number }[],
+  ): Promise<void>;
   close(): Promise<void>;
 }

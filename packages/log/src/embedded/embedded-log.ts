@@ -145,6 +145,10 @@ export class EmbeddedLog implements Log {
       groupOffsets: db.prepare<[string], GroupOffset>(
         'SELECT topic, partition, offset FROM group_offsets WHERE group_id = ? ORDER BY topic, partition',
       ),
+      deleteGroupOffset: db.prepare<[string, string, number]>(
+        'DELETE FROM group_offsets WHERE group_id = ? AND topic = ? AND partition = ?',
+      ),
+      deleteGroup: db.prepare<[string]>('DELETE FROM group_offsets WHERE group_id = ?'),
       groupOffsetsOfTopic: db.prepare<[string, string], GroupOffset>(
         'SELECT topic, partition, offset FROM group_offsets WHERE group_id = ? AND topic = ? ORDER BY partition',
       ),
@@ -357,6 +361,22 @@ export class EmbeddedLog implements Log {
         for (const entry of offsets) {
           this.#statements.upsertGroupOffset.run(groupId, entry.topic, entry.partition, entry.offset);
         }
+      })();
+    });
+  }
+
+  deleteGroupOffsets(
+    groupId: string,
+    partitions?: readonly { topic: string; partition: number }[],
+  ): Promise<void> {
+    return this.#run(() => {
+      if (partitions === undefined) {
+        this.#statements.deleteGroup.run(groupId);
+        return;
+      }
+      this.#db.transaction(() => {
+        for (const { topic, partition } of partitions)
+          this.#statements.deleteGroupOffset.run(groupId, topic, partition);
       })();
     });
   }

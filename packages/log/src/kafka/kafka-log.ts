@@ -309,6 +309,30 @@ export class KafkaLog implements Log {
     }
   }
 
+  /**
+   * All of a group's offsets: the group is deleted (DeleteGroups). Some of them: kafkajs has no
+   * OffsetDelete, so the group is deleted and the others committed again; a group with no active members
+   * (a stopped sink connector's) loses nothing in between that anyone reads.
+   */
+  async deleteGroupOffsets(
+    groupId: string,
+    partitions?: readonly { topic: string; partition: number }[],
+  ): Promise<void> {
+    this.#assertOpen();
+    const kept =
+      partitions === undefined
+        ? []
+        : (await this.fetchGroupOffsets(groupId)).filter(
+            (o) => !partitions.some((p) => p.topic === o.topic && p.partition === o.partition),
+          );
+    try {
+      await this.#admin.deleteGroups([groupId]);
+    } catch (error) {
+      if (!groupNotFound(error)) throw toSluiceError(error, undefined);
+    }
+    if (kept.length > 0) await this.commitGroupOffsets(groupId, kept);
+  }
+
   async fetchGroupOffsets(groupId: string, topic?: string): Promise<GroupOffset[]> {
     this.#assertOpen();
     if (topic !== undefined) validateTopicName(topic);
@@ -457,6 +481,13 @@ function kafkaErrorType(error: unknown): string | undefined {
   if (typeof seen.type === 'string') return seen.type;
   if (seen.originalError !== undefined) return kafkaErrorType(seen.originalError);
   return seen.cause !== undefined && seen.cause !== error ? kafkaErrorType(seen.cause) : undefined;
+}
+
+/** kafkajs's DeleteGroups failure for a group that does not exist (GROUP_ID_NOT_FOUND, error code 69). */
+function groupNotFound(error: unknown): boolean {
+  const seen = error as { groups?: Array<{ errorCode?: number }>; originalError?: unknown } | undefined;
+  if (seen?.groups?.some((group) => group.errorCode === 69)) return true;
+  return seen?.originalError !== undefined && groupNotFound(seen.originalError);
 }
 
 function createProducer(kafka: Kafka): Producer {

@@ -577,20 +577,23 @@ export class WorkerHerder implements Herder {
         { ...config },
         parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
       );
-      const ranges = new Map<string, number>();
-      for (const topic of new Set(parsed.map((o) => o.topic))) {
-        for (const range of await this.#o.log.offsets(topic).catch(() => []))
-          ranges.set(`${topic}/${range.partition}`, range.beginning);
+      // As Connect's Worker: a reset deletes the consumer group; a null offset deletes that partition's
+      // committed offset, so the partition starts again from its beginning (auto.offset.reset=earliest).
+      const group = `connect-${name}`;
+      if (action === 'reset') {
+        await this.#o.log.deleteGroupOffsets(group);
+      } else {
+        const removed = parsed.filter((o) => o.offset === null);
+        const set = parsed.flatMap((o) =>
+          o.offset === null ? [] : [{ topic: o.topic, partition: o.partition, offset: o.offset }],
+        );
+        if (removed.length > 0)
+          await this.#o.log.deleteGroupOffsets(
+            group,
+            removed.map((o) => ({ topic: o.topic, partition: o.partition })),
+          );
+        if (set.length > 0) await this.#o.log.commitGroupOffsets(group, set);
       }
-      await this.#o.log.commitGroupOffsets(
-        `connect-${name}`,
-        // A reset partition starts again from its beginning (auto.offset.reset=earliest).
-        parsed.map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: o.offset ?? ranges.get(`${o.topic}/${o.partition}`) ?? 0,
-        })),
-      );
     } else {
       const connector = (plugin.descriptor as SourceConnectorPlugin).create();
       managedExternally = await connector.alterOffsets(

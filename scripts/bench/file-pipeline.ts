@@ -158,7 +158,7 @@ async function measure(
   let loadedRssBytes = idleRssBytes;
   let loadedAnonBytes = idleAnonBytes;
   const sample = () => {
-    sample();
+    loadedRssBytes = Math.max(loadedRssBytes, rssBytes(child.pid!));
     loadedAnonBytes = Math.max(loadedAnonBytes, rssBytes(child.pid!, 'RssAnon'));
   };
   const sampler = setInterval(sample, 200);
@@ -202,7 +202,7 @@ async function measure(
     await producedWatch?.stop();
     if (producedSeconds !== undefined)
       log(`${runtime}: the topic held every line after ${producedSeconds.toFixed(2)} s`);
-    loadedRssBytes = Math.max(loadedRssBytes, rssBytes(child.pid!));
+    sample();
     await sleep(500); // anything written after the last expected byte would be a duplicate
     const output = await digest(outputFile);
     if (output.lines !== totalLines || output.sha256 !== input.sha256) {

@@ -37,12 +37,12 @@ const lines = (file: string) => {
 };
 
 /** A worker with the source writing LINES to a fresh topic as strings; returns what the sink needs. */
-async function pipeline(backend: Backend) {
-  const worker = await WorkerProcess.create(backend);
+async function pipeline(backend: Backend, lines = LINES, workerProperties: string[] = []) {
+  const worker = await WorkerProcess.create(backend, workerProperties);
   cleanups.push(() => worker.close());
   const topic = uniqueName('errors-in');
   const input = join(worker.dir, 'in.txt');
-  writeFileSync(input, `${LINES.join('\n')}\n`);
+  writeFileSync(input, `${lines.join('\n')}\n`);
   const source = await worker.call('POST', '/connectors', {
     name: 'lines',
     config: {
@@ -208,23 +208,12 @@ describe.each<Backend>(['embedded', 'kafka'])('error handling in a worker (%s)',
 
   it('sends what a sink task reports through its errant record reporter to the DLQ, as it was read', async () => {
     const fixtures = join(process.cwd(), 'test', 'fixtures');
-    const worker = await WorkerProcess.create(backend, [`plugin.path=${fixtures}`]);
-    cleanups.push(() => worker.close());
-    const topic = uniqueName('errant');
-    const input = join(worker.dir, 'in.txt');
     // Spaced JSON: converted back, the record would come out compact.
-    writeFileSync(input, '{"n":1}\n{ "n": 2, "bad": true }\n{"n":3}\n');
-    const source = await worker.call('POST', '/connectors', {
-      name: 'lines',
-      config: {
-        'connector.class': 'FileStreamSource',
-        file: input,
-        topic,
-        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      },
-    });
-    expect(source.status).toBe(201);
-    const sink = uniqueName('collecting');
+    const { worker, topic, sink } = await pipeline(
+      backend,
+      ['{"n":1}', '{ "n": 2, "bad": true }', '{"n":3}'],
+      [`plugin.path=${fixtures}`],
+    );
     const dlq = `${topic}-dlq`;
     const created = await worker.call('POST', '/connectors', {
       name: sink,

@@ -753,6 +753,15 @@ describe('plugin.path', () => {
       expect((await worker.call('PUT', '/connectors/lifecycle/resume')).status).toBe(202);
       await worker.until<Status>('/connectors/lifecycle/status', running);
       expect(lines()).toEqual(['start', 'stop', 'start']);
+
+      // Every config write restarts the instance, even an unchanged config, as Connect does.
+      const config = (await worker.call('GET', '/connectors/lifecycle/config')).body as Record<
+        string,
+        string
+      >;
+      expect((await worker.call('PUT', '/connectors/lifecycle/config', config)).status).toBe(200);
+      await worker.until<Status>('/connectors/lifecycle/status', running);
+      expect(lines()).toEqual(['start', 'stop', 'start', 'stop', 'start']);
     } finally {
       await worker.close();
       rmSync(dir, { recursive: true, force: true });

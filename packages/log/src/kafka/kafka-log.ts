@@ -319,18 +319,49 @@ export class KafkaLog implements Log {
     partitions?: readonly { topic: string; partition: number }[],
   ): Promise<void> {
     this.#assertOpen();
-    const kept =
-      partitions === undefined
-        ? []
-        : (await this.fetchGroupOffsets(groupId)).filter(
-            (o) => !partitions.some((p) => p.topic === o.topic && p.partition === o.partition),
-          );
-    try {
-      await this.#admin.deleteGroups([groupId]);
-    } catch (error) {
-      if (!groupNotFound(error)) throw toSluiceError(error, undefined);
+    let kept: GroupOffset[] = [];
+    if (partitions !== undefined) {
+      const all = await this.fetchGroupOffsets(groupId);
+      const removed = (o: GroupOffset) =>
+        partitions.some((p) => p.topic === o.topic && p.partition === o.partition);
+      if (!all.some(removed)) return; // nothing of these to delete
+      kept = all.filter((o) => !removed(o));
     }
-    if (kept.length > 0) await this.commitGroupOffsets(groupId, kept);
+    await this.#deleteGroup(groupId);
+    if (kept.length === 0) return;
+    try {
+      await this.commitGroupOffsets(groupId, kept);
+    } catch (error) {
+      const lost = kept.map((o) => `${o.topic}/${o.partition}=${o.offset}`).join(', ');
+      throw new SluiceError(
+        'SLUICE_GROUP_OFFSETS_LOST',
+        `deleted group ${groupId} but could not commit its other offsets again (${lost}): ${String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** DeleteGroups; a group that does not exist is fine, a coordinator moving or loading is retried. */
+  async #deleteGroup(groupId: string): Promise<void> {
+    const deadline = Date.now() + TRANSIENT_RETRY_MS;
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
+      try {
+        await this.#admin.deleteGroups([groupId]);
+        return;
+      } catch (error) {
+        const code = groupErrorCode(error);
+        if (code === GROUP_ID_NOT_FOUND) return;
+        if (code === NON_EMPTY_GROUP)
+          throw new SluiceError(
+            'SLUICE_GROUP_NOT_EMPTY',
+            `consumer group ${groupId} still has active members; its offsets can only be deleted once they leave`,
+            { cause: error },
+          );
+        if (code === undefined || !COORDINATOR_MOVING.has(code) || Date.now() + backoff > deadline)
+          throw toSluiceError(error, undefined);
+        await delay(backoff);
+      }
+    }
   }
 
   async fetchGroupOffsets(groupId: string, topic?: string): Promise<GroupOffset[]> {
@@ -483,11 +514,20 @@ function kafkaErrorType(error: unknown): string | undefined {
   return seen.cause !== undefined && seen.cause !== error ? kafkaErrorType(seen.cause) : undefined;
 }
 
-/** kafkajs's DeleteGroups failure for a group that does not exist (GROUP_ID_NOT_FOUND, error code 69). */
-function groupNotFound(error: unknown): boolean {
+/** Kafka error codes of a DeleteGroups answer (kafkajs reports them per group, without a type). */
+const GROUP_ID_NOT_FOUND = 69;
+const NON_EMPTY_GROUP = 68;
+/** COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR: worth another try. */
+const COORDINATOR_MOVING = new Set([14, 15, 16]);
+
+/** The error code of a group in kafkajs's DeleteGroups failure (possibly wrapped), if there is one. */
+function groupErrorCode(error: unknown): number | undefined {
   const seen = error as { groups?: Array<{ errorCode?: number }>; originalError?: unknown } | undefined;
-  if (seen?.groups?.some((group) => group.errorCode === 69)) return true;
-  return seen?.originalError !== undefined && groupNotFound(seen.originalError);
+  const code = seen?.groups?.find(
+    (group) => group.errorCode !== undefined && group.errorCode !== 0,
+  )?.errorCode;
+  if (code !== undefined) return code;
+  return seen?.originalError !== undefined ? groupErrorCode(seen.originalError) : undefined;
 }
 
 function createProducer(kafka: Kafka): Producer {

@@ -66,8 +66,12 @@ const STOPPED_ONLY = (name: string) =>
 export class WorkerHerder implements Herder {
   readonly #o: WorkerHerderOptions;
   readonly #running = new Map<string, RunningConnector>();
-  /** Task configs each running task was started with, by `connector/task`. */
-  readonly #tasks = new Map<string, ConnectorConfig>();
+  /**
+   * What each running task was started with, by `connector/task`: its task config and its connector's
+   * config (converters, transforms and error handling come from the latter), so a change to either
+   * restarts it, as Connect does since KAFKA-9228.
+   */
+  readonly #tasks = new Map<string, { task: ConnectorConfig; connector: ConnectorConfig }>();
   /**
    * Incarnation of each task (`connector/task`): bumped when a task is started or marked RESTARTING, so
    * late events from the task being replaced cannot overwrite the newer status.
@@ -128,6 +132,9 @@ export class WorkerHerder implements Herder {
         config,
         exists ? undefined : (options.initialState ?? 'STARTED'),
       );
+      // Every config write restarts the connector instance, as in Connect (its tasks restart only if
+      // their configs or the connector's change).
+      await this.#stopConnector(name, { keepTasks: true });
       await this.#reconcile(name, { recover: true });
       return { created: !exists, info: this.#info(name) };
     });
@@ -455,10 +462,12 @@ export class WorkerHerder implements Herder {
     // Tasks beyond the new count, and tasks whose config changed, stop; the rest run or pause.
     for (const key of [...this.#tasks.keys()]) {
       const [owner, task] = splitTaskKey(key);
+      const started = this.#tasks.get(key);
       if (
         owner === name &&
         (task >= taskConfigs.length ||
-          JSON.stringify(this.#tasks.get(key)) !== JSON.stringify(taskConfigs[task]))
+          JSON.stringify(started?.task) !== JSON.stringify(taskConfigs[task]) ||
+          JSON.stringify(started?.connector) !== JSON.stringify(connector.config))
       ) {
         await this.#stopTask(name, task);
       }
@@ -477,10 +486,17 @@ export class WorkerHerder implements Herder {
     const instance: SourceConnector | SinkConnector = (
       plugin.descriptor as SourceConnectorPlugin | SinkConnectorPlugin
     ).create();
+    // Calls from an instance that has since been stopped (a timer firing late) are ignored.
+    const current = () => this.#running.get(name)?.instance === instance;
     instance.initialize({
-      requestTaskReconfiguration: () => void this.#serial(() => this.#reconcile(name)).catch(() => undefined),
+      requestTaskReconfiguration: () =>
+        void this.#serial(() => (current() ? this.#reconcile(name) : Promise.resolve())).catch(
+          () => undefined,
+        ),
       raiseError: (error) =>
-        void this.#putConnectorStatus(name, 'FAILED', trace(error)).catch(() => undefined),
+        void this.#serial(() =>
+          current() ? this.#putConnectorStatus(name, 'FAILED', trace(error)) : Promise.resolve(),
+        ).catch(() => undefined),
     });
     try {
       await instance.start((await this.#o.configProviders.transform(config)).config);
@@ -501,7 +517,7 @@ export class WorkerHerder implements Herder {
     paused: boolean,
   ): Promise<void> {
     const key = `${name}/${task}`;
-    this.#tasks.set(key, taskConfig);
+    this.#tasks.set(key, { task: taskConfig, connector: running.config });
     const incarnation = this.#nextIncarnation(key);
     const current = () => this.#incarnations.get(key) === incarnation;
     try {
@@ -574,7 +590,7 @@ export class WorkerHerder implements Herder {
       const parsed = offsets.map((o) => sinkOffset(o));
       const connector = plugin.descriptor.create();
       managedExternally = await connector.alterOffsets(
-        { ...config },
+        await this.#resolved(config),
         parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
       );
       // As Connect's Worker: a reset deletes the consumer group; a null offset deletes that partition's
@@ -597,7 +613,7 @@ export class WorkerHerder implements Herder {
     } else {
       const connector = (plugin.descriptor as SourceConnectorPlugin).create();
       managedExternally = await connector.alterOffsets(
-        { ...config },
+        await this.#resolved(config),
         new Map(offsets.map((o) => [o.partition, o.offset])),
       );
       await this.#o.offsets.write(name, offsets);

@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerProcess, type Backend } from './helpers-rest.js';
+import { openWorkerLog, WorkerProcess, type Backend } from './helpers-rest.js';
+import { waitFor } from '@sluice/test-kit';
 
 interface Status {
   name: string;
@@ -865,6 +866,61 @@ describe('plugin.path', () => {
       // A config it can start with recovers it.
       expect((await worker.call('PUT', '/connectors/flaky/config', config)).status).toBe(200);
       await worker.until<Status>('/connectors/flaky/status', running);
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("restarts a paused connector's tasks when only the connector's config changed (KAFKA-9228)", async () => {
+    const fixtures = join(process.cwd(), 'test', 'fixtures');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-reconfig-'));
+    const worker = await WorkerProcess.create('embedded', [`plugin.path=${fixtures}`]);
+    try {
+      const config = {
+        'connector.class': 'test.CountingSourceConnector',
+        topic: 'reconfigured',
+        count: '1000000',
+        'poll.delay.ms': '20',
+        format: 'string',
+        headers: 'none',
+        file: join(dir, 'task'),
+        'connector.task.config': 'own',
+        'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      };
+      const offset = async () =>
+        (
+          (await worker.call('GET', '/connectors/counter/offsets')).body as {
+            offsets: Array<{ offset: Record<string, number> }>;
+          }
+        ).offsets[0]?.offset ?? {};
+      expect((await worker.call('POST', '/connectors', { name: 'counter', config })).status).toBe(201);
+      await worker.until<Status>('/connectors/counter/status', (s) => running(s) && s.tasks.length === 1);
+      expect((await worker.call('PUT', '/connectors/counter/pause')).status).toBe(202);
+      await worker.until<Status>('/connectors/counter/status', (s) => s.tasks[0]?.state === 'PAUSED');
+      // The task config does not change (the connector leaves converters out of it); the converter does.
+      const json = {
+        ...config,
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'value.converter.schemas.enable': 'false',
+      };
+      expect((await worker.call('PUT', '/connectors/counter/config', json)).status).toBe(200);
+      const before = JSON.stringify(await offset());
+      expect((await worker.call('PUT', '/connectors/counter/resume')).status).toBe(202);
+      await waitFor('records after the resume', async () =>
+        JSON.stringify(await offset()) !== before ? true : undefined,
+      );
+      await worker.stop();
+      const log = await openWorkerLog('embedded', worker);
+      try {
+        const { records } = await log.fetch('reconfigured', 0, 0, { maxBytes: 1 << 20 });
+        const values = records.map((r) => r.value?.toString() ?? '');
+        // Written as plain strings before the pause, as JSON strings (quoted) after it.
+        expect(values[0]).not.toMatch(/^"/);
+        expect(values.at(-1)).toMatch(/^".*"$/);
+      } finally {
+        await log.close();
+      }
     } finally {
       await worker.close();
       rmSync(dir, { recursive: true, force: true });

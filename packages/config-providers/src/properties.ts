@@ -9,7 +9,7 @@ import { SluiceError } from '@sluice/errors';
  *   dropped; a comment never continues;
  * - the key ends at the first unescaped `=`, `:` or blank; blanks, then one `=` or `:`, then blanks separate
  *   it from the value, which keeps its trailing blanks;
- * - `\t`, `\n`, `\r`, `\f` and `\uXXXX` are escapes, any other escaped character stands for itself;
+ * - `\t`, `\n`, `\r`, `\f` and `\u` with four hex digits are escapes, any other escaped character stands for itself;
  * - a later key replaces an earlier one.
  * Throws when a `\u` escape is not followed by four hex digits, as Java does.
  */

@@ -18,32 +18,29 @@ export interface Operand {
   ): R;
 }
 
-export const KEY: Operand = Object.freeze({
-  variant: 'Key',
-  schema: (record: ConnectRecord) => record.keySchema,
-  value: (record: ConnectRecord) => record.key,
-  replace: <R extends ConnectRecord>(
-    record: R,
-    schema: Schema | null,
-    value: unknown,
-    headers?: Iterable<ConnectHeader>,
-  ) =>
-    record.newRecord(
-      headers === undefined ? { keySchema: schema, key: value } : { keySchema: schema, key: value, headers },
-    ),
-});
+/** An operand over one part of the record: its schema field and its value field. */
+function operand(
+  variant: Operand['variant'],
+  schemaField: 'keySchema' | 'valueSchema',
+  valueField: 'key' | 'value',
+): Operand {
+  return Object.freeze({
+    variant,
+    schema: (record: ConnectRecord) => record[schemaField],
+    value: (record: ConnectRecord) => record[valueField],
+    replace: <R extends ConnectRecord>(
+      record: R,
+      schema: Schema | null,
+      value: unknown,
+      headers?: Iterable<ConnectHeader>,
+    ) =>
+      record.newRecord({
+        [schemaField]: schema,
+        [valueField]: value,
+        ...(headers === undefined ? {} : { headers }),
+      }),
+  });
+}
 
-export const VALUE: Operand = Object.freeze({
-  variant: 'Value',
-  schema: (record: ConnectRecord) => record.valueSchema,
-  value: (record: ConnectRecord) => record.value,
-  replace: <R extends ConnectRecord>(
-    record: R,
-    schema: Schema | null,
-    value: unknown,
-    headers?: Iterable<ConnectHeader>,
-  ) =>
-    record.newRecord(
-      headers === undefined ? { valueSchema: schema, value } : { valueSchema: schema, value, headers },
-    ),
-});
+export const KEY: Operand = operand('Key', 'keySchema', 'key');
+export const VALUE: Operand = operand('Value', 'valueSchema', 'value');

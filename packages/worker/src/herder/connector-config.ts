@@ -15,6 +15,7 @@ import {
   type SourceConnectorPlugin,
 } from '@sluice/sdk';
 import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
+import { commaList } from '../config/settings.js';
 import { RestError } from '../rest/rest-error.js';
 import { usesTopicCreation } from '../runtime/topic-creation.js';
 import type { ConnectorType } from './herder.js';
@@ -365,16 +366,8 @@ function stageInfos(
   kind: 'transformation' | 'predicate',
 ): ConfigInfos[] {
   const { list, group } = STAGES[kind];
-  const declared = (config[list] ?? '')
-    .split(',')
-    .map((alias) => alias.trim())
-    .filter((alias) => alias !== '');
-  const predicates = new Set(
-    (config['predicates'] ?? '')
-      .split(',')
-      .map((alias) => alias.trim())
-      .filter((alias) => alias !== ''),
-  );
+  const declared = commaList(config[list]);
+  const predicates = new Set(commaList(config['predicates']));
   const out: ConfigInfos[] = [];
   const seen = new Set<string>();
   for (const alias of declared) {
@@ -482,13 +475,7 @@ function stageInfos(
  */
 function topicCreationInfos(config: Readonly<Record<string, string>>): ConfigInfos[] {
   if (!usesTopicCreation(config)) return [];
-  const groups = [
-    'default',
-    ...(config['topic.creation.groups'] ?? '')
-      .split(',')
-      .map((g) => g.trim())
-      .filter((g) => g !== '' && g !== 'default'),
-  ];
+  const groups = ['default', ...commaList(config['topic.creation.groups']).filter((g) => g !== 'default')];
   const brokerDefaultOrPositive = LambdaValidator.with(
     (_, value) =>
       value === null || value === -1 || (typeof value === 'number' && value >= 1)

@@ -53,6 +53,8 @@ interface RunningConnector {
   instance: Connector;
   plugin: RegisteredPlugin;
   config: ConnectorConfig;
+  /** `config` with its variables resolved, as the instance was started with it. */
+  resolved: ConnectorConfig;
 }
 
 const STOPPED_ONLY = (name: string) =>
@@ -408,7 +410,7 @@ export class WorkerHerder implements Herder {
 
     let taskConfigs: ConnectorConfig[];
     try {
-      const resolved = (await this.#o.configProviders.transform(config)).config;
+      const resolved = running.resolved;
       const maxTasks = Number(resolved['tasks.max'] ?? '1');
       const generated = await running.instance.taskConfigs(maxTasks);
       // More tasks than tasks.max is the connector's bug: it fails (tasks.max.enforce, Connect 3.8+),
@@ -498,13 +500,14 @@ export class WorkerHerder implements Herder {
           current() ? this.#putConnectorStatus(name, 'FAILED', trace(error)) : Promise.resolve(),
         ).catch(() => undefined),
     });
+    const resolved = (await this.#o.configProviders.transform(config)).config;
     try {
-      await instance.start((await this.#o.configProviders.transform(config)).config);
+      await instance.start(resolved);
     } catch (error) {
       await instance.stop().catch(() => undefined);
       throw error;
     }
-    const running = { instance, plugin, config };
+    const running = { instance, plugin, config, resolved };
     this.#running.set(name, running);
     return running;
   }

@@ -4,7 +4,7 @@ import { ConfigError, SluiceError } from '@sluice/errors';
 import type { Converter, HeaderConverter, PluginKind } from '@sluice/sdk';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { loadPlugin, type PluginLocation } from '../plugins/registry.js';
-import { withPrefixRemoved } from './transformation-chain.js';
+import { withPrefixRemoved } from '../config/settings.js';
 
 /** One converter: where its plugin lives and the configs it is configured with (prefix removed). */
 export interface ConverterSpec extends PluginLocation {

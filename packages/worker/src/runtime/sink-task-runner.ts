@@ -12,6 +12,7 @@ import {
   type TopicPartitionOffset,
 } from '@sluice/sdk';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
+import { commaList } from '../config/settings.js';
 import { closeConverters, createConverters, type TaskConverters } from './converters.js';
 import {
   DeadLetterQueueReporter,
@@ -608,10 +609,7 @@ class SinkTaskRunner implements Actor {
 /** The subscription: `topics` (a comma list) or `topics.regex`, from the task config, else the connector's. */
 function subscription(config: TaskRunnerConfig): { topics: string[]; pattern: RegExp | undefined } {
   const setting = (key: string) => (config.taskConfig[key] ?? config.connectorConfig[key] ?? '').trim();
-  const topics = setting('topics')
-    .split(',')
-    .map((topic) => topic.trim())
-    .filter((topic) => topic !== '');
+  const topics = commaList(setting('topics'));
   const regex = setting('topics.regex');
   if (topics.length > 0 && regex !== '')
     throw new ConfigError('topics', 'a sink connector takes topics or topics.regex, not both');

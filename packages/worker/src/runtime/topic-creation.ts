@@ -1,7 +1,7 @@
 // Connect's topic creation for source connectors (KIP-158): the `topic.creation.*` keys say how a topic
 // the connector writes to is created when it does not exist yet.
 import type { TopicSpec } from '@sluice/log';
-import { aliases, withPrefixRemoved } from './transformation-chain.js';
+import { commaList, withPrefixRemoved } from '../config/settings.js';
 
 /** One `topic.creation.<group>` group: which topics it covers and how they are created. */
 export interface TopicCreationGroup {
@@ -48,15 +48,15 @@ export function topicCreationSpec(
     for (const [key, value] of Object.entries(settings)) if (!GROUP_KEYS.has(key)) configs[key] = value;
     return {
       name,
-      include: name === 'default' ? ['.*'] : aliases(settings['include']),
-      exclude: name === 'default' ? [] : aliases(settings['exclude']),
+      include: name === 'default' ? ['.*'] : commaList(settings['include']),
+      exclude: name === 'default' ? [] : commaList(settings['exclude']),
       partitions: number('partitions', fallback?.partitions),
       replicationFactor: number('replication.factor', fallback?.replicationFactor),
       configs,
     };
   };
   const defaults = group('default');
-  const groups = aliases(connector['topic.creation.groups'])
+  const groups = commaList(connector['topic.creation.groups'])
     .filter((name) => name !== 'default')
     .map((name) => group(name, defaults));
   return { groups, default: defaults };

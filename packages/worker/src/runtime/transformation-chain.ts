@@ -2,6 +2,7 @@
 // plugin locations and configs, instantiated in the task's thread, applied to each record in order.
 import { ConfigError, SluiceError } from '@sluice/errors';
 import type { ConnectRecord, PluginKind, Predicate, Transformation } from '@sluice/sdk';
+import { commaList, withPrefixRemoved } from '../config/settings.js';
 import { loadPlugin, type PluginLocation } from '../plugins/registry.js';
 import { SKIPPED, type ErrorHandler, type FailedRecord, type Skipped } from './error-handling.js';
 
@@ -15,25 +16,6 @@ export interface TransformSpec {
   transformation: ConfiguredPlugin;
   /** Applies the transform only to records the predicate accepts (rejects, with `negate`). */
   predicate?: ConfiguredPlugin & { alias: string; negate: boolean };
-}
-
-/** The aliases of a LIST setting (`transforms`, `predicates`): comma separated, blanks dropped. */
-export function aliases(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((alias) => alias.trim())
-    .filter((alias) => alias !== '');
-}
-
-/** The settings under `prefix`, with it removed. */
-export function withPrefixRemoved(
-  settings: Readonly<Record<string, string>>,
-  prefix: string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(settings))
-    if (name.startsWith(prefix) && name.length > prefix.length) out[name.slice(prefix.length)] = value;
-  return out;
 }
 
 /**
@@ -52,7 +34,7 @@ export function resolveTransformSpecs(
     if (location === undefined) throw new ConfigError(key, `${key}: no ${kind} plugin named '${className}'`);
     return location;
   };
-  return aliases(connector['transforms']).map((alias) => {
+  return commaList(connector['transforms']).map((alias) => {
     const prefix = `transforms.${alias}.`;
     const config = withPrefixRemoved(connector, prefix);
     const predicateAlias = (config['predicate'] ?? '').trim();

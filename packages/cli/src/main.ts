@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SluiceError } from '@sluice/errors';
-import { parseProperties, resolveWorkerConfig, SLUICE_VERSION, Worker } from '@sluice/worker';
+import { parseProperties } from '@sluice/config-providers';
+import { SluiceWorker } from './sluice-worker.js';
+import { SLUICE_VERSION } from './version.js';
+import { resolveWorkerConfig } from './worker-config.js';
 
 const USAGE = `Usage:
   sluice worker <worker.properties> [--override key=value ...]
@@ -63,7 +66,7 @@ function readWorkerProperties(args: readonly string[]): Map<string, string> {
 
 async function runWorker(args: readonly string[]): Promise<number> {
   const config = resolveWorkerConfig(readWorkerProperties(args));
-  const worker = await Worker.start(config);
+  const worker = await SluiceWorker.start(config);
   const where =
     config.mode === 'embedded'
       ? `embedded, data in ${resolve(config.dataDir)}`

@@ -24,3 +24,35 @@ export {
 export { OffsetStore, type SourceMap, type SourceOffset } from './stores/offset-store.js';
 export { StatusStore, type ActiveTopic, type State, type Status } from './stores/status-store.js';
 export { ensureCompactedTopic } from './stores/topic-tail.js';
+export {
+  AlreadyExistsError,
+  BadRequestError,
+  HerderError,
+  NotFoundError,
+  NotLeaderError,
+  NotOwnerError,
+  RebalanceNeededError,
+  RequestTimeoutError,
+  type HerderErrorCode,
+} from './herder/errors.js';
+export type {
+  ConnectorInfo,
+  ConnectorOffset,
+  ConnectorStateInfo,
+  ConnectorTaskId,
+  ConnectorType,
+  Herder,
+  RestartRequest,
+  StateInfo,
+  TaskInfo,
+} from './herder/herder.js';
+export type { TaskEvents, TaskRuntime, TaskSpec } from './herder/task-runtime.js';
+export { WorkerHerder, type WorkerHerderOptions } from './herder/worker-herder.js';
+export { PluginCatalog, type ResolveVariables } from './herder/plugin-catalog.js';
+export {
+  topicCreationSpec,
+  topicSpecFor,
+  usesTopicCreation,
+  type TopicCreationGroup,
+  type TopicCreationSpec,
+} from './herder/topic-creation.js';

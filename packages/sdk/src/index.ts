@@ -78,6 +78,7 @@ export {
 export { ConfigDef, type ConfigKeys, type ParsedValue } from './config/config-def.js';
 export { ParsedConfig } from './config/parsed-config.js';
 export { Password } from './config/password.js';
+export { commaList, withPrefixRemoved } from './config/settings.js';
 export { convertToString as configValueToString, invalidValue, parseType } from './config/parse-type.js';
 export {
   CaseInsensitiveValidString,

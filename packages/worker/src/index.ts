@@ -1,12 +1,8 @@
-export { parseProperties } from '@sluice/config-providers';
-export {
-  resolveWorkerConfig,
-  type InternalTopic,
-  type Listener,
-  type WorkerConfig,
-} from './config/worker-config.js';
-export { Worker, type BoundListener } from './worker.js';
-export { SLUICE_VERSION } from './version.js';
+/**
+ * `@sluice/worker`: the data plane. Task host threads (a Piscina pool of long-lived hosts carrying many
+ * task actors), the source and sink task runners, converters, transforms and error handling, and the
+ * `TaskRuntime` the control plane runs tasks through.
+ */
 export type { Actor, ActorContext, ActorFactory } from './runtime/actor.js';
 export {
   TaskHostPool,
@@ -16,6 +12,8 @@ export {
   type BlockedEvent,
   type TaskHostPoolOptions,
 } from './runtime/task-host-pool.js';
+export { HostedTaskRuntime, type HostedTaskRuntimeOptions } from './runtime/hosted-task-runtime.js';
+export type { TaskWorkerSettings } from './runtime/worker-settings.js';
 export { sourceTaskRunner } from './runtime/source-task-runner.js';
 export { sinkTaskRunner } from './runtime/sink-task-runner.js';
 export {

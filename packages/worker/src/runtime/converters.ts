@@ -2,9 +2,9 @@
 // registry) into plain locations and configs, then instantiated and configured in the task's thread.
 import { ConfigError, SluiceError } from '@sluice/errors';
 import type { Converter, HeaderConverter, PluginKind } from '@sluice/sdk';
-import type { WorkerConfig } from '../config/worker-config.js';
-import { loadPlugin, type PluginLocation } from '../plugins/registry.js';
-import { withPrefixRemoved } from '../config/settings.js';
+import { loadPlugin, type PluginLocation } from '@sluice/plugins';
+import { withPrefixRemoved } from '@sluice/sdk';
+import type { TaskWorkerSettings } from './worker-settings.js';
 
 /** One converter: where its plugin lives and the configs it is configured with (prefix removed). */
 export interface ConverterSpec extends PluginLocation {
@@ -25,7 +25,7 @@ export interface TaskConverters {
 }
 
 export interface ResolveConvertersOptions {
-  worker: Pick<WorkerConfig, 'keyConverter' | 'valueConverter' | 'headerConverter' | 'originals'>;
+  worker: Pick<TaskWorkerSettings, 'keyConverter' | 'valueConverter' | 'headerConverter' | 'originals'>;
   connector: Readonly<Record<string, string>>;
   /** Finds a plugin by class name or alias (`PluginRegistry.find(...)?.location`). */
   find: (name: string, kinds: readonly PluginKind[]) => PluginLocation | undefined;

@@ -1,19 +1,18 @@
 import type { PluginKind } from '@sluice/sdk';
-import type { WorkerConfig } from '../config/worker-config.js';
-import type { TaskEvents, TaskRuntime, TaskSpec } from '../herder/task-runtime.js';
-import type { Loggers } from '../logging/loggers.js';
-import type { PluginRegistry } from '../plugins/registry.js';
+import type { Loggers } from '@sluice/logging';
+import type { PluginRegistry } from '@sluice/plugins';
 import { resolveConverterSpecs } from './converters.js';
 import { errorHandlingConfig } from './error-handling.js';
-import { topicCreationSpec } from './topic-creation.js';
+import { topicCreationSpec, type TaskEvents, type TaskRuntime, type TaskSpec } from '@sluice/coordinator';
 import { resolveTransformSpecs } from './transformation-chain.js';
 import type { ActorHandle, TaskHostPool } from './task-host-pool.js';
+import type { TaskWorkerSettings } from './worker-settings.js';
 import type { TaskRunnerConfig, TaskRunnerEvent, TaskRunnerLogConfig } from './task-runner-config.js';
 
 export interface HostedTaskRuntimeOptions {
   pool: TaskHostPool;
   plugins: PluginRegistry;
-  worker: WorkerConfig;
+  worker: TaskWorkerSettings;
   log: TaskRunnerLogConfig;
   /** Where task runners' log lines go (the error handler's `errors.log.enable`). */
   loggers: Loggers;

@@ -3,6 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, SluiceError } from '@sluice/errors';
 import type { FetchResult, Log, LogRecord } from '@sluice/log';
 import {
+  commaList,
   ConnectHeaders,
   SinkRecord,
   type ErrantRecordReporter,
@@ -12,7 +13,6 @@ import {
   type TopicPartitionOffset,
 } from '@sluice/sdk';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
-import { commaList } from '../config/settings.js';
 import { closeConverters, createConverters, type TaskConverters } from './converters.js';
 import {
   DeadLetterQueueReporter,

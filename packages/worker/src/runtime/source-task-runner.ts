@@ -1,6 +1,6 @@
 // Runs one source task on a host thread: poll → convert → produce → track offsets → commit.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { OffsetStore, type SourceMap } from '@sluice/coordinator';
+import { OffsetStore, topicSpecFor, type SourceMap } from '@sluice/coordinator';
 import type { Log, ProduceRecord, RecordPosition } from '@sluice/log';
 import {
   SourceTask,
@@ -19,7 +19,6 @@ import {
   type ErrorReporter,
   type FailedRecord,
 } from './error-handling.js';
-import { topicSpecFor } from './topic-creation.js';
 import { TransformationChain } from './transformation-chain.js';
 import {
   isRetriable,

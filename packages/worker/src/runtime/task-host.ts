@@ -2,7 +2,7 @@
 // hosts many actors on this thread's event loop and talks to the main thread over its own port.
 import { threadId } from 'node:worker_threads';
 import { SluiceError, type SerializedError } from '@sluice/errors';
-import { loadModule } from '../plugins/load-module.js';
+import { loadModule } from '@sluice/plugins';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
 import type { FromHost, HostJob, ToHost } from './messages.js';
 

@@ -4,10 +4,10 @@
 import { SluiceError } from '@sluice/errors';
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import type { PluginDescriptor } from '@sluice/sdk';
-import { loadPlugin } from '../plugins/registry.js';
+import { loadPlugin } from '@sluice/plugins';
 import type { ConverterSpecs } from './converters.js';
 import type { ErrorHandlingConfig } from './error-handling.js';
-import type { TopicCreationSpec } from './topic-creation.js';
+import type { TopicCreationSpec } from '@sluice/coordinator';
 import type { TransformSpec } from './transformation-chain.js';
 
 export type { ConverterSpec, ConverterSpecs } from './converters.js';

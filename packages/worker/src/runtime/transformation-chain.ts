@@ -2,8 +2,8 @@
 // plugin locations and configs, instantiated in the task's thread, applied to each record in order.
 import { ConfigError, SluiceError } from '@sluice/errors';
 import type { ConnectRecord, PluginKind, Predicate, Transformation } from '@sluice/sdk';
-import { commaList, withPrefixRemoved } from '../config/settings.js';
-import { loadPlugin, type PluginLocation } from '../plugins/registry.js';
+import { loadPlugin, type PluginLocation } from '@sluice/plugins';
+import { commaList, withPrefixRemoved } from '@sluice/sdk';
 import { SKIPPED, type ErrorHandler, type FailedRecord, type Skipped } from './error-handling.js';
 
 /** A plugin and the settings it is configured with (its prefix removed). */

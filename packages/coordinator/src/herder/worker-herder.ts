@@ -1,12 +1,6 @@
-import type {
-  ConfigStore,
-  ConnectorConfig,
-  OffsetStore,
-  State,
-  Status,
-  StatusStore,
-  TargetState,
-} from '@sluice/coordinator';
+import type { ConfigStore, ConnectorConfig, TargetState } from '../stores/config-store.js';
+import type { OffsetStore } from '../stores/offset-store.js';
+import type { State, Status, StatusStore } from '../stores/status-store.js';
 import type { Log } from '@sluice/log';
 import type {
   Connector,
@@ -16,13 +10,17 @@ import type {
   SourceConnectorPlugin,
 } from '@sluice/sdk';
 import { ConnectError } from '@sluice/sdk';
-import type { Logger } from '../logging/loggers.js';
-import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
-import { requireConnectorClass } from '../rest/config-map.js';
-import { javaString } from '../rest/java-text.js';
-import { RestError } from '../rest/rest-error.js';
+import type { Logger } from '@sluice/logging';
+import type { PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
+import { AlreadyExistsError, BadRequestError, NotFoundError } from './errors.js';
+import { javaString } from './java-text.js';
 import { ConfigProviders } from '@sluice/config-providers';
-import { findConnectorPlugin, invalidConfigMessage, validateConnectorConfig } from './connector-config.js';
+import {
+  findConnectorPlugin,
+  invalidConfigMessage,
+  requireConnectorClass,
+  validateConnectorConfig,
+} from './connector-config.js';
 import type {
   ConnectorInfo,
   ConnectorOffset,
@@ -126,9 +124,9 @@ export class WorkerHerder implements Herder {
       requireConnectorClass(config);
       // Invalid before existing, in Connect's order: a bad config for a taken name is a 400, not a 409.
       const { infos } = await validateConnectorConfig(this.#o.plugins, await this.#resolved(config));
-      if (infos.error_count > 0) throw new RestError(400, invalidConfigMessage(infos));
+      if (infos.error_count > 0) throw new BadRequestError(invalidConfigMessage(infos));
       const exists = this.#o.configs.snapshot().connectors.has(name);
-      if (exists && !options.allowReplace) throw new RestError(409, `Connector ${name} already exists`);
+      if (exists && !options.allowReplace) throw new AlreadyExistsError(`Connector ${name} already exists`);
       await this.#o.configs.putConnectorConfig(
         name,
         config,
@@ -147,7 +145,7 @@ export class WorkerHerder implements Herder {
     try {
       return (await this.#o.configProviders.transform(config)).config;
     } catch (error) {
-      throw new RestError(400, error instanceof Error ? error.message : String(error));
+      throw new BadRequestError(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -185,7 +183,7 @@ export class WorkerHerder implements Herder {
   async taskStatus(name: string, task: number): Promise<StateInfo & { id: number }> {
     const status = this.#o.statuses.task(name, task);
     if (status === undefined || task >= (this.#o.configs.snapshot().tasks.get(name)?.length ?? 0)) {
-      throw new RestError(404, `No status found for task ${name}-${task}`);
+      throw new NotFoundError(`No status found for task ${name}-${task}`);
     }
     return Promise.resolve({ id: task, ...this.#stateInfo(status) });
   }
@@ -252,7 +250,7 @@ export class WorkerHerder implements Herder {
     return this.#serial(async () => {
       this.#config(name, `Unknown connector: ${name}`);
       if (task >= (this.#o.configs.snapshot().tasks.get(name)?.length ?? 0)) {
-        throw new RestError(404, `Unknown task: ${name}-${task}`);
+        throw new NotFoundError(`Unknown task: ${name}-${task}`);
       }
       // Only the task, on its committed config: the connector is not touched, as in Connect.
       await this.#stopTask(name, task);
@@ -312,7 +310,7 @@ export class WorkerHerder implements Herder {
   /** A connector's config, or a 404 worded as Connect's herders word it for the operation. */
   #config(name: string, notFound = `Connector ${name} not found`): ConnectorConfig {
     const config = this.#o.configs.snapshot().connectors.get(name);
-    if (config === undefined) throw new RestError(404, notFound);
+    if (config === undefined) throw new NotFoundError(notFound);
     return config;
   }
 
@@ -586,7 +584,7 @@ export class WorkerHerder implements Herder {
   ): Promise<string> {
     const config = this.#config(name);
     if (this.#o.configs.snapshot().targetStates.get(name) !== 'STOPPED')
-      throw new RestError(400, STOPPED_ONLY(name));
+      throw new BadRequestError(STOPPED_ONLY(name));
     const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
     let managedExternally: boolean;
     if (plugin.descriptor.kind === 'sink') {
@@ -647,43 +645,38 @@ const SAFE_LONG_RANGE = { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INT
 function sinkOffset(entry: ConnectorOffset): { topic: string; partition: number; offset: number | null } {
   const partitionMap = entry.partition;
   if (!Object.hasOwn(partitionMap, KAFKA_TOPIC) || !Object.hasOwn(partitionMap, KAFKA_PARTITION)) {
-    throw new RestError(
-      400,
+    throw new BadRequestError(
       `The partition for a sink connector offset must contain the keys '${KAFKA_TOPIC}' and '${KAFKA_PARTITION}'`,
     );
   }
   if (partitionMap[KAFKA_TOPIC] === null) {
-    throw new RestError(400, 'Kafka topic names must be valid strings and may not be null');
+    throw new BadRequestError('Kafka topic names must be valid strings and may not be null');
   }
   if (partitionMap[KAFKA_PARTITION] === null) {
-    throw new RestError(400, 'Kafka partitions must be valid numbers and may not be null');
+    throw new BadRequestError('Kafka partitions must be valid numbers and may not be null');
   }
   const topic = javaString(partitionMap[KAFKA_TOPIC]);
   const partition = parseJavaInteger(partitionMap[KAFKA_PARTITION], INT_RANGE);
   if (partition === undefined) {
-    throw new RestError(
-      400,
+    throw new BadRequestError(
       `Failed to parse the following Kafka partition value in the provided offsets: '${javaString(partitionMap[KAFKA_PARTITION])}'. Partition values for sink connectors need to be integers.`,
     );
   }
   if (entry.offset === null) return { topic, partition, offset: null };
   if (!Object.hasOwn(entry.offset, KAFKA_OFFSET)) {
-    throw new RestError(
-      400,
+    throw new BadRequestError(
       `The offset for a sink connector should either be null or contain the key '${KAFKA_OFFSET}'`,
     );
   }
   const offset = parseJavaInteger(entry.offset[KAFKA_OFFSET], SAFE_LONG_RANGE);
   if (offset === undefined) {
-    throw new RestError(
-      400,
+    throw new BadRequestError(
       `Failed to parse the following Kafka offset value in the provided offsets: '${javaString(entry.offset[KAFKA_OFFSET])}'. Offset values for sink connectors need to be integers.`,
     );
   }
   // Connect accepts these and fails later, writing them; a negative partition or offset never exists.
   if (partition < 0 || offset < 0) {
-    throw new RestError(
-      400,
+    throw new BadRequestError(
       `Partitions and offsets of a sink connector must not be negative: ${topic}-${partition} at ${offset}`,
     );
   }

@@ -1,8 +1,6 @@
 import type { Hono } from 'hono';
-import { isLevel, type Loggers } from '../logging/loggers.js';
-import { readJsonObject } from './body.js';
-import { emptyResponse } from './responses.js';
-import { RestError } from './rest-error.js';
+import { isLevel, type Loggers } from '@sluice/logging';
+import { emptyResponse, HttpError, readJsonObject } from '@sluice/rest';
 
 /**
  * `/admin/loggers`, as in Kafka Connect 3.9. A single worker is its whole cluster, so `scope=cluster`
@@ -15,7 +13,7 @@ export function mountLoggerRoutes(app: Hono, loggers: Loggers): void {
   app.get('/admin/loggers/:logger', (c) => {
     const name = c.req.param('logger');
     const level = loggers.level(name);
-    if (level === undefined) throw new RestError(404, `Logger ${name} not found.`);
+    if (level === undefined) throw new HttpError(404, `Logger ${name} not found.`);
     return c.json(level);
   });
 
@@ -23,11 +21,11 @@ export function mountLoggerRoutes(app: Hono, loggers: Loggers): void {
     const body = await readJsonObject(c);
     const desired = body['level'];
     if (desired === undefined || desired === null) {
-      throw new RestError(400, "Desired 'level' parameter was not specified in request.");
+      throw new HttpError(400, "Desired 'level' parameter was not specified in request.");
     }
-    if (typeof desired !== 'string') throw new RestError(400, "The 'level' parameter must be a string.");
+    if (typeof desired !== 'string') throw new HttpError(400, "The 'level' parameter must be a string.");
     const level = desired.toUpperCase();
-    if (!isLevel(level)) throw new RestError(404, `invalid log level '${desired}'.`);
+    if (!isLevel(level)) throw new HttpError(404, `invalid log level '${desired}'.`);
     const affected = loggers.setLevel(c.req.param('logger'), level);
     if ((c.req.query('scope') ?? '').toLowerCase() === 'cluster') return emptyResponse(c, 204);
     return c.json(affected);

@@ -1,7 +1,7 @@
 // Connect's topic creation for source connectors (KIP-158): the `topic.creation.*` keys say how a topic
 // the connector writes to is created when it does not exist yet.
 import type { TopicSpec } from '@sluice/log';
-import { commaList, withPrefixRemoved } from '../config/settings.js';
+import { commaList, withPrefixRemoved } from '@sluice/sdk';
 
 /** One `topic.creation.<group>` group: which topics it covers and how they are created. */
 export interface TopicCreationGroup {

@@ -1,4 +1,6 @@
-import type { ConnectorConfig, SourceMap, State, TargetState } from '@sluice/coordinator';
+import type { ConnectorConfig, TargetState } from '../stores/config-store.js';
+import type { SourceMap } from '../stores/offset-store.js';
+import type { State } from '../stores/status-store.js';
 
 /** Kafka Connect's entities, with its JSON field names: they are the REST API's bodies. */
 export type ConnectorType = 'source' | 'sink' | 'unknown';

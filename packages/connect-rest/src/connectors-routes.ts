@@ -1,11 +1,8 @@
 import type { Context, Hono } from 'hono';
-import type { ConnectorConfig, TargetState } from '@sluice/coordinator';
-import type { ConnectorOffset, Herder } from '../herder/herder.js';
-import { readJsonObject } from './body.js';
+import type { ConnectorConfig, ConnectorOffset, Herder, TargetState } from '@sluice/coordinator';
+import { emptyResponse, HttpError, NOT_FOUND, readJsonObject } from '@sluice/rest';
 import { configMap, type ConfigMap } from './config-map.js';
-import { connectorLocation, emptyResponse } from './responses.js';
-import { RestError } from './rest-error.js';
-import { NOT_FOUND } from './routing.js';
+import { connectorLocation } from './responses.js';
 
 /** Kafka's limit for names that become parts of topic names (and ours for connector names). */
 export const MAX_CONNECTOR_NAME_LENGTH = 249;
@@ -20,12 +17,12 @@ const INITIAL_STATES: Record<string, TargetState> = {
 
 /** A connector name must be usable in URLs, topic names and logs. */
 export function validateConnectorName(name: string): void {
-  if (name === '') throw new RestError(400, 'Connector name must not be empty');
-  if (name.includes('/')) throw new RestError(400, `Connector name '${name}' must not contain '/'`);
+  if (name === '') throw new HttpError(400, 'Connector name must not be empty');
+  if (name.includes('/')) throw new HttpError(400, `Connector name '${name}' must not contain '/'`);
   if (CONTROL_CHARACTERS.test(name))
-    throw new RestError(400, 'Connector name must not contain control characters');
+    throw new HttpError(400, 'Connector name must not contain control characters');
   if (name.length > MAX_CONNECTOR_NAME_LENGTH) {
-    throw new RestError(
+    throw new HttpError(
       400,
       `Connector name is ${name.length} characters long; the maximum is ${MAX_CONNECTOR_NAME_LENGTH}`,
     );
@@ -36,7 +33,7 @@ export function validateConnectorName(name: string): void {
 function withName(name: string, config: ConfigMap): ConnectorConfig {
   const included = config['name'];
   if (included !== undefined && included !== null && included !== name) {
-    throw new RestError(
+    throw new HttpError(
       400,
       `Connector name configuration (${included}) doesn't match connector name in the URL (${name})`,
     );
@@ -47,7 +44,7 @@ function withName(name: string, config: ConfigMap): ConnectorConfig {
 function taskNumber(c: Context): number {
   const task = Number(c.req.param('task'));
   if (!/^\d+$/.test(c.req.param('task') ?? '') || !Number.isSafeInteger(task))
-    throw new RestError(404, NOT_FOUND);
+    throw new HttpError(404, NOT_FOUND);
   return task;
 }
 
@@ -70,7 +67,7 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
         out[name] = entry;
       } catch (error) {
         // Deleted while we looked it up: leave it out, as Connect does.
-        if (!(error instanceof RestError && error.status === 404)) throw error;
+        if (!(error instanceof HttpError && error.status === 404)) throw error;
       }
     }
     return c.json(out);
@@ -81,14 +78,14 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
     const name = typeof body['name'] === 'string' ? body['name'].trim() : '';
     validateConnectorName(name);
     if (body['config'] === undefined || body['config'] === null)
-      throw new RestError(400, 'Connector config must be provided');
+      throw new HttpError(400, 'Connector config must be provided');
     const config = withName(name, configMap(body['config'], 'config'));
     let initialState: TargetState | undefined;
     const requested = body['initial_state'];
     if (requested !== undefined && requested !== null) {
       initialState = typeof requested === 'string' ? INITIAL_STATES[requested.toUpperCase()] : undefined;
       if (initialState === undefined) {
-        throw new RestError(
+        throw new HttpError(
           400,
           `initial_state must be one of RUNNING, PAUSED, STOPPED, got ${JSON.stringify(requested)}`,
         );
@@ -120,7 +117,7 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
     const name = c.req.param('name');
     const patch = configMap(await readJsonObject(c), 'Connector config patch', true);
     if (typeof patch['name'] === 'string' && patch['name'] !== name) {
-      throw new RestError(
+      throw new HttpError(
         400,
         `Connector name configuration (${patch['name']}) doesn't match connector name in the URL (${name})`,
       );
@@ -189,17 +186,17 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
     const body = await readJsonObject(c);
     const offsets = body['offsets'];
     if (!Array.isArray(offsets) || offsets.length === 0) {
-      throw new RestError(400, 'Partitions / offsets need to be provided for an alter offsets request');
+      throw new HttpError(400, 'Partitions / offsets need to be provided for an alter offsets request');
     }
     const parsed = offsets.map((entry: unknown, index): ConnectorOffset => {
       const item = entry as Record<string, unknown> | null;
       const partition = item?.['partition'];
       const offset = item?.['offset'];
       if (typeof partition !== 'object' || partition === null || Array.isArray(partition)) {
-        throw new RestError(400, `offsets[${index}]: the partition must be a JSON object`);
+        throw new HttpError(400, `offsets[${index}]: the partition must be a JSON object`);
       }
       if (offset !== null && (typeof offset !== 'object' || Array.isArray(offset))) {
-        throw new RestError(400, `offsets[${index}]: the offset must be a JSON object or null`);
+        throw new HttpError(400, `offsets[${index}]: the offset must be a JSON object or null`);
       }
       return {
         partition: partition as Record<string, unknown>,

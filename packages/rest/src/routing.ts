@@ -1,5 +1,5 @@
 import type { Hono, MiddlewareHandler } from 'hono';
-import { RestError } from './rest-error.js';
+import { HttpError } from './http-error.js';
 
 /** Jersey's messages for requests no resource method takes. */
 export const NOT_FOUND = 'HTTP 404 Not Found';
@@ -27,13 +27,13 @@ export function selectResourceMethod(app: Hono): MiddlewareHandler {
     paths ??= resourcePaths(app);
     const path = withoutTrailingSlash(c.req.path);
     const matching = paths.filter((resource) => resource.pattern.test(path));
-    if (matching.length === 0) throw new RestError(404, NOT_FOUND);
+    if (matching.length === 0) throw new HttpError(404, NOT_FOUND);
     if (!matching.some((resource) => resource.methods.has(c.req.method))) {
-      throw new RestError(405, METHOD_NOT_ALLOWED);
+      throw new HttpError(405, METHOD_NOT_ALLOWED);
     }
     const contentType = c.req.header('content-type');
     if (consumesJson(path) && contentType !== undefined && !isJsonCompatible(contentType)) {
-      throw new RestError(415, UNSUPPORTED_MEDIA_TYPE);
+      throw new HttpError(415, UNSUPPORTED_MEDIA_TYPE);
     }
     await next();
   };
@@ -45,8 +45,8 @@ function consumesJson(path: string): boolean {
 }
 
 /** The 415 for a body sent without a Content-Type, which JAX-RS reads as `application/octet-stream`. */
-export function unsupportedMediaType(): RestError {
-  return new RestError(415, UNSUPPORTED_MEDIA_TYPE);
+export function unsupportedMediaType(): HttpError {
+  return new HttpError(415, UNSUPPORTED_MEDIA_TYPE);
 }
 
 /** JAX-RS `MediaType.isCompatible` with `application/json`: parameters (charset) are ignored. */

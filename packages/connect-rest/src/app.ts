@@ -1,14 +1,13 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Loggers } from '../logging/loggers.js';
-import type { Herder } from '../herder/herder.js';
-import type { PluginRegistry } from '../plugins/registry.js';
+import type { Herder, PluginCatalog } from '@sluice/coordinator';
+import type { Loggers } from '@sluice/logging';
+import { HttpError, NOT_FOUND, selectResourceMethod, toErrorResponse } from '@sluice/rest';
 import { mountConnectorRoutes } from './connectors-routes.js';
+import { mapHerderError } from './errors.js';
 import { mountLoggerRoutes } from './loggers-routes.js';
 import { mountPluginRoutes } from './plugins-routes.js';
-import { RestError, toErrorResponse } from './rest-error.js';
-import { NOT_FOUND, selectResourceMethod } from './routing.js';
 
 export interface ServerInfo {
   version: string;
@@ -26,9 +25,8 @@ export interface RestDependencies {
    * `/connectors` requests wait for it.
    */
   herder: Promise<Herder>;
-  plugins: PluginRegistry;
-  /** Resolves `${provider:path:key}` variables before a config is validated, as Connect does. @default none */
-  resolveVariables?: (config: Record<string, string>) => Promise<Record<string, string>>;
+  /** The plugins, their configs and validation: served while the worker starts, too. */
+  catalog: PluginCatalog;
   /** How long a request waits for the herder before a 500, as Connect's REST request timeout. @default 90000 */
   requestTimeoutMs?: number;
 }
@@ -37,7 +35,7 @@ export interface RestDependencies {
 export const DEFAULT_REST_REQUEST_TIMEOUT_MS = 90_000;
 
 /** The Kafka Connect REST API. Every error, including unknown paths, is `{"error_code", "message"}`. */
-export function createRestApp(dependencies: RestDependencies): Hono {
+export function createConnectApp(dependencies: RestDependencies): Hono {
   // Not strict: `/connectors/` is `/connectors`, as JAX-RS matches it (kcctl calls it so).
   const app = new Hono({ strict: false });
   app.use(selectResourceMethod(app));
@@ -68,7 +66,7 @@ export function createRestApp(dependencies: RestDependencies): Hono {
       const outcome = await Promise.race([herderStarted.then(() => 'started' as const), timedOut]);
       clearTimeout(timer);
       if (outcome === 'timeout') {
-        throw new RestError(
+        throw new HttpError(
           500,
           `Request timed out. The worker is currently starting (reading the internal topics), which began at ${startedAt.toISOString()}`,
         );
@@ -79,16 +77,16 @@ export function createRestApp(dependencies: RestDependencies): Hono {
   app.use('/connectors', awaitHerder);
   app.use('/connectors/*', awaitHerder);
   mountConnectorRoutes(app, () => herder!);
-  mountPluginRoutes(app, dependencies.plugins, dependencies.resolveVariables);
+  mountPluginRoutes(app, dependencies.catalog);
 
   app.notFound(() => {
-    throw new RestError(404, NOT_FOUND);
+    throw new HttpError(404, NOT_FOUND);
   });
   app.onError((error, c) => {
     const mapped =
-      error instanceof HTTPException && !(error instanceof RestError)
+      error instanceof HTTPException
         ? { status: error.status, body: { error_code: error.status, message: error.message } }
-        : toErrorResponse(error);
+        : toErrorResponse(error, mapHerderError);
     return c.json(mapped.body, mapped.status as ContentfulStatusCode);
   });
   return app;

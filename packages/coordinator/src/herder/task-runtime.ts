@@ -1,5 +1,5 @@
-import type { ConnectorConfig } from '@sluice/coordinator';
-import type { PluginLocation } from '../plugins/registry.js';
+import type { PluginLocation } from '@sluice/plugins';
+import type { ConnectorConfig } from '../stores/config-store.js';
 
 export interface TaskSpec {
   connector: string;

@@ -1,39 +1,28 @@
-import type { AddressInfo } from 'node:net';
-import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import { hostname } from 'node:os';
-import { serve, type ServerType } from '@hono/node-server';
-import { SluiceError } from '@sluice/errors';
-import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
-import { ConfigStore, OffsetStore, StatusStore } from '@sluice/coordinator';
-import type { InternalTopic, Listener, WorkerConfig } from './config/worker-config.js';
-import { WorkerHerder } from './herder/worker-herder.js';
-import { PluginRegistry } from './plugins/registry.js';
-import { HostedTaskRuntime } from './runtime/hosted-task-runtime.js';
-import { TaskHostPool } from './runtime/task-host-pool.js';
 import { ConfigProviders } from '@sluice/config-providers';
-import { Loggers } from './logging/loggers.js';
-import { createRestApp } from './rest/app.js';
-import { resolveHttpsOptions } from './rest/tls.js';
+import { createConnectApp } from '@sluice/connect-rest';
+import { ConfigStore, OffsetStore, PluginCatalog, StatusStore, WorkerHerder } from '@sluice/coordinator';
+import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
+import { Loggers } from '@sluice/logging';
+import { PluginRegistry } from '@sluice/plugins';
+import { listen, resolveHttpsOptions, type BoundListener, type ListeningServer } from '@sluice/rest';
+import { HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
 import { SLUICE_VERSION } from './version.js';
+import type { InternalTopic, WorkerConfig } from './worker-config.js';
 
 /** How often a slow start reports what it is waiting for. */
 const SLOW_START_REPORT_MS = 30_000;
-
-export interface BoundListener extends Listener {
-  /** The URL clients use, with the port actually bound. */
-  url: string;
-}
 
 /**
  * A Sluice worker: its log (embedded store or Kafka), the Connect state stores on it, the plugins, the
  * task host threads, the herder and the REST API.
  */
-export class Worker {
+export class SluiceWorker {
   readonly config: WorkerConfig;
   readonly loggers = new Loggers();
   readonly #logger = this.loggers.get('sluice.worker');
   readonly #log: Log;
-  readonly #servers: ServerType[] = [];
+  readonly #servers: ListeningServer[] = [];
   readonly #listeners: BoundListener[] = [];
   #herder: WorkerHerder | undefined;
   #runtime: HostedTaskRuntime | undefined;
@@ -52,7 +41,7 @@ export class Worker {
    * read (as Connect's does): `GET /` answers at once, `/health` says 503 until the herder has started, and
    * `/connectors` requests wait for it.
    */
-  static async start(config: WorkerConfig): Promise<Worker> {
+  static async start(config: WorkerConfig): Promise<SluiceWorker> {
     // Read and checked before anything starts, so a bad key store fails the start naming its key.
     const https = config.listeners.some((l) => l.protocol === 'https')
       ? resolveHttpsOptions(config.originals)
@@ -60,7 +49,7 @@ export class Worker {
     const clientId = config.clientId ?? 'sluice-worker';
     // `config.providers*` are checked here too: a bad one fails the start naming its key. Warnings come
     // later, from transforms, once the worker (and its logger) exists.
-    const started: { worker?: Worker } = {};
+    const started: { worker?: SluiceWorker } = {};
     const configProviders = ConfigProviders.fromWorkerProperties(Object.fromEntries(config.originals), {
       warn: (message) => {
         if (started.worker !== undefined) started.worker.#logger.warn(message);
@@ -80,22 +69,27 @@ export class Worker {
     if (opened.status === 'rejected') throw opened.reason;
     const plugins = loaded.value;
     const log = opened.value;
-    const worker = new Worker(config, log, configProviders);
+    const worker = new SluiceWorker(config, log, configProviders);
     started.worker = worker;
     let herderStarted: { resolve(herder: WorkerHerder): void; reject(error: unknown): void } | undefined;
     const herder = new Promise<WorkerHerder>((resolve, reject) => (herderStarted = { resolve, reject }));
     try {
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
-      const app = createRestApp({
+      const app = createConnectApp({
         info: () => info,
         ready: () => worker.#ready,
         loggers: worker.loggers,
         herder,
-        plugins,
-        resolveVariables: async (connectorConfig) =>
-          (await configProviders.transform(connectorConfig)).config,
+        catalog: new PluginCatalog(
+          plugins,
+          async (connectorConfig) => (await configProviders.transform(connectorConfig)).config,
+        ),
       });
-      for (const listener of config.listeners) await worker.#listen(app.fetch, listener, https);
+      for (const listener of config.listeners) {
+        const server = await listen(app.fetch, listener, https);
+        worker.#servers.push(server);
+        worker.#listeners.push(server.listener);
+      }
       worker.#logger.info(
         `REST API on ${worker.#listeners.map((l) => l.url).join(', ')}; reading the internal topics`,
       );
@@ -193,41 +187,7 @@ export class Worker {
     this.#stopped = true;
     await this.#herder?.stop();
     await this.#runtime?.close();
-    await Promise.all(
-      this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-    );
+    await Promise.all(this.#servers.map((server) => server.close()));
     await this.#log.close();
-  }
-
-  async #listen(
-    fetch: (request: Request) => Response | Promise<Response>,
-    listener: Listener,
-    https: HttpsServerOptions | undefined,
-  ): Promise<void> {
-    const server = await new Promise<ServerType>((resolve, reject) => {
-      const created = serve(
-        {
-          fetch,
-          port: listener.port,
-          ...(listener.host === '' ? {} : { hostname: listener.host }),
-          ...(listener.protocol === 'https' ? { createServer: createHttpsServer, serverOptions: https } : {}),
-        },
-        () => resolve(created),
-      );
-      created.once('error', (error: Error) =>
-        reject(
-          new SluiceError(
-            'SLUICE_LISTEN_FAILED',
-            `listeners: cannot listen on ${listener.protocol}://${listener.host}:${listener.port}: ${error.message}`,
-            { cause: error },
-          ),
-        ),
-      );
-    });
-    this.#servers.push(server);
-    const port = (server.address() as AddressInfo).port;
-    const host =
-      listener.host === '' ? 'localhost' : listener.host.includes(':') ? `[${listener.host}]` : listener.host;
-    this.#listeners.push({ ...listener, port, url: `${listener.protocol}://${host}:${port}` });
   }
 }

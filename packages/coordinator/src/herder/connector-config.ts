@@ -13,12 +13,13 @@ import {
   type DefaultValue,
   type SinkConnectorPlugin,
   type SourceConnectorPlugin,
+  commaList,
 } from '@sluice/sdk';
-import type { PluginRegistry, RegisteredPlugin } from '../plugins/registry.js';
-import { commaList } from '../config/settings.js';
-import { RestError } from '../rest/rest-error.js';
-import { usesTopicCreation } from '../runtime/topic-creation.js';
+import type { PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
+import { BadRequestError } from './errors.js';
+import { javaHashMapString } from './java-text.js';
 import type { ConnectorType } from './herder.js';
+import { usesTopicCreation } from './topic-creation.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -291,8 +292,7 @@ export function findConnectorPlugin(registry: PluginRegistry, connectorClass: st
       .list(['source', 'sink'])
       .map((p) => p.class)
       .join(', ');
-    throw new RestError(
-      400,
+    throw new BadRequestError(
       `Failed to find any class that implements Connector and which name matches ${connectorClass}, available connectors are: ${available}`,
     );
   }
@@ -310,7 +310,7 @@ export async function validateConnectorConfig(
 ): Promise<ValidatedConnector> {
   const connectorClass = config['connector.class'];
   if (connectorClass === undefined || connectorClass.trim() === '') {
-    throw new RestError(400, `Connector config ${JSON.stringify(config)} contains no connector type`);
+    throw new BadRequestError(`Connector config ${JSON.stringify(config)} contains no connector type`);
   }
   const plugin = findConnectorPlugin(registry, connectorClass.trim());
   const kind = plugin.descriptor.kind === 'sink' ? 'sink' : 'source';
@@ -558,4 +558,16 @@ export function invalidConfigMessage(infos: ConfigInfos): string {
 
 function asText(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+}
+
+/**
+ * The connector class a config names, or Connect's 400 when it names none, quoting the config as the
+ * JVM prints the `HashMap` Connect checks.
+ */
+export function requireConnectorClass(config: Readonly<Record<string, string | null>>): string {
+  const connectorClass = config['connector.class'];
+  if (connectorClass === undefined || connectorClass === null || connectorClass.trim() === '') {
+    throw new BadRequestError(`Connector config ${javaHashMapString(config)} contains no connector type`);
+  }
+  return connectorClass;
 }

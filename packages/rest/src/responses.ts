@@ -15,14 +15,6 @@ export function emptyResponse(c: Context, status: 202 | 204): Response {
   return RESPONSE_ALREADY_SENT;
 }
 
-/**
- * The absolute URL of a created connector, as Jersey makes Connect's relative `Location` absolute: the
- * request's scheme and authority, then `/connectors/<name>` with the name encoded as a path segment.
- */
-export function connectorLocation(c: Context, name: string): string {
-  return new URL(`/connectors/${encodePathSegment(name)}`, c.req.url).href;
-}
-
 /** Characters a URI path segment keeps (RFC 3986 unreserved, sub-delims, ':' and '@'), and `%XX` escapes. */
 const KEPT = /%[0-9A-Fa-f]{2}|[A-Za-z0-9\-._~!$&'()*+,;=:@]/y;
 

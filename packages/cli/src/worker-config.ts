@@ -1,11 +1,5 @@
 import { ConfigError } from '@sluice/errors';
-
-export interface Listener {
-  protocol: 'http' | 'https';
-  /** Empty means every interface, as in Kafka Connect's `http://:8083`. */
-  host: string;
-  port: number;
-}
+import type { Listener } from '@sluice/rest';
 
 export interface InternalTopic {
   name: string;

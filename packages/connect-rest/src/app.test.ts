@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Herder } from '../herder/herder.js';
-import { Loggers } from '../logging/loggers.js';
-import type { PluginRegistry } from '../plugins/registry.js';
-import { createRestApp } from './app.js';
+import type { Herder, PluginCatalog } from '@sluice/coordinator';
+import { Loggers } from '@sluice/logging';
+import { createConnectApp } from './app.js';
 
 const info = { version: '1.0.0', commit: 'unknown', kafka_cluster_id: 'cluster' };
 
@@ -10,13 +9,13 @@ function startingApp(requestTimeoutMs = 5000) {
   let started: (herder: Herder) => void = () => undefined;
   const herder = new Promise<Herder>((resolve) => (started = resolve));
   let ready = false;
-  const app = createRestApp({
+  const app = createConnectApp({
     info: () => info,
     ready: () => ready,
     loggers: new Loggers({ write: () => undefined }),
     herder,
     // Not reached by these requests.
-    plugins: {} as PluginRegistry,
+    catalog: {} as PluginCatalog,
     requestTimeoutMs,
   });
   const call = async (path: string) => {

@@ -1,0 +1,1 @@
+export { isLevel, LEVELS, Loggers, ROOT, type Level, type Logger, type LoggerLevel } from './loggers.js';

@@ -1,0 +1,11 @@
+/**
+ * `@sluice/rest`: the HTTP layer Sluice's REST APIs share (Kafka Connect's today, the REST Proxy's next):
+ * listeners and TLS, request bodies read within a limit, error bodies, Jersey-style resource selection,
+ * and forwarding a request to another worker.
+ */
+export { bodyBytesOf, MAX_BODY_BYTES, readBodyBytes, readJson, readJsonObject } from './body.js';
+export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
+export { listen, type BoundListener, type Listener, type ListeningServer } from './listener.js';
+export { emptyResponse, encodePathSegment } from './responses.js';
+export { isJsonCompatible, NOT_FOUND, selectResourceMethod, unsupportedMediaType } from './routing.js';
+export { resolveHttpsOptions } from './tls.js';

@@ -1,0 +1,60 @@
+import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import { serve, type ServerType } from '@hono/node-server';
+import { SluiceError } from '@sluice/errors';
+
+/** Where a REST API listens, as Kafka's `listeners` setting names it (`http://host:port`). */
+export interface Listener {
+  protocol: 'http' | 'https';
+  /** Empty means every interface, as in Kafka Connect's `http://:8083`. */
+  host: string;
+  port: number;
+}
+
+/** A listener once it is bound. */
+export interface BoundListener extends Listener {
+  /** The URL clients use, with the port actually bound. */
+  url: string;
+}
+
+/** A running listener and how to close it. */
+export interface ListeningServer {
+  listener: BoundListener;
+  /** Stops accepting connections and resolves once open ones are done. */
+  close(): Promise<void>;
+}
+
+/** Serves `fetch` on one listener; https listeners need `https` (see `resolveHttpsOptions`). */
+export async function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  listener: Listener,
+  https?: HttpsServerOptions,
+): Promise<ListeningServer> {
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const created = serve(
+      {
+        fetch,
+        port: listener.port,
+        ...(listener.host === '' ? {} : { hostname: listener.host }),
+        ...(listener.protocol === 'https' ? { createServer: createHttpsServer, serverOptions: https } : {}),
+      },
+      () => resolve(created),
+    );
+    created.once('error', (error: Error) =>
+      reject(
+        new SluiceError(
+          'SLUICE_LISTEN_FAILED',
+          `listeners: cannot listen on ${listener.protocol}://${listener.host}:${listener.port}: ${error.message}`,
+          { cause: error },
+        ),
+      ),
+    );
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host =
+    listener.host === '' ? 'localhost' : listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+  return {
+    listener: { ...listener, port, url: `${listener.protocol}://${host}:${port}` },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

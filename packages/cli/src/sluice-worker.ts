@@ -1,7 +1,17 @@
 import { hostname } from 'node:os';
 import { ConfigProviders } from '@sluice/config-providers';
 import { createConnectApp } from '@sluice/connect-rest';
-import { ConfigStore, OffsetStore, PluginCatalog, StatusStore, WorkerHerder } from '@sluice/coordinator';
+import {
+  ConfigStore,
+  everything,
+  followConfigChanges,
+  OffsetStore,
+  PluginCatalog,
+  Reconciler,
+  soleWorker,
+  StatusStore,
+  WorkerHerder,
+} from '@sluice/coordinator';
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import { Loggers } from '@sluice/logging';
 import { PluginRegistry } from '@sluice/plugins';
@@ -24,7 +34,8 @@ export class SluiceWorker {
   readonly #log: Log;
   readonly #servers: ListeningServer[] = [];
   readonly #listeners: BoundListener[] = [];
-  #herder: WorkerHerder | undefined;
+  #reconciler: Reconciler | undefined;
+  #unfollow: (() => void) | undefined;
   #runtime: HostedTaskRuntime | undefined;
   #stopped = false;
   #ready = false;
@@ -152,19 +163,35 @@ export class SluiceWorker {
           ? { backend: 'embedded', dataDir: config.dataDir }
           : { backend: 'kafka', brokers: config.bootstrapServers, clientId },
     });
+    const workerId = () => new URL(this.advertisedUrl).host;
+    const reconciler = new Reconciler({
+      workerId,
+      configs,
+      statuses,
+      plugins,
+      runtime: this.#runtime,
+      configProviders: this.#configProviders,
+      logger: this.loggers.get('sluice.herder'),
+      publishTaskConfigs: async (name, taskConfigs) => {
+        await configs.putTaskConfigs(name, taskConfigs);
+      },
+    });
+    this.#reconciler = reconciler;
     const herder = new WorkerHerder({
-      workerId: () => new URL(this.advertisedUrl).host,
       configs,
       statuses,
       offsets,
       log,
       plugins,
-      runtime: this.#runtime,
-      logger: this.loggers.get('sluice.herder'),
       configProviders: this.#configProviders,
+      cluster: soleWorker(() => this.advertisedUrl),
+      reconciler,
+      workerId,
     });
-    this.#herder = herder;
-    await herder.start();
+    const assignEverything = () =>
+      void reconciler.assign(everything(configs.snapshot())).catch(() => undefined);
+    this.#unfollow = followConfigChanges(configs, reconciler, assignEverything);
+    await reconciler.assign(everything(configs.snapshot()));
     return herder;
   }
 
@@ -185,7 +212,8 @@ export class SluiceWorker {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await this.#herder?.stop();
+    this.#unfollow?.();
+    await this.#reconciler?.stop();
     await this.#runtime?.close();
     await Promise.all(this.#servers.map((server) => server.close()));
     await this.#log.close();

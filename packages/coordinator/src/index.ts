@@ -17,6 +17,7 @@ export type {
 } from './membership/options.js';
 export {
   ConfigStore,
+  type ConfigChange,
   type ConfigSnapshot,
   type ConnectorConfig,
   type TargetState,
@@ -48,6 +49,11 @@ export type {
 } from './herder/herder.js';
 export type { TaskEvents, TaskRuntime, TaskSpec } from './herder/task-runtime.js';
 export { WorkerHerder, type WorkerHerderOptions } from './herder/worker-herder.js';
+export { Reconciler, restartPlan, type ConfigView, type ReconcilerOptions } from './herder/reconciler.js';
+export { soleWorker, type ClusterRole } from './herder/cluster-role.js';
+export { followConfigChanges } from './herder/config-follower.js';
+export { everything } from './herder/sole-worker.js';
+export { NO_WORK, splitTaskKey, taskKey, type WorkAssignment } from './herder/work.js';
 export { PluginCatalog, type ResolveVariables } from './herder/plugin-catalog.js';
 export {
   topicCreationSpec,

@@ -18,6 +18,14 @@ const CONNECTOR = 'connector-';
 const TASK = 'task-';
 const COMMIT = 'commit-';
 const TARGET_STATE = 'target-state-';
+const RESTART = 'restart-connector-';
+
+/** A change the config topic brought, after the store's view was updated with it. */
+export type ConfigChange =
+  | { type: 'connector'; connector: string; removed: boolean }
+  | { type: 'target-state'; connector: string }
+  | { type: 'tasks'; connector: string }
+  | { type: 'restart'; connector: string; includeTasks: boolean; onlyFailed: boolean };
 
 /**
  * Connector configs, target states and task configs in Apache Kafka Connect's config-topic format
@@ -34,6 +42,7 @@ export class ConfigStore {
   readonly #targetStates = new Map<string, TargetState>();
   readonly #pendingTasks = new Map<string, Map<number, ConnectorConfig>>();
   readonly #tasks = new Map<string, ConnectorConfig[]>();
+  readonly #listeners = new Set<(change: ConfigChange) => void>();
 
   private constructor(log: Log, topic: string) {
     this.#log = log;
@@ -57,6 +66,29 @@ export class ConfigStore {
       this.#offset = record.offset + 1;
     });
     return this.snapshot();
+  }
+
+  /** Calls `listener` with every change applied from now on, in log order; returns how to stop. */
+  onChange(listener: (change: ConfigChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(change: ConfigChange): void {
+    for (const listener of this.#listeners) listener(change);
+  }
+
+  /** Asks the workers that run a connector's parts to restart them (Connect's `restart-connector-<name>`). */
+  async putRestartRequest(
+    name: string,
+    request: { includeTasks: boolean; onlyFailed: boolean },
+  ): Promise<ConfigSnapshot> {
+    return this.#write([
+      {
+        key: RESTART + name,
+        value: JSON.stringify({ 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed }),
+      },
+    ]);
   }
 
   snapshot(): ConfigSnapshot {
@@ -123,10 +155,20 @@ export class ConfigStore {
         this.#connectors.set(name, properties(value, record));
         if (!this.#targetStates.has(name)) this.#targetStates.set(name, 'STARTED');
       }
+      this.#emit({ type: 'connector', connector: name, removed: value === null });
     } else if (key.startsWith(TARGET_STATE)) {
       const name = key.slice(TARGET_STATE.length);
       if (value === null) this.#targetStates.delete(name);
       else this.#targetStates.set(name, targetState(value, record));
+      this.#emit({ type: 'target-state', connector: name });
+    } else if (key.startsWith(RESTART)) {
+      if (value === null) return;
+      this.#emit({
+        type: 'restart',
+        connector: key.slice(RESTART.length),
+        includeTasks: value['include-tasks'] === true,
+        onlyFailed: value['only-failed'] === true,
+      });
     } else if (key.startsWith(TASK)) {
       const at = key.lastIndexOf('-');
       const name = key.slice(TASK.length, at);
@@ -149,6 +191,7 @@ export class ConfigStore {
       }
       this.#tasks.set(name, configs);
       this.#pendingTasks.delete(name);
+      this.#emit({ type: 'tasks', connector: name });
     }
   }
 }

@@ -1,0 +1,551 @@
+import type { ConfigProviders } from '@sluice/config-providers';
+import type { Logger } from '@sluice/logging';
+import type { PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
+import {
+  ConnectError,
+  type Connector,
+  type SinkConnectorPlugin,
+  type SourceConnectorPlugin,
+} from '@sluice/sdk';
+import { ConfigProviders as Providers } from '@sluice/config-providers';
+import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js';
+import type { State, Status, StatusStore } from '../stores/status-store.js';
+import { findConnectorPlugin } from './connector-config.js';
+import type { RestartRequest } from './herder.js';
+import type { TaskRuntime } from './task-runtime.js';
+import { NO_WORK, splitTaskKey, taskKey, type WorkAssignment } from './work.js';
+
+/** What the reconciler reads of the config topic: the current view. */
+export interface ConfigView {
+  snapshot(): ConfigSnapshot;
+}
+
+export interface ReconcilerOptions {
+  /** `host:port` of this worker's advertised URL: the worker id in statuses. */
+  workerId: () => string;
+  configs: ConfigView;
+  statuses: StatusStore;
+  plugins: PluginRegistry;
+  runtime: TaskRuntime;
+  configProviders: ConfigProviders;
+  logger: Logger;
+  /**
+   * Commits a connector's generated task configs: the leader writes them to the config topic, any other
+   * worker sends them to the leader. Resolves once they are written.
+   */
+  publishTaskConfigs(connector: string, configs: ConnectorConfig[]): Promise<void>;
+}
+
+interface RunningConnector {
+  instance: Connector;
+  plugin: RegisteredPlugin;
+  config: ConnectorConfig;
+  /** `config` with its variables resolved, as the instance was started with it. */
+  resolved: ConnectorConfig;
+  /** How many config writes of the connector had been seen when it started (see `#configWrites`). */
+  writes: number;
+}
+
+/** What a running task was started with: a change to either restarts it (KAFKA-9228). */
+interface RunningTask {
+  task: ConnectorConfig;
+  connector: ConnectorConfig;
+}
+
+/** Why the tasks of a connector are looked at again. */
+type TaskTrigger = 'assignment' | 'connector-config' | 'target-state' | 'task-configs' | 'restart';
+
+/** How long a failed task-config publication waits before it is tried again; doubles to the maximum. */
+const PUBLISH_RETRY_MS = 250;
+const PUBLISH_RETRY_MAX_MS = 10_000;
+
+/**
+ * Runs what this worker is assigned, and nothing else: the connector instances on this thread and the
+ * tasks in the task runtime, each brought in line with the config topic (config, target state, committed
+ * task configs) whenever the assignment or the config changes. One actor: every operation runs in its
+ * mailbox, one at a time, in arrival order, so a change never interleaves with another.
+ *
+ * Connect's lifecycle rules hold here: a connector whose instance fails is FAILED while its tasks run on
+ * the task configs last committed; a FAILED connector stays FAILED through pause and resume until it is
+ * restarted, reconfigured or newly assigned; a paused connector's instance is stopped and its tasks are
+ * paused; a task restarts when its task config or its connector's config changed.
+ */
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+  /** The assignment last given: what this worker owns, as far as anyone asking is concerned. */
+  #target: WorkAssignment = NO_WORK;
+  /** The assignment last applied: what the next one is compared with. */
+  #assignment: WorkAssignment = NO_WORK;
+  readonly #running = new Map<string, RunningConnector>();
+  readonly #tasks = new Map<string, RunningTask>();
+  /**
+   * Incarnation of each task: bumped when a task starts, stops or is marked RESTARTING, so late events
+   * from a task being replaced cannot overwrite the newer status.
+   */
+  readonly #incarnations = new Map<string, number>();
+  /**
+   * The connector config that was current when each connector's task configs were last committed (Connect's
+   * "applied" config, KAFKA-9228): a connector whose config changed since republishes its task configs even
+   * when they came out the same, so its tasks restart with the new config.
+   */
+  readonly #applied = new Map<string, string>();
+  /**
+   * Config writes seen per connector, counted as their changes arrive (before they are handled): an
+   * instance started after a write already runs with its config, so that write does not restart it again.
+   */
+  readonly #configWrites = new Map<string, number>();
+  /** Connectors whose task configs could not be published, and when to try again. */
+  readonly #publishRetries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #stopped = false;
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+  }
+
+  /** What this worker is assigned (it may still be starting or stopping parts of it). */
+  get assignment(): WorkAssignment {
+    return this.#target;
+  }
+
+  ownsConnector(name: string): boolean {
+    return this.#target.connectors.has(name);
+  }
+
+  ownsTask(name: string, task: number): boolean {
+    return this.#target.tasks.has(taskKey(name, task));
+  }
+
+  /** Resolves once every operation handed to the reconciler so far is done. */
+  idle(): Promise<void> {
+    return this.#queue.then(() => undefined);
+  }
+
+  /**
+   * Brings what runs here to `assignment`: revoked work stops, newly assigned work starts. Ownership
+   * changes at once; the promise resolves once revoked work has stopped and new work has started.
+   */
+  assign(assignment: WorkAssignment): Promise<void> {
+    this.#target = assignment;
+    return this.#serial(async () => {
+      const previous = this.#assignment;
+      this.#assignment = assignment;
+      // Revoked work first, so it is stopped before anything else happens.
+      for (const name of previous.connectors) {
+        if (!assignment.connectors.has(name)) await this.#revokeConnector(name);
+      }
+      for (const key of previous.tasks) {
+        if (!assignment.tasks.has(key)) {
+          const [name, task] = splitTaskKey(key);
+          await this.#stopTask(name, task, { unassigned: true });
+        }
+      }
+      for (const name of assignment.connectors) {
+        if (!previous.connectors.has(name)) await this.#reconcileConnector(name, { recover: true });
+      }
+      const touched = new Set<string>();
+      for (const key of assignment.tasks) if (!previous.tasks.has(key)) touched.add(splitTaskKey(key)[0]);
+      for (const name of touched) await this.#reconcileTasks(name, 'assignment');
+    });
+  }
+
+  /** A connector's config was written, changed or removed. */
+  connectorConfigChanged(name: string): Promise<void> {
+    const write = (this.#configWrites.get(name) ?? 0) + 1;
+    this.#configWrites.set(name, write);
+    return this.#serial(async () => {
+      // Every config write restarts the connector instance, as in Connect (unless it started since).
+      if ((this.#running.get(name)?.writes ?? write) < write) await this.#stopConnector(name);
+      await this.#reconcileConnector(name, { recover: true });
+      await this.#reconcileTasks(name, 'connector-config');
+    });
+  }
+
+  /** A connector's target state changed (pause, resume, stop). */
+  targetStateChanged(name: string): Promise<void> {
+    return this.#serial(async () => {
+      await this.#reconcileConnector(name);
+      await this.#reconcileTasks(name, 'target-state');
+    });
+  }
+
+  /** A connector's task configs were committed. */
+  taskConfigsCommitted(name: string): Promise<void> {
+    return this.#serial(async () => {
+      const config = this.#o.configs.snapshot().connectors.get(name);
+      if (config === undefined) this.#applied.delete(name);
+      else this.#applied.set(name, JSON.stringify(config));
+      await this.#reconcileTasks(name, 'task-configs');
+    });
+  }
+
+  /** The connector asked for its task configs to be generated again, or a publication is retried. */
+  reconfigure(name: string): Promise<void> {
+    return this.#serial(() => this.#reconcileConnector(name));
+  }
+
+  /** Restarts the connector instance (this worker must own it). A STOPPED connector stays stopped. */
+  restartConnector(name: string): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#o.configs.snapshot().targetStates.get(name) === 'STOPPED') return;
+      await this.#stopConnector(name);
+      await this.#reconcileConnector(name, { recover: true });
+    });
+  }
+
+  /** Restarts one task (this worker must own it) on its committed config; its connector is not touched. */
+  restartTask(name: string, task: number): Promise<void> {
+    return this.#serial(async () => {
+      await this.#stopTask(name, task);
+      await this.#reconcileTasks(name, 'restart');
+    });
+  }
+
+  /**
+   * A restart request (`restart-connector-<name>`): the part of its plan this worker owns is marked
+   * RESTARTING (keeping the trace being restarted from) and restarted.
+   */
+  restartRequested(name: string, request: RestartRequest): Promise<void> {
+    return this.#serial(async () => {
+      const plan = restartPlan(this.#o.configs.snapshot(), this.#o.statuses, name, request);
+      if (plan === undefined) return;
+      const statuses = this.#o.statuses;
+      const connector = plan.connector && this.ownsConnector(name);
+      const tasks = plan.tasks.filter((task) => this.ownsTask(name, task));
+      if (connector) await this.#putConnectorStatus(name, 'RESTARTING', statuses.connector(name)?.trace);
+      for (const task of tasks) {
+        this.#nextIncarnation(taskKey(name, task));
+        await this.#putTaskStatus(name, task, 'RESTARTING', statuses.task(name, task)?.trace);
+      }
+      if (connector) await this.#stopConnector(name);
+      for (const task of tasks) await this.#stopTask(name, task);
+      if (connector) await this.#reconcileConnector(name, { recover: true });
+      if (tasks.length > 0) await this.#reconcileTasks(name, 'restart');
+    });
+  }
+
+  /** Stops everything this worker runs (membership lost, or the worker stops), writing UNASSIGNED. */
+  revokeAll(): Promise<void> {
+    this.#target = { ...NO_WORK, generation: this.#target.generation };
+    return this.#serial(() => this.#revokeAll());
+  }
+
+  /** Stops everything and takes no more work. */
+  async stop(): Promise<void> {
+    await this.#serial(async () => {
+      await this.#revokeAll();
+      this.#stopped = true;
+      for (const { timer } of this.#publishRetries.values()) clearTimeout(timer);
+      this.#publishRetries.clear();
+    });
+  }
+
+  async #revokeAll(): Promise<void> {
+    this.#target = this.#assignment = { ...NO_WORK, generation: this.#assignment.generation };
+    for (const name of [...this.#running.keys()]) await this.#revokeConnector(name);
+    for (const key of [...this.#tasks.keys()]) {
+      const [name, task] = splitTaskKey(key);
+      await this.#stopTask(name, task, { unassigned: true });
+    }
+  }
+
+  /** Runs operations one at a time, in arrival order; one that fails does not stop the next. */
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(() => {
+      if (this.#stopped) throw new ConnectError('the worker is stopping');
+      return operation();
+    });
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #revokeConnector(name: string): Promise<void> {
+    await this.#stopConnector(name);
+    // The next owner writes its own state at a later generation; until then the connector is unassigned.
+    await this.#putConnectorStatus(name, 'UNASSIGNED');
+  }
+
+  /**
+   * Brings the connector instance in line with its config and target state, if this worker owns it; then
+   * generates its task configs and publishes them when they changed. `recover` (a restart, a new config, a
+   * new assignment) tries a FAILED connector again.
+   */
+  async #reconcileConnector(name: string, { recover = false }: { recover?: boolean } = {}): Promise<void> {
+    if (!this.ownsConnector(name)) return this.#stopConnector(name);
+    const snapshot = this.#o.configs.snapshot();
+    const config = snapshot.connectors.get(name);
+    const target = snapshot.targetStates.get(name) ?? 'STARTED';
+    if (config === undefined) return this.#stopConnector(name);
+    if (target === 'STOPPED') {
+      await this.#stopConnector(name);
+      return this.#putConnectorStatus(name, 'STOPPED');
+    }
+    const failed = !recover && this.#o.statuses.connector(name)?.state === 'FAILED';
+    if (target === 'PAUSED') {
+      // As in Connect, a paused connector's instance is stopped; its tasks stay, paused.
+      await this.#stopConnector(name);
+      if (!failed) await this.#putConnectorStatus(name, 'PAUSED');
+      return;
+    }
+    if (failed) return;
+
+    let running = this.#running.get(name);
+    if (running !== undefined && JSON.stringify(running.config) !== JSON.stringify(config)) {
+      await this.#stopConnector(name);
+      running = undefined;
+    }
+    if (running === undefined) {
+      try {
+        running = await this.#startConnector(name, config);
+      } catch (error) {
+        this.#o.logger.error(`connector ${name} failed to start`, error);
+        // Its tasks run on their committed configs all the same, as Connect's do.
+        return this.#putConnectorStatus(name, 'FAILED', trace(error));
+      }
+    }
+
+    let taskConfigs: ConnectorConfig[];
+    try {
+      const resolved = running.resolved;
+      const maxTasks = Number(resolved['tasks.max'] ?? '1');
+      const generated = await running.instance.taskConfigs(maxTasks);
+      // More tasks than tasks.max is the connector's bug: it fails (tasks.max.enforce, Connect 3.8+),
+      // or, with tasks.max.enforce=false, the extra tasks run as they did before 3.8.
+      if (generated.length > maxTasks) {
+        const message =
+          `The connector ${name} has generated ${generated.length} tasks, which is greater than ${maxTasks}, ` +
+          'the maximum number of tasks it is configured to create.';
+        if ((resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false')
+          throw new ConnectError(message);
+        this.#o.logger.warn(`${message} Running them all, as tasks.max.enforce=false`);
+      }
+      // The connector saw resolved values; the stored task configs keep the variables (no secrets at rest).
+      taskConfigs = Providers.reverseTransform(config, generated);
+    } catch (error) {
+      return this.#putConnectorStatus(name, 'FAILED', trace(error));
+    }
+    await this.#putConnectorStatus(name, 'RUNNING');
+    const committed = snapshot.tasks.get(name);
+    const applied = this.#applied.get(name) ?? (committed === undefined ? undefined : JSON.stringify(config));
+    if (
+      committed === undefined ||
+      JSON.stringify(committed) !== JSON.stringify(taskConfigs) ||
+      applied !== JSON.stringify(config)
+    ) {
+      await this.#publish(name, taskConfigs);
+    }
+  }
+
+  /** Publishes task configs; a failure (the leader unreachable, a rebalance) is retried with backoff. */
+  async #publish(name: string, taskConfigs: ConnectorConfig[]): Promise<void> {
+    const retry = this.#publishRetries.get(name);
+    if (retry !== undefined) clearTimeout(retry.timer);
+    try {
+      await this.#o.publishTaskConfigs(name, taskConfigs);
+      this.#publishRetries.delete(name);
+    } catch (error) {
+      const delayMs = Math.min((retry?.delayMs ?? PUBLISH_RETRY_MS / 2) * 2, PUBLISH_RETRY_MAX_MS);
+      this.#o.logger.warn(
+        `could not commit the task configs of connector ${name}, retrying in ${delayMs} ms: ${message(error)}`,
+      );
+      const timer = setTimeout(() => {
+        this.#publishRetries.delete(name);
+        this.reconfigure(name).catch(() => undefined);
+      }, delayMs);
+      timer.unref();
+      this.#publishRetries.set(name, { timer, delayMs });
+    }
+  }
+
+  /**
+   * Runs exactly the committed task configs of `name` that this worker owns, paused or not. A running task
+   * restarts when its task config changed; when only its connector's config changed it restarts once the
+   * connector's new task configs are committed (or at once while paused, when no new ones will come).
+   */
+  async #reconcileTasks(name: string, trigger: TaskTrigger): Promise<void> {
+    const snapshot = this.#o.configs.snapshot();
+    const config = snapshot.connectors.get(name);
+    const target = snapshot.targetStates.get(name) ?? 'STARTED';
+    const committed = snapshot.tasks.get(name) ?? [];
+    const connectorChanges = trigger !== 'connector-config' || target === 'PAUSED';
+    for (const [key, started] of [...this.#tasks]) {
+      const [owner, task] = splitTaskKey(key);
+      if (owner !== name) continue;
+      const gone = config === undefined || target === 'STOPPED' || task >= committed.length;
+      if (gone || !this.ownsTask(name, task)) {
+        await this.#stopTask(name, task, { unassigned: true });
+      } else if (
+        JSON.stringify(started.task) !== JSON.stringify(committed[task]) ||
+        (connectorChanges && JSON.stringify(started.connector) !== JSON.stringify(config))
+      ) {
+        await this.#stopTask(name, task);
+      }
+    }
+    if (config === undefined || target === 'STOPPED') return;
+    const owned = committed.flatMap((taskConfig, task) =>
+      this.ownsTask(name, task) ? [{ task, taskConfig }] : [],
+    );
+    if (owned.length === 0) return;
+    let plugin: RegisteredPlugin;
+    try {
+      plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
+    } catch (error) {
+      for (const { task } of owned) await this.#putTaskStatus(name, task, 'FAILED', trace(error));
+      return;
+    }
+    const paused = target === 'PAUSED';
+    for (const { task, taskConfig } of owned) {
+      if (!this.#tasks.has(taskKey(name, task)))
+        await this.#startTask(name, task, plugin, config, taskConfig, paused);
+      else if (paused) this.#o.runtime.pauseTask(name, task);
+      else this.#o.runtime.resumeTask(name, task);
+    }
+  }
+
+  async #startConnector(name: string, config: ConnectorConfig): Promise<RunningConnector> {
+    const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
+    const instance = (plugin.descriptor as SourceConnectorPlugin | SinkConnectorPlugin).create();
+    // Calls from an instance that has since been stopped (a timer firing late) are ignored.
+    const current = () => this.#running.get(name)?.instance === instance;
+    instance.initialize({
+      requestTaskReconfiguration: () =>
+        void this.#serial(() => (current() ? this.#reconcileConnector(name) : Promise.resolve())).catch(
+          () => undefined,
+        ),
+      raiseError: (error) =>
+        void this.#serial(() =>
+          current() ? this.#putConnectorStatus(name, 'FAILED', trace(error)) : Promise.resolve(),
+        ).catch(() => undefined),
+    });
+    const resolved = (await this.#o.configProviders.transform(config)).config;
+    try {
+      await instance.start(resolved);
+    } catch (error) {
+      await instance.stop().catch(() => undefined);
+      throw error;
+    }
+    const running = { instance, plugin, config, resolved, writes: this.#configWrites.get(name) ?? 0 };
+    this.#running.set(name, running);
+    return running;
+  }
+
+  async #startTask(
+    name: string,
+    task: number,
+    plugin: RegisteredPlugin,
+    connectorConfig: ConnectorConfig,
+    taskConfig: ConnectorConfig,
+    paused: boolean,
+  ): Promise<void> {
+    const key = taskKey(name, task);
+    this.#tasks.set(key, { task: taskConfig, connector: connectorConfig });
+    const incarnation = this.#nextIncarnation(key);
+    const current = () => this.#incarnations.get(key) === incarnation;
+    try {
+      const providers = this.#o.configProviders;
+      await this.#o.runtime.startTask(
+        {
+          connector: name,
+          task,
+          plugin: plugin.location,
+          connectorConfig: (await providers.transform(connectorConfig)).config,
+          taskConfig: (await providers.transform(taskConfig)).config,
+          paused,
+        },
+        {
+          onState: (state, failure) => {
+            if (current()) void this.#putTaskStatus(name, task, state, failure).catch(() => undefined);
+          },
+          onTopic: (topic) =>
+            void this.#o.statuses
+              .putActiveTopic({ topic, connector: name, task, discoverTimestamp: Date.now() })
+              .catch(() => undefined),
+        },
+      );
+    } catch (error) {
+      if (this.#tasks.get(key)?.task === taskConfig) this.#tasks.delete(key);
+      await this.#putTaskStatus(name, task, 'FAILED', trace(error));
+    }
+  }
+
+  #nextIncarnation(key: string): number {
+    const next = (this.#incarnations.get(key) ?? 0) + 1;
+    this.#incarnations.set(key, next);
+    return next;
+  }
+
+  /** Stops a task if it runs here; `unassigned` records that it no longer runs anywhere for now. */
+  async #stopTask(
+    name: string,
+    task: number,
+    { unassigned = false }: { unassigned?: boolean } = {},
+  ): Promise<void> {
+    const key = taskKey(name, task);
+    if (!this.#tasks.delete(key)) return;
+    // Events the stopping task still sends are stale from here on.
+    this.#nextIncarnation(key);
+    await this.#o.runtime.stopTask(name, task);
+    if (unassigned) await this.#putTaskStatus(name, task, 'UNASSIGNED');
+  }
+
+  /** Stops a connector instance, if one runs here. */
+  async #stopConnector(name: string): Promise<void> {
+    const running = this.#running.get(name);
+    if (running === undefined) return;
+    this.#running.delete(name);
+    try {
+      await running.instance.stop();
+    } catch (error) {
+      this.#o.logger.error(`connector ${name} failed to stop cleanly`, error);
+    }
+  }
+
+  // No status is written for a connector the config topic no longer has: its statuses were removed.
+  async #putConnectorStatus(name: string, state: State, failure?: string): Promise<void> {
+    if (!this.#o.configs.snapshot().connectors.has(name)) return;
+    await this.#o.statuses.putConnector(name, this.#status(state, failure));
+  }
+
+  async #putTaskStatus(name: string, task: number, state: State, failure?: string): Promise<void> {
+    if (!this.#o.configs.snapshot().connectors.has(name)) return;
+    await this.#o.statuses.putTask(name, task, this.#status(state, failure));
+  }
+
+  #status(state: State, failure: string | undefined): Status {
+    return {
+      state,
+      workerId: this.#o.workerId(),
+      generation: Math.max(0, this.#target.generation),
+      ...(failure ? { trace: failure } : {}),
+    };
+  }
+}
+
+/**
+ * What a restart request restarts, from the statuses as this worker sees them (Connect's
+ * `buildRestartPlan`): the connector unless only failed ones are asked for and it has not failed; with
+ * `includeTasks`, every task, or only the failed ones. Undefined for an unknown connector.
+ */
+export function restartPlan(
+  snapshot: ConfigSnapshot,
+  statuses: StatusStore,
+  name: string,
+  request: RestartRequest,
+): { connector: boolean; tasks: number[] } | undefined {
+  if (!snapshot.connectors.has(name)) return undefined;
+  const failed = (status: Status | undefined) => status?.state === 'FAILED';
+  const connector = !request.onlyFailed || failed(statuses.connector(name));
+  const count = snapshot.tasks.get(name)?.length ?? 0;
+  const tasks = Array.from({ length: count }, (_, task) => task).filter(
+    (task) => request.includeTasks && (!request.onlyFailed || failed(statuses.task(name, task))),
+  );
+  return { connector, tasks };
+}
+
+function trace(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? String(error)) : String(error);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

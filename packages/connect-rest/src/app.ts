@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Herder, PluginCatalog } from '@sluice/coordinator';
 import type { Loggers } from '@sluice/logging';
-import { HttpError, NOT_FOUND, selectResourceMethod, toErrorResponse } from '@sluice/rest';
+import { HttpError, NOT_FOUND, PeerClient, selectResourceMethod, toErrorResponse } from '@sluice/rest';
 import { mountConnectorRoutes } from './connectors-routes.js';
 import { mapHerderError } from './errors.js';
 import { mountLoggerRoutes } from './loggers-routes.js';
@@ -27,6 +27,8 @@ export interface RestDependencies {
   herder: Promise<Herder>;
   /** The plugins, their configs and validation: served while the worker starts, too. */
   catalog: PluginCatalog;
+  /** How this worker calls others when it forwards a request. @default a PeerClient without TLS settings */
+  peers?: PeerClient;
   /** How long a request waits for the herder before a 500, as Connect's REST request timeout. @default 90000 */
   requestTimeoutMs?: number;
 }
@@ -76,7 +78,10 @@ export function createConnectApp(dependencies: RestDependencies): Hono {
   };
   app.use('/connectors', awaitHerder);
   app.use('/connectors/*', awaitHerder);
-  mountConnectorRoutes(app, () => herder!);
+  mountConnectorRoutes(app, () => herder!, {
+    client: dependencies.peers ?? new PeerClient({ timeoutMs }),
+    awaitConfigOffset: (offset, waitMs) => herder!.awaitConfigOffset(offset, waitMs),
+  });
   mountPluginRoutes(app, dependencies.catalog);
 
   app.notFound(() => {

@@ -1,7 +1,8 @@
 import type { Context, Hono } from 'hono';
 import type { ConnectorConfig, ConnectorOffset, Herder, TargetState } from '@sluice/coordinator';
-import { emptyResponse, HttpError, NOT_FOUND, readJsonObject } from '@sluice/rest';
+import { emptyResponse, HttpError, NOT_FOUND, readBodyBytes, readJsonObject } from '@sluice/rest';
 import { configMap, type ConfigMap } from './config-map.js';
+import { CONFIG_OFFSET_HEADER, serveOrForward, type ForwardingOptions } from './forwarding.js';
 import { connectorLocation } from './responses.js';
 
 /** Kafka's limit for names that become parts of topic names (and ours for connector names). */
@@ -48,12 +49,34 @@ function taskNumber(c: Context): number {
   return task;
 }
 
+/** The connector name in the path (always there on the routes that read it). */
+function nameOf(c: Context): string {
+  const name = c.req.param('name');
+  if (name === undefined) throw new HttpError(404, NOT_FOUND);
+  return name;
+}
+
 function flag(c: Context, name: string): boolean {
   return (c.req.query(name) ?? 'false').toLowerCase() === 'true';
 }
 
-/** `/connectors/…`: paths, status codes and bodies of Kafka Connect 3.9. */
-export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
+/**
+ * `/connectors/…`: paths, status codes and bodies of Kafka Connect 3.9. Writes that only the leader (or
+ * the worker running the connector) may make are forwarded to it, as Connect forwards them; pause, resume
+ * and every read are served by whichever worker takes them.
+ */
+export function mountConnectorRoutes(app: Hono, herder: () => Herder, forwarding: ForwardingOptions): void {
+  const forwarded =
+    (handler: (c: Context) => Promise<Response>) =>
+    (c: Context): Promise<Response> =>
+      serveOrForward(c, forwarding, () => handler(c));
+  /** The leader's answer to a write says how far it got, so a worker that forwarded it can read it back. */
+  const written = (c: Context): Record<string, string> => {
+    const headers = { [CONFIG_OFFSET_HEADER]: String(herder().configOffset()) };
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    return headers;
+  };
+
   app.get('/connectors', async (c) => {
     const expansions = c.req.queries('expand') ?? [];
     const names = await herder().connectors();
@@ -73,139 +96,193 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder): void {
     return c.json(out);
   });
 
-  app.post('/connectors', async (c) => {
-    const body = await readJsonObject(c);
-    const name = typeof body['name'] === 'string' ? body['name'].trim() : '';
-    validateConnectorName(name);
-    if (body['config'] === undefined || body['config'] === null)
-      throw new HttpError(400, 'Connector config must be provided');
-    const config = withName(name, configMap(body['config'], 'config'));
-    let initialState: TargetState | undefined;
-    const requested = body['initial_state'];
-    if (requested !== undefined && requested !== null) {
-      initialState = typeof requested === 'string' ? INITIAL_STATES[requested.toUpperCase()] : undefined;
-      if (initialState === undefined) {
+  app.post(
+    '/connectors',
+    forwarded(async (c) => {
+      const body = await readJsonObject(c);
+      const name = typeof body['name'] === 'string' ? body['name'].trim() : '';
+      validateConnectorName(name);
+      if (body['config'] === undefined || body['config'] === null)
+        throw new HttpError(400, 'Connector config must be provided');
+      const config = withName(name, configMap(body['config'], 'config'));
+      let initialState: TargetState | undefined;
+      const requested = body['initial_state'];
+      if (requested !== undefined && requested !== null) {
+        initialState = typeof requested === 'string' ? INITIAL_STATES[requested.toUpperCase()] : undefined;
+        if (initialState === undefined) {
+          throw new HttpError(
+            400,
+            `initial_state must be one of RUNNING, PAUSED, STOPPED, got ${JSON.stringify(requested)}`,
+          );
+        }
+      }
+      const { info } = await herder().putConnectorConfig(name, config, {
+        allowReplace: false,
+        ...(initialState ? { initialState } : {}),
+      });
+      written(c);
+      c.header('Location', connectorLocation(c, name));
+      return c.json(info, 201);
+    }),
+  );
+
+  app.get('/connectors/:name', async (c) => c.json(await herder().connectorInfo(nameOf(c))));
+  app.get('/connectors/:name/config', async (c) => c.json(await herder().connectorConfig(nameOf(c))));
+
+  app.put(
+    '/connectors/:name/config',
+    forwarded(async (c) => {
+      const name = nameOf(c);
+      const config = withName(name, configMap(await readJsonObject(c), 'Connector config'));
+      validateConnectorName(name);
+      const { created, info } = await herder().putConnectorConfig(name, config, { allowReplace: true });
+      written(c);
+      if (created) c.header('Location', connectorLocation(c, name));
+      return c.json(info, created ? 201 : 200);
+    }),
+  );
+
+  app.patch(
+    '/connectors/:name/config',
+    forwarded(async (c) => {
+      const name = nameOf(c);
+      const patch = configMap(await readJsonObject(c), 'Connector config patch', true);
+      if (typeof patch['name'] === 'string' && patch['name'] !== name) {
         throw new HttpError(
           400,
-          `initial_state must be one of RUNNING, PAUSED, STOPPED, got ${JSON.stringify(requested)}`,
+          `Connector name configuration (${patch['name']}) doesn't match connector name in the URL (${name})`,
         );
       }
-    }
-    const { info } = await herder().putConnectorConfig(name, config, {
-      allowReplace: false,
-      ...(initialState ? { initialState } : {}),
-    });
-    c.header('Location', connectorLocation(c, name));
-    return c.json(info, 201);
-  });
-
-  app.get('/connectors/:name', async (c) => c.json(await herder().connectorInfo(c.req.param('name'))));
-  app.get('/connectors/:name/config', async (c) =>
-    c.json(await herder().connectorConfig(c.req.param('name'))),
+      const info = await herder().patchConnectorConfig(name, patch);
+      written(c);
+      return c.json(info);
+    }),
   );
 
-  app.put('/connectors/:name/config', async (c) => {
-    const name = c.req.param('name');
-    const config = withName(name, configMap(await readJsonObject(c), 'Connector config'));
-    validateConnectorName(name);
-    const { created, info } = await herder().putConnectorConfig(name, config, { allowReplace: true });
-    if (created) c.header('Location', connectorLocation(c, name));
-    return c.json(info, created ? 201 : 200);
-  });
-
-  app.patch('/connectors/:name/config', async (c) => {
-    const name = c.req.param('name');
-    const patch = configMap(await readJsonObject(c), 'Connector config patch', true);
-    if (typeof patch['name'] === 'string' && patch['name'] !== name) {
-      throw new HttpError(
-        400,
-        `Connector name configuration (${patch['name']}) doesn't match connector name in the URL (${name})`,
-      );
-    }
-    return c.json(await herder().patchConnectorConfig(name, patch));
-  });
-
-  app.delete('/connectors/:name', async (c) => {
-    await herder().deleteConnector(c.req.param('name'));
-    return emptyResponse(c, 204);
-  });
-
-  app.get('/connectors/:name/status', async (c) =>
-    c.json(await herder().connectorStatus(c.req.param('name'))),
+  app.delete(
+    '/connectors/:name',
+    forwarded(async (c) => {
+      await herder().deleteConnector(nameOf(c));
+      return emptyResponse(c, 204, written(c));
+    }),
   );
-  app.get('/connectors/:name/tasks', async (c) => c.json(await herder().taskConfigs(c.req.param('name'))));
+
+  app.get('/connectors/:name/status', async (c) => c.json(await herder().connectorStatus(nameOf(c))));
+  app.get('/connectors/:name/tasks', async (c) => c.json(await herder().taskConfigs(nameOf(c))));
   // Deprecated in Connect 3.7 (KIP-970), still served by 3.9: each task's config by its id, `<name>-<task>`.
   app.get('/connectors/:name/tasks-config', async (c) => {
-    const tasks = await herder().taskConfigs(c.req.param('name'));
+    const tasks = await herder().taskConfigs(nameOf(c));
     return c.json(Object.fromEntries(tasks.map(({ id, config }) => [`${id.connector}-${id.task}`, config])));
   });
   app.get('/connectors/:name/tasks/:task/status', async (c) =>
-    c.json(await herder().taskStatus(c.req.param('name'), taskNumber(c))),
+    c.json(await herder().taskStatus(nameOf(c), taskNumber(c))),
   );
-  app.post('/connectors/:name/tasks/:task/restart', async (c) => {
-    await herder().restartTask(c.req.param('name'), taskNumber(c));
-    return emptyResponse(c, 204);
-  });
-
-  app.post('/connectors/:name/restart', async (c) => {
-    const name = c.req.param('name');
-    const request = { includeTasks: flag(c, 'includeTasks'), onlyFailed: flag(c, 'onlyFailed') };
-    if (!request.includeTasks && !request.onlyFailed) {
-      await herder().restartConnector(name);
+  app.post(
+    '/connectors/:name/tasks/:task/restart',
+    forwarded(async (c) => {
+      await herder().restartTask(nameOf(c), taskNumber(c));
       return emptyResponse(c, 204);
-    }
-    return c.json(await herder().restartConnectorAndTasks(name, request), 202);
-  });
+    }),
+  );
+
+  app.post(
+    '/connectors/:name/restart',
+    forwarded(async (c) => {
+      const name = nameOf(c);
+      const request = { includeTasks: flag(c, 'includeTasks'), onlyFailed: flag(c, 'onlyFailed') };
+      if (!request.includeTasks && !request.onlyFailed) {
+        await herder().restartConnector(name);
+        return emptyResponse(c, 204);
+      }
+      const status = await herder().restartConnectorAndTasks(name, request);
+      written(c);
+      return c.json(status, 202);
+    }),
+  );
 
   app.put('/connectors/:name/pause', async (c) => {
-    await herder().pauseConnector(c.req.param('name'));
+    await herder().pauseConnector(nameOf(c));
     return emptyResponse(c, 202);
   });
   app.put('/connectors/:name/resume', async (c) => {
-    await herder().resumeConnector(c.req.param('name'));
+    await herder().resumeConnector(nameOf(c));
     return emptyResponse(c, 202);
   });
-  app.put('/connectors/:name/stop', async (c) => {
-    await herder().stopConnector(c.req.param('name'));
-    return emptyResponse(c, 204);
-  });
+  app.put(
+    '/connectors/:name/stop',
+    forwarded(async (c) => {
+      await herder().stopConnector(nameOf(c));
+      return emptyResponse(c, 204, written(c));
+    }),
+  );
 
   app.get('/connectors/:name/topics', async (c) => {
-    const name = c.req.param('name');
+    const name = nameOf(c);
     return c.json({ [name]: { topics: await herder().activeTopics(name) } });
   });
   app.put('/connectors/:name/topics/reset', async (c) => {
-    await herder().resetActiveTopics(c.req.param('name'));
+    await herder().resetActiveTopics(nameOf(c));
     return emptyResponse(c, 202);
   });
 
-  app.get('/connectors/:name/offsets', async (c) =>
-    c.json({ offsets: await herder().offsets(c.req.param('name')) }),
+  app.get('/connectors/:name/offsets', async (c) => c.json({ offsets: await herder().offsets(nameOf(c)) }));
+  app.patch(
+    '/connectors/:name/offsets',
+    forwarded(async (c) => {
+      const body = await readJsonObject(c);
+      const offsets = body['offsets'];
+      if (!Array.isArray(offsets) || offsets.length === 0) {
+        throw new HttpError(400, 'Partitions / offsets need to be provided for an alter offsets request');
+      }
+      const parsed = offsets.map((entry: unknown, index): ConnectorOffset => {
+        const item = entry as Record<string, unknown> | null;
+        const partition = item?.['partition'];
+        const offset = item?.['offset'];
+        if (typeof partition !== 'object' || partition === null || Array.isArray(partition)) {
+          throw new HttpError(400, `offsets[${index}]: the partition must be a JSON object`);
+        }
+        if (offset !== null && (typeof offset !== 'object' || Array.isArray(offset))) {
+          throw new HttpError(400, `offsets[${index}]: the offset must be a JSON object or null`);
+        }
+        return {
+          partition: partition as Record<string, unknown>,
+          offset: offset as Record<string, unknown> | null,
+        };
+      });
+      return c.json({ message: await herder().alterOffsets(nameOf(c), parsed) });
+    }),
   );
-  app.patch('/connectors/:name/offsets', async (c) => {
-    const body = await readJsonObject(c);
-    const offsets = body['offsets'];
-    if (!Array.isArray(offsets) || offsets.length === 0) {
-      throw new HttpError(400, 'Partitions / offsets need to be provided for an alter offsets request');
-    }
-    const parsed = offsets.map((entry: unknown, index): ConnectorOffset => {
-      const item = entry as Record<string, unknown> | null;
-      const partition = item?.['partition'];
-      const offset = item?.['offset'];
-      if (typeof partition !== 'object' || partition === null || Array.isArray(partition)) {
-        throw new HttpError(400, `offsets[${index}]: the partition must be a JSON object`);
-      }
-      if (offset !== null && (typeof offset !== 'object' || Array.isArray(offset))) {
-        throw new HttpError(400, `offsets[${index}]: the offset must be a JSON object or null`);
-      }
-      return {
-        partition: partition as Record<string, unknown>,
-        offset: offset as Record<string, unknown> | null,
-      };
-    });
-    return c.json({ message: await herder().alterOffsets(c.req.param('name'), parsed) });
+  app.delete(
+    '/connectors/:name/offsets',
+    forwarded(async (c) => c.json({ message: await herder().resetOffsets(nameOf(c)) })),
+  );
+
+  // Internal: a connector's task configs, sent to the leader by the worker running the connector, signed
+  // with the session key (KIP-507). 204 once written, as Connect answers.
+  app.post(
+    '/connectors/:name/tasks',
+    forwarded(async (c) => {
+      const body = await readBodyBytes(c);
+      await herder().putTaskConfigs(nameOf(c), taskConfigsBody(body), {
+        header: (name) => c.req.header(name),
+        body,
+      });
+      return emptyResponse(c, 204, written(c));
+    }),
+  );
+}
+
+/** The internal task-configs body: a JSON array of string maps, one per task. */
+function taskConfigsBody(body: Uint8Array): ConnectorConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch (error) {
+    throw new HttpError(400, `Request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new HttpError(400, 'Task configs must be a JSON array of objects');
+  return parsed.map((item, index) => {
+    const config = configMap(item, `Task config ${index}`);
+    return config as ConnectorConfig;
   });
-  app.delete('/connectors/:name/offsets', async (c) =>
-    c.json({ message: await herder().resetOffsets(c.req.param('name')) }),
-  );
 }

@@ -16,6 +16,12 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   // Reaching here means forwarding did not apply (see forwarding.ts): nobody known to ask.
   SLUICE_NOT_LEADER: 409,
   SLUICE_NOT_OWNER: 409,
+  // Internal requests whose signature does not hold (KIP-507), as Connect answers them.
+  SLUICE_INTERNAL_REQUEST_UNSIGNED: 400,
+  SLUICE_INTERNAL_REQUEST_UNSUPPORTED_ALGORITHM: 400,
+  SLUICE_INTERNAL_REQUEST_MALFORMED_SIGNATURE: 400,
+  SLUICE_INTERNAL_REQUEST_NO_SESSION_KEY: 503,
+  SLUICE_INTERNAL_REQUEST_INVALID_SIGNATURE: 403,
 };
 
 /** The HttpError for a domain error of the control plane, or undefined for anything else (a 500). */

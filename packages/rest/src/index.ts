@@ -4,6 +4,7 @@
  * and forwarding a request to another worker.
  */
 export { bodyBytesOf, MAX_BODY_BYTES, readBodyBytes, readJson, readJsonObject } from './body.js';
+export { PeerClient, PeerUnreachableError, type PeerClientOptions, type PeerResponse } from './client.js';
 export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
 export { listen, type BoundListener, type Listener, type ListeningServer } from './listener.js';
 export { emptyResponse, encodePathSegment } from './responses.js';

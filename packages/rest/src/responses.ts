@@ -7,10 +7,14 @@ import type { Context } from 'hono';
  * (a 204 carries no length at all). The Node adapter would add `text/plain` and chunk a 202, so on a
  * real server the head is written directly; `app.request()` (no Node response) gets a plain empty one.
  */
-export function emptyResponse(c: Context, status: 202 | 204): Response {
+export function emptyResponse(
+  c: Context,
+  status: 202 | 204,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  if (outgoing === undefined) return new Response(null, { status });
-  outgoing.writeHead(status, status === 202 ? { 'Content-Length': '0' } : {});
+  if (outgoing === undefined) return new Response(null, { status, headers });
+  outgoing.writeHead(status, status === 202 ? { ...headers, 'Content-Length': '0' } : headers);
   outgoing.end();
   return RESPONSE_ALREADY_SENT;
 }

@@ -46,10 +46,16 @@ export interface RestartRequest {
   onlyFailed: boolean;
 }
 
+/** An internal request as it arrived, for its signature to be checked: its headers and its raw body. */
+export interface InternalRequest {
+  header(name: string): string | undefined;
+  body: Uint8Array;
+}
+
 /**
- * What the REST API asks of the worker: Kafka Connect's `Herder`. Every method rejects with a
- * `RestError` (or a `SluiceError` the REST layer maps) when the request cannot be served; a rejected
- * request changes nothing.
+ * What the REST API asks of the worker: Kafka Connect's `Herder`. Every method rejects with a domain
+ * error (`HerderError` and its kinds, or a signature rejection) when the request cannot be served; the
+ * REST layer maps those to statuses. A rejected request changes nothing.
  */
 export interface Herder {
   connectors(): Promise<string[]>;
@@ -81,4 +87,13 @@ export interface Herder {
   /** Alters (null resets) offsets of a STOPPED connector; resolves with Connect's success message. */
   alterOffsets(name: string, offsets: ConnectorOffset[]): Promise<string>;
   resetOffsets(name: string): Promise<string>;
+  /**
+   * Internal (KIP-507): task configs the worker running the connector generated, for the leader to write.
+   * The request's signature is checked against the session key first.
+   */
+  putTaskConfigs(name: string, configs: ConnectorConfig[], request: InternalRequest): Promise<void>;
+  /** How far this worker has read the config topic (the offset after the last record it applied). */
+  configOffset(): number;
+  /** Resolves once this worker's view reached `offset`, or after `timeoutMs` (then it rejects). */
+  awaitConfigOffset(offset: number, timeoutMs: number): Promise<void>;
 }

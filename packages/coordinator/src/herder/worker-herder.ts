@@ -2,6 +2,7 @@ import type { ConfigProviders } from '@sluice/config-providers';
 import type { Log } from '@sluice/log';
 import type { PluginRegistry } from '@sluice/plugins';
 import type { SourceConnectorPlugin } from '@sluice/sdk';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigStore, ConnectorConfig, TargetState } from '../stores/config-store.js';
 import type { OffsetStore } from '../stores/offset-store.js';
 import type { State, Status, StatusStore } from '../stores/status-store.js';
@@ -18,6 +19,7 @@ import {
   NotFoundError,
   NotLeaderError,
   NotOwnerError,
+  RequestTimeoutError,
 } from './errors.js';
 import type {
   ConnectorInfo,
@@ -25,6 +27,7 @@ import type {
   ConnectorStateInfo,
   ConnectorType,
   Herder,
+  InternalRequest,
   RestartRequest,
   StateInfo,
   TaskInfo,
@@ -46,6 +49,11 @@ export interface WorkerHerderOptions {
   reconciler: Reconciler;
   /** `host:port` of this worker's advertised URL (the worker id shown for a status nobody wrote yet). */
   workerId: () => string;
+  /**
+   * Checks the signature of an internal request against the session key; throws `InternalRequestRejected`.
+   * Undefined on a worker that is its whole cluster (embedded mode), which takes no internal requests.
+   */
+  verifyInternalRequest?: ((request: InternalRequest) => void) | undefined;
 }
 
 /** How long a write that arrives during a rebalance waits for it to end before it is refused. */
@@ -259,6 +267,38 @@ export class WorkerHerder implements Herder {
         'reset',
       );
     });
+  }
+
+  async putTaskConfigs(name: string, configs: ConnectorConfig[], request: InternalRequest): Promise<void> {
+    const verify = this.#o.verifyInternalRequest;
+    if (verify === undefined) {
+      throw new BadRequestError(
+        'Kafka Connect in standalone mode does not support externally setting task configurations.',
+      );
+    }
+    verify(request);
+    await this.#asLeader('Only the leader may write task configurations.', async () => {
+      this.#config(name);
+      // Written even when unchanged: the owner republishes after a connector config change (KAFKA-9228).
+      await this.#o.configs.putTaskConfigs(name, configs);
+    });
+  }
+
+  configOffset(): number {
+    return this.#snapshot().offset;
+  }
+
+  async awaitConfigOffset(offset: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#snapshot().offset < offset) {
+      if (Date.now() >= deadline) {
+        throw new RequestTimeoutError(
+          `the config topic was not read up to offset ${offset} within ${timeoutMs} ms`,
+        );
+      }
+      await this.#o.configs.refresh();
+      if (this.#snapshot().offset < offset) await sleep(20);
+    }
   }
 
   /**

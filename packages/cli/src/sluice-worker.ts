@@ -104,6 +104,11 @@ export class SluiceWorker {
       worker.#logger.info(
         `REST API on ${worker.#listeners.map((l) => l.url).join(', ')}; reading the internal topics`,
       );
+      if (config.ignored.length > 0) {
+        worker.#logger.warn(
+          `these Kafka Connect settings are accepted and not used: ${config.ignored.join(', ')}`,
+        );
+      }
       herderStarted!.resolve(await worker.#startHerder(plugins, clientId));
       worker.#ready = true;
       worker.#logger.info(

@@ -85,3 +85,75 @@ describe('resolveWorkerConfig', () => {
     expect(config.originals.get('listeners.https.ssl.keystore.location')).toBe('/k.p12');
   });
 });
+
+describe("a Connect worker's distributed settings", () => {
+  const distributed = {
+    'bootstrap.servers': 'localhost:9092',
+    'group.id': 'connect-cluster',
+    'config.storage.topic': 'connect-configs',
+    'offset.storage.topic': 'connect-offsets',
+    'status.storage.topic': 'connect-status',
+  };
+
+  it('takes a connect-distributed.properties with the group protocol, signing and rebalance keys unchanged', () => {
+    const config = resolve({
+      ...distributed,
+      'connect.protocol': 'sessioned',
+      'scheduled.rebalance.max.delay.ms': '300000',
+      'inter.worker.key.generation.algorithm': 'HmacSHA256',
+      'inter.worker.key.size': '256',
+      'inter.worker.key.ttl.ms': '3600000',
+      'inter.worker.signature.algorithm': 'HmacSHA256',
+      'inter.worker.verification.algorithms': 'HmacSHA256,HmacSHA512',
+      'worker.sync.timeout.ms': '2000',
+      'exactly.once.source.support': 'disabled',
+      'metric.reporters': '',
+      'metrics.sample.window.ms': '30000',
+      'topic.tracking.enable': 'true',
+    });
+    expect(config).toMatchObject({
+      scheduledRebalanceMaxDelayMs: 300000,
+      workerSyncTimeoutMs: 2000,
+      internalRequests: {
+        keyGenerationAlgorithm: 'HmacSHA256',
+        keySizeBits: 256,
+        keyTtlMs: 3600000,
+        signatureAlgorithm: 'HmacSHA256',
+        verificationAlgorithms: ['HmacSHA256', 'HmacSHA512'],
+      },
+    });
+    expect(config.ignored.sort()).toEqual([
+      'metric.reporters',
+      'metrics.sample.window.ms',
+      'topic.tracking.enable',
+    ]);
+  });
+
+  it("defaults as Connect does, except the delay before a departed worker's work moves: none", () => {
+    const config = resolve(distributed);
+    expect(config).toMatchObject({
+      sessionTimeoutMs: 10000,
+      heartbeatIntervalMs: 3000,
+      rebalanceTimeoutMs: 60000,
+      scheduledRebalanceMaxDelayMs: 0,
+      workerSyncTimeoutMs: 3000,
+      workerUnsyncBackoffMs: 300000,
+      internalRequests: { signatureAlgorithm: 'HmacSHA256', keyTtlMs: 3600000 },
+    });
+  });
+
+  it.each([
+    [
+      { 'connect.protocol': 'fast' },
+      /connect\.protocol must be one of eager, compatible, sessioned, got 'fast'/,
+    ],
+    [{ 'exactly.once.source.support': 'enabled' }, /exactly\.once\.source\.support=enabled is not supported/],
+    [
+      { 'session.timeout.ms': '3000', 'heartbeat.interval.ms': '3000' },
+      /heartbeat\.interval\.ms must be lower than session\.timeout\.ms \(3000\), got 3000/,
+    ],
+    [{ 'inter.worker.signature.algorithm': 'HmacSHA512' }, /inter\.worker\.signature\.algorithm/],
+  ])('refuses %j naming the key', (settings, message) => {
+    expect(() => resolve({ ...distributed, ...settings })).toThrow(message);
+  });
+});

@@ -1,4 +1,9 @@
 import { ConfigError } from '@sluice/errors';
+import {
+  INTERNAL_REQUEST_SETTING_NAMES,
+  resolveInternalRequestSettings,
+  type InternalRequestSettings,
+} from '@sluice/protocol';
 import type { Listener } from '@sluice/rest';
 
 export interface InternalTopic {
@@ -27,7 +32,14 @@ export interface WorkerConfig {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
+  /** 0 (Sluice's default) reassigns a departed worker's work at once; > 0 holds it as Connect does. */
   scheduledRebalanceMaxDelayMs: number;
+  /** How long a worker behind the leader's config offset may take to catch up (`worker.sync.timeout.ms`). */
+  workerSyncTimeoutMs: number;
+  /** How long a worker that could not catch up waits before it rejoins (`worker.unsync.backoff.ms`). */
+  workerUnsyncBackoffMs: number;
+  /** KIP-507: how the leader's session key is made and rotated, and how internal requests are signed. */
+  internalRequests: InternalRequestSettings;
   pluginPath: string[];
   keyConverter: string;
   valueConverter: string;
@@ -35,6 +47,8 @@ export interface WorkerConfig {
   clientId: string | undefined;
   /** Every property as given, for prefixed settings (`listeners.https.ssl.*`, `key.converter.*`, …). */
   originals: ReadonlyMap<string, string>;
+  /** Kafka Connect settings this worker accepts but has no use for; the worker logs them at start. */
+  ignored: string[];
 }
 
 type Parse = (value: string, key: string) => unknown;
@@ -130,9 +144,40 @@ const DEFINITIONS: Record<string, Definition> = {
   'heartbeat.interval.ms': { parse: int(1), default: '3000', documentation: 'Group heartbeat interval.' },
   'rebalance.timeout.ms': { parse: int(1), default: '60000', documentation: 'Time allowed for a rebalance.' },
   'scheduled.rebalance.max.delay.ms': {
-    parse: int(0),
+    parse: int(0, 2 ** 31 - 1),
+    // Connect holds a departed worker's work for 5 minutes by default; Sluice reassigns it at once.
+    default: '0',
+    documentation: 'How long the work of a departed worker is held for it to come back (Connect: 300000).',
+  },
+  'worker.sync.timeout.ms': {
+    parse: int(1, 2 ** 31 - 1),
+    default: '3000',
+    documentation: 'How long a worker behind the leader may take to read the config topic up to it.',
+  },
+  'worker.unsync.backoff.ms': {
+    parse: int(0, 2 ** 31 - 1),
     default: '300000',
-    documentation: 'Rolling-restart delay.',
+    documentation: 'How long a worker that could not catch up with the leader waits before it rejoins.',
+  },
+  'connect.protocol': {
+    parse: oneOf('eager', 'compatible', 'sessioned'),
+    default: 'sessioned',
+    documentation:
+      "Connect's group protocol; Sluice always rebalances incrementally and signs internal requests.",
+  },
+  'exactly.once.source.support': {
+    parse: (value, key) => {
+      const v = oneOf('disabled', 'enabled', 'preparing')(value, key);
+      if (v !== 'disabled') {
+        throw new ConfigError(
+          key,
+          `${key}=${value} is not supported by Sluice yet (exactly-once source is KIP-618)`,
+        );
+      }
+      return v;
+    },
+    default: 'disabled',
+    documentation: 'Exactly-once support for source connectors (KIP-618); only disabled.',
   },
   'plugin.path': { parse: list, default: '', documentation: 'Directories of connector packages.' },
   'key.converter': { parse: text, default: 'org.apache.kafka.connect.json.JsonConverter', documentation: '' },
@@ -147,6 +192,45 @@ const DEFINITIONS: Record<string, Definition> = {
     documentation: '',
   },
 };
+
+/**
+ * Kafka Connect worker settings Sluice accepts and does not use (Kafka client tuning that kafkajs has no
+ * equivalent for, metrics, plugin discovery…): a Connect properties file starts unchanged, and the worker
+ * names them in a warning.
+ */
+const IGNORED = new Set([
+  'metadata.max.age.ms',
+  'request.timeout.ms',
+  'retry.backoff.ms',
+  'retry.backoff.max.ms',
+  'reconnect.backoff.ms',
+  'reconnect.backoff.max.ms',
+  'client.dns.lookup',
+  'connections.max.idle.ms',
+  'receive.buffer.bytes',
+  'send.buffer.bytes',
+  'socket.connection.setup.timeout.ms',
+  'socket.connection.setup.timeout.max.ms',
+  'metric.reporters',
+  'metrics.num.samples',
+  'metrics.recording.level',
+  'metrics.sample.window.ms',
+  'auto.include.jmx.reporter',
+  'plugin.discovery',
+  'topic.creation.enable',
+  'topic.tracking.enable',
+  'topic.tracking.allow.reset',
+  'connector.client.config.override.policy',
+  'access.control.allow.origin',
+  'access.control.allow.methods',
+  'response.http.headers.config',
+  'admin.listeners',
+  'rest.host.name',
+  'rest.port',
+  'config.storage.min.insync.replicas',
+  'offset.storage.min.insync.replicas',
+  'status.storage.min.insync.replicas',
+]);
 
 /** Families of settings passed through to a component that validates them itself. */
 const PREFIXES = [
@@ -173,10 +257,15 @@ const PREFIXES = [
 export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): WorkerConfig {
   const errors: ConfigError[] = [];
   const values = new Map<string, unknown>();
+  const ignored: string[] = [];
   for (const [key, raw] of properties) {
     const definition = DEFINITIONS[key];
     if (definition === undefined) {
-      if (!PREFIXES.some((prefix) => key.startsWith(prefix))) {
+      if (IGNORED.has(key) || key.startsWith('metrics.')) ignored.push(key);
+      else if (
+        !PREFIXES.some((prefix) => key.startsWith(prefix)) &&
+        !INTERNAL_REQUEST_SETTING_NAMES.includes(key)
+      ) {
         errors.push(new ConfigError(key, `${key} is not a worker setting`));
       }
       continue;
@@ -213,6 +302,22 @@ export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): Wo
       ),
     );
   }
+  let internalRequests: InternalRequestSettings | undefined;
+  try {
+    internalRequests = resolveInternalRequestSettings(properties);
+  } catch (error) {
+    errors.push(error as ConfigError);
+  }
+  const sessionTimeout = get<number | undefined>('session.timeout.ms');
+  const heartbeat = get<number | undefined>('heartbeat.interval.ms');
+  if (sessionTimeout !== undefined && heartbeat !== undefined && heartbeat >= sessionTimeout) {
+    errors.push(
+      new ConfigError(
+        'heartbeat.interval.ms',
+        `heartbeat.interval.ms must be lower than session.timeout.ms (${sessionTimeout}), got ${heartbeat}`,
+      ),
+    );
+  }
   if (errors.length > 0) {
     const error = new ConfigError(errors[0]!.key, errors.map((e) => e.message).join('; '));
     throw error;
@@ -246,11 +351,15 @@ export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): Wo
     heartbeatIntervalMs: get('heartbeat.interval.ms'),
     rebalanceTimeoutMs: get('rebalance.timeout.ms'),
     scheduledRebalanceMaxDelayMs: get('scheduled.rebalance.max.delay.ms'),
+    workerSyncTimeoutMs: get('worker.sync.timeout.ms'),
+    workerUnsyncBackoffMs: get('worker.unsync.backoff.ms'),
+    internalRequests: internalRequests!,
     pluginPath: get('plugin.path'),
     keyConverter: get('key.converter'),
     valueConverter: get('value.converter'),
     headerConverter: get('header.converter'),
     clientId: get('client.id'),
     originals: new Map(properties),
+    ignored,
   };
 }

@@ -18,6 +18,7 @@ import {
   sortedConnectors,
   sortedTasks,
   taskWork,
+  workKey,
   workOf,
   type Kind,
   type WorkRef,
@@ -237,7 +238,7 @@ class Round {
       for (let task = 0; task < connector.taskCount; task++) units.push(taskWork(connector.name, task));
       for (const { kind, connector: name, task } of units) {
         // Built field by field: object spread is slow here, and this runs per unit.
-        const key = keyOf({ kind, connector: name, task });
+        const key = workKey(kind, name, task);
         this.#work.set(key, { kind, connector: name, task, key, group, share: shareKey(group, kind) });
       }
     }

@@ -89,23 +89,24 @@ class Cluster {
     return result;
   }
 
-  join(i: number, plugins?: string[], running?: { connectors: string[]; tasks: TaskRef[] }): SimMember {
+  /** A worker starts (or restarts: a new member id) with URL `i`, running nothing. */
+  join(i: number, plugins?: string[]): SimMember {
     const m: SimMember = {
       memberId: `${url(i)}#${this.#nextId++}`,
       url: url(i),
       configOffset: this.configOffset,
       plugins: plugins ? new Set(plugins) : undefined,
-      connectors: running?.connectors ?? [],
-      tasks: running?.tasks ?? [],
+      connectors: [],
+      tasks: [],
     };
     this.members.push(m);
     return m;
   }
 
+  /** The member with URL `i` leaves the group (its last state is returned, as a zombie would keep it). */
   leave(i: number): SimMember {
-    const index = this.members.findIndex((m) => m.url === url(i));
-    const [gone] = this.members.splice(index, 1);
-    if (!gone) throw new Error(`no member ${i}`);
+    const gone = this.byUrl(i);
+    this.members.splice(this.members.indexOf(gone), 1);
     return gone;
   }
 
@@ -148,18 +149,10 @@ function keysOf(connectors: readonly string[], tasks: readonly TaskRef[]): Set<s
   return new Set([...connectors.map(cKey), ...tasks.map(tKey)]);
 }
 
+const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 function sortMembers(members: readonly RebalanceMember[]): RebalanceMember[] {
-  return [...members].sort((a, b) =>
-    a.url !== b.url
-      ? a.url < b.url
-        ? -1
-        : 1
-      : a.memberId < b.memberId
-        ? -1
-        : a.memberId > b.memberId
-          ? 1
-          : 0,
-  );
+  return [...members].sort((a, b) => compare(a.url, b.url) || compare(a.memberId, b.memberId));
 }
 
 /** The first member of each URL (by URL, then member id). */
@@ -373,7 +366,12 @@ function checkRound(input: RebalanceInput, result: RebalanceResult): void {
   for (const k of units.keys()) {
     if (!owner.has(k) && !revoked.has(k) && !held.has(k)) fail(`${k} neither assigned, revoked nor held`);
   }
-  if (memory.delay && first.delayMs <= 0) fail('a delay is pending but delayMs is 0');
+  for (const k of held) if (owner.has(k)) fail(`${k} held by the delay, yet assigned to ${owner.get(k)}`);
+  if (memory.delay) {
+    const left = Math.min(memory.delay.until - input.now, input.scheduledRebalanceMaxDelayMs);
+    if (left <= 0 || first.delayMs !== left)
+      fail(`delayMs ${first.delayMs} while the delay has ${left} ms left`);
+  }
   expect(violations).toEqual([]);
   expectEqual(
     memory.assigned,
@@ -696,15 +694,18 @@ describe('rebalance: Connect cases', () => {
     expect(cluster.byUrl(2).tasks).toHaveLength(4);
     // The frozen worker comes back still running its old work, under its old member id.
     cluster.members.push(zombie);
+    const old = [...zombie.tasks];
+    expect(old).toHaveLength(2);
     const result = cluster.round();
-    const stopped = [
-      ...(result.assignments.get(zombie.memberId)?.revokedTasks ?? []),
-      ...(result.assignments.get(cluster.byUrl(2).memberId)?.revokedTasks ?? []),
-    ];
-    expect(stopped.length).toBeGreaterThanOrEqual(zombie.tasks.length);
-    const running = cluster.members.flatMap((m) => m.tasks.map(tKey));
-    expect(new Set(running).size).toBe(running.length);
-    cluster.round();
+    // Each duplicated unit stays on one of the two (the less loaded), and only on one: Connect stops both.
+    const z = result.assignments.get(zombie.memberId);
+    const two = result.assignments.get(cluster.byUrl(2).memberId);
+    expect(z?.connectors).toEqual(['a']);
+    expect(two?.revokedConnectors).toEqual(['a']);
+    expect(z?.tasks).toEqual(old);
+    expect(two?.revokedTasks).toEqual(old);
+    expect(z?.revokedTasks).toEqual([]);
+    expect(revokedAnything(cluster.round())).toBe(false);
     expect(cluster.loads()).toEqual({ connectors: [1, 0], tasks: [2, 2] });
   });
 
@@ -733,6 +734,27 @@ describe('rebalance: Connect cases', () => {
     expect(expired.memory.delay).toBeNull();
     expect(expired.assignments.get(cluster.byUrl(2).memberId)).toMatchObject({ ...before, delayMs: 0 });
     expect(revokedAnything(expired)).toBe(false);
+  });
+
+  it('gives held work back to the member that ran it rather than to another one that joined meanwhile', () => {
+    const cluster = new Cluster({
+      connectors: [connector('a', 6)],
+      members: [newMember(1), newMember(5)],
+      maxDelayMs: 5_000,
+    });
+    cluster.round();
+    const before = [...cluster.byUrl(5).tasks];
+    expect(before).toHaveLength(3);
+    cluster.leave(5);
+    cluster.round();
+    cluster.join(2);
+    cluster.join(5);
+    cluster.round();
+    cluster.now += 5_000;
+    const expired = cluster.round();
+    // Six tasks on three members: member 5 takes two of its own three back; the third goes to member 2.
+    expect(expired.assignments.get(cluster.byUrl(5).memberId)?.tasks).toEqual(before.slice(0, 2));
+    expect(expired.assignments.get(cluster.byUrl(2).memberId)?.tasks).toEqual(before.slice(2));
   });
 
   it('gives held work to a member that joined during the delay, else to anyone, when it expires', () => {
@@ -765,6 +787,42 @@ describe('rebalance: Connect cases', () => {
     expect(revokedAnything(late)).toBe(true);
     cluster.round();
     expect(cluster.loads().tasks).toEqual([2, 2, 2]);
+  });
+
+  it('revokes nothing for balance while a delay runs, even when members join meanwhile', () => {
+    const cluster = new Cluster({
+      connectors: [connector('a', 9)],
+      members: [newMember(1), newMember(2), newMember(3)],
+      maxDelayMs: 5_000,
+    });
+    cluster.round();
+    cluster.leave(3);
+    cluster.round();
+    cluster.join(4);
+    cluster.join(5);
+    cluster.join(6);
+    // 9 tasks on 5 members is 2 each (one has 1): members 1 and 2 run 3, but nothing moves yet.
+    const during = cluster.round();
+    expect(revokedAnything(during)).toBe(false);
+    expect(cluster.loads().tasks).toEqual([3, 3, 0, 0, 0]);
+    cluster.now += 5_000;
+    const expired = cluster.round();
+    expect(revokedAnything(expired)).toBe(true);
+    cluster.round();
+    expect([...cluster.loads().tasks].sort()).toEqual([1, 2, 2, 2, 2]);
+  });
+
+  it('places the work of members that left at once on a new leader, which has no memory of them', () => {
+    const cluster = new Cluster({
+      connectors: [connector('a', 4)],
+      members: [{ ...newMember(1), connectors: ['a'], tasks: [t('a', 0), t('a', 1)] }, newMember(2)],
+      maxDelayMs: 60_000,
+    });
+    const result = cluster.round();
+    expect(result.memory.delay).toBeNull();
+    expect(result.assignments.get(cluster.byUrl(2).memberId)).toMatchObject({
+      tasks: [t('a', 2), t('a', 3)],
+    });
   });
 
   it('places new work during a delay but revokes nothing for balance until it expires', () => {
@@ -1076,7 +1134,7 @@ describe('rebalance: properties', () => {
             checked++;
             if (!settle) break;
             // A change of membership, then the same property again from the settled state.
-            if (round === 0) cluster.join(40, undefined);
+            if (round === 0) cluster.join(40);
           }
         },
       ),

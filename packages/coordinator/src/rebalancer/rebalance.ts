@@ -39,10 +39,15 @@ export const STORM_GUARD_MAX_BACKOFF_MS = 60_000;
  * runs on two members at once. Departures from Connect:
  * - assignments are full sets, not deltas;
  * - a duplicated unit of work stays on one of the members that run it (Connect stops it everywhere);
- * - work goes only to members that have its connector's plugin (when one does);
- * - balancing is exact and minimal: each member ends at ⌈total/n⌉ or ⌊total/n⌋ of its eligible share, moving
- *   no more than that needs, so a stable group settles in two rounds;
- * - held work of a member that left goes back to that same member if it returned in time.
+ * - work goes only to members that have its connector's plugin (when one does), and is taken off members
+ *   without it once one with it is there;
+ * - balancing is exact and minimal, per eligibility group (the units of one kind that the same members may
+ *   run; one group when every member has every plugin): each member of the group ends at ⌈total/n⌉ or
+ *   ⌊total/n⌋ of it, and no more units move than that needs, so a stable group settles in two rounds.
+ *   Totals across overlapping groups are evened out only where ties leave a choice;
+ * - held work of a member that left goes back to that same member if it returned in time;
+ * - the storm guard schedules the round it skips (`delayMs`, from `STORM_GUARD_BACKOFF_MS` doubling up to
+ *   `STORM_GUARD_MAX_BACKOFF_MS`) instead of depending on `scheduled.rebalance.max.delay.ms`.
  *
  * Deterministic: the output depends only on the input's content, not on the order of its lists.
  */

@@ -62,3 +62,20 @@ export {
   type TopicCreationGroup,
   type TopicCreationSpec,
 } from './herder/topic-creation.js';
+export {
+  rebalance,
+  STORM_GUARD_BACKOFF_MS,
+  STORM_GUARD_MAX_BACKOFF_MS,
+  type AssignmentError,
+  type ConfiguredConnector,
+  type HeldWork,
+  type MemberAssignment,
+  type RebalanceDelay,
+  type RebalanceInput,
+  type RebalanceMember,
+  type RebalanceMemory,
+  type RebalanceResult,
+  type RememberedAssignment,
+  type StormGuardState,
+  type TaskRef,
+} from './rebalancer/index.js';

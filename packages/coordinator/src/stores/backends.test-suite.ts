@@ -92,3 +92,34 @@ export function summarize(samples: readonly number[]): string {
 }
 
 export const text = (value: Buffer | null): string | null => value?.toString('utf8') ?? null;
+
+/** `log` with some of its methods replaced (the others still bound to it). */
+export function wrapLog(log: Log, overrides: Partial<Log>): Log {
+  return new Proxy(log, {
+    get(target, property, receiver) {
+      if (Object.hasOwn(overrides, property)) return overrides[property as keyof Log];
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A log whose readers never answer until closed: a follower that is stuck. */
+export function stalledReaders(log: Log): Log {
+  return wrapLog(log, {
+    openReader: () => {
+      let release = () => undefined as void;
+      const closed = new Promise<never>((_, reject) => {
+        release = () => reject(new Error('reader closed'));
+      });
+      closed.catch(() => undefined);
+      return Promise.resolve({
+        fetchPartitions: () => closed,
+        close: () => {
+          release();
+          return Promise.resolve();
+        },
+      });
+    },
+  });
+}

@@ -152,7 +152,7 @@ export abstract class CompactedTopicStore<Change> {
    * runs; `readToEnd()` afterwards waits until it has caught up.
    */
   start(): Promise<void> {
-    this.#assertOpen();
+    if (this.#closed) return Promise.reject(new StoreClosedError(this.topic));
     this.#starting ??= this.#start().catch((error: unknown) => {
       // A reader that could not be opened (the broker away): a later start() tries again.
       this.#starting = undefined;

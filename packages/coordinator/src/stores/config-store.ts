@@ -109,6 +109,7 @@ export class ConfigStore extends CompactedTopicStore<ConfigChange> {
     return this.snapshot();
   }
 
+  /** A copy of the view as it is now (followed or last read). */
   snapshot(): ConfigSnapshot {
     return {
       offset: this.position(0),
@@ -140,6 +141,7 @@ export class ConfigStore extends CompactedTopicStore<ConfigChange> {
     ]);
   }
 
+  /** Writes a connector's target state (any worker may: pause and resume are not forwarded in Connect). */
   async putTargetState(name: string, state: TargetState): Promise<ConfigSnapshot> {
     return this.#write([targetStateRecord(name, state)]);
   }

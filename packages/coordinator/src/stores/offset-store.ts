@@ -46,10 +46,12 @@ export class OffsetStore extends CompactedTopicStore<never> {
     else this.#offsets.set(connector, offsets);
   }
 
+  /** The connector's offset for a source partition (matched by content), if any. */
   offset(connector: string, partition: SourceMap): SourceMap | undefined {
     return this.#offsets.get(connector)?.get(canonical(partition))?.offset;
   }
 
+  /** Every offset of the connector. */
   offsets(connector: string): SourceOffset[] {
     return [...(this.#offsets.get(connector)?.values() ?? [])];
   }

@@ -78,10 +78,12 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
     await this.readToEnd();
   }
 
+  /** The connector's status in the view, if any. */
   connector(name: string): Status | undefined {
     return this.#connectors.get(name);
   }
 
+  /** The task's status in the view, if any. */
   task(connector: string, task: number): Status | undefined {
     return this.#tasks.get(connector)?.get(task);
   }
@@ -93,6 +95,7 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
       .sort((a, b) => a.task - b.task);
   }
 
+  /** The topics the connector has used (KIP-558), by name. */
   activeTopics(connector: string): ActiveTopic[] {
     return [...(this.#topics.get(connector)?.values() ?? [])].sort((a, b) => a.topic.localeCompare(b.topic));
   }
@@ -124,6 +127,7 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
     return true;
   }
 
+  /** Records a topic the connector uses, unless the view has it already. */
   async putActiveTopic(topic: ActiveTopic): Promise<void> {
     if (this.#topics.get(topic.connector)?.has(topic.topic)) return;
     await this.#write([

@@ -299,6 +299,7 @@ export abstract class CompactedTopicStore<Change> {
         );
         if (isOutOfRange(error))
           await this.#resetOutOfRange().catch((reset: unknown) => (this.#lastError = reset));
+        if (follower.stopped) return;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, backoff);
           follower.wake = () => {

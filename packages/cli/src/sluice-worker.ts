@@ -35,6 +35,7 @@ export class SluiceWorker {
   readonly #servers: ListeningServer[] = [];
   readonly #listeners: BoundListener[] = [];
   #reconciler: Reconciler | undefined;
+  #stores: [ConfigStore, StatusStore, OffsetStore] | undefined;
   #unfollow: (() => void) | undefined;
   #runtime: HostedTaskRuntime | undefined;
   #stopped = false;
@@ -153,6 +154,9 @@ export class SluiceWorker {
       clearInterval(slow);
     }
     const [configs, statuses, offsets] = stores;
+    this.#stores = stores;
+    // Several workers share the topics in distributed mode: each follows what the others write.
+    if (config.mode === 'distributed') await Promise.all([configs.start(), statuses.start()]);
     this.#runtime = new HostedTaskRuntime({
       pool: TaskHostPool.start({
         onBlocked: (event) =>
@@ -221,6 +225,7 @@ export class SluiceWorker {
     await this.#reconciler?.stop();
     await this.#runtime?.close();
     await Promise.all(this.#servers.map((server) => server.close()));
+    await Promise.all((this.#stores ?? []).map((store) => store.close()));
     await this.#log.close();
   }
 }

@@ -16,15 +16,29 @@ export type {
   KafkaGroupMemberOptions,
 } from './membership/options.js';
 export {
+  CompactedTopicStore,
+  ensureCompactedTopic,
+  type ReadToEndOptions,
+  type StoreOptions,
+} from './stores/compacted-topic-store.js';
+export {
   ConfigStore,
   type ConfigChange,
   type ConfigSnapshot,
   type ConnectorConfig,
+  type RestartRequest as StoredRestartRequest,
+  type SessionKey,
   type TargetState,
 } from './stores/config-store.js';
+export { CorruptStateRecordError, StoreClosedError, StoreReadTimeoutError } from './stores/errors.js';
 export { OffsetStore, type SourceMap, type SourceOffset } from './stores/offset-store.js';
-export { StatusStore, type ActiveTopic, type State, type Status } from './stores/status-store.js';
-export { ensureCompactedTopic } from './stores/topic-tail.js';
+export {
+  StatusStore,
+  type ActiveTopic,
+  type State,
+  type Status,
+  type StatusChange,
+} from './stores/status-store.js';
 export {
   AlreadyExistsError,
   BadRequestError,

@@ -178,3 +178,55 @@ describe('BrokerClient.fetch', () => {
     });
   });
 });
+
+describe('BrokerClient.fetchPartitions', () => {
+  it('reads several partitions in one call and steps past transaction markers and aborted records', async () => {
+    const topic = uniqueName('broker-client-multi');
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 2, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    const transactional = kafka.producer({
+      transactionalId: uniqueName('txn'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await transactional.connect();
+    try {
+      const aborted = await transactional.transaction();
+      await aborted.send({ topic, messages: [{ value: 'aborted', partition: 0 }] });
+      await aborted.abort();
+      const committed = await transactional.transaction();
+      await committed.send({ topic, messages: [{ value: 'committed', partition: 0 }] });
+      await committed.commit();
+    } finally {
+      await transactional.disconnect();
+    }
+    // The shared producer still knows a topic an earlier test deleted (see there): use a fresh one.
+    const plain = kafka.producer({ allowAutoTopicCreation: false });
+    await plain.connect();
+    try {
+      await plain.send({ topic, messages: [{ value: 'plain', partition: 1 }] });
+    } finally {
+      await plain.disconnect();
+    }
+    // Partition 0: 0 aborted record, 1 abort marker, 2 committed record, 3 commit marker.
+    const results = await client.fetchPartitions({
+      topic,
+      partitions: [
+        { partition: 0, offset: 0 },
+        { partition: 1, offset: 0 },
+      ],
+    });
+    expect(
+      results.map((r) => [r.partition, r.records.map((x) => [x.offset, text(x.value)]), r.nextOffset]).sort(),
+    ).toEqual([
+      [0, [[2, 'committed']], 4],
+      [1, [[0, 'plain']], 1],
+    ]);
+    // From the last marker on there is nothing to read, and the reader is told to move past it.
+    const [atMarker] = await client.fetchPartitions({ topic, partitions: [{ partition: 0, offset: 3 }] });
+    expect(atMarker).toMatchObject({ records: [], nextOffset: 4, highWatermark: 4 });
+  });
+});

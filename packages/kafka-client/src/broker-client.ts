@@ -7,8 +7,8 @@ import {
   OffsetOutOfRangeError,
   UnknownTopicOrPartitionError,
 } from './errors.js';
-import { describeKafkaError, InternalCluster } from './internals.js';
-import type { FetchRequest, FetchResult } from './types.js';
+import { describeKafkaError, InternalCluster, type RawFetchResult } from './internals.js';
+import type { FetchPartitionsRequest, FetchRequest, FetchResult, PartitionFetchResult } from './types.js';
 
 export interface BrokerClientOptions {
   /**
@@ -33,6 +33,20 @@ const STALE_METADATA = new Set([
 
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1000;
+const DEFAULT_MAX_BYTES = 1_048_576;
+/** A multi-partition Fetch's limit for the whole response, as the Java consumer's `fetch.max.bytes`. */
+const MAX_RESPONSE_BYTES = 52_428_800;
+
+/** A Fetch sent to one leader for partitions of one topic, kept until a caller takes its answer. */
+interface LeaderFetch {
+  readonly id: string;
+  readonly leader: number;
+  /** The partitions and offsets it asked for. */
+  readonly key: string;
+  readonly positions: ReadonlyArray<{ partition: number; offset: number }>;
+  outcome: { results: Map<number, RawFetchResult> } | { error: unknown } | undefined;
+  settled: Promise<void>;
+}
 
 function checkRequest(request: FetchRequest): void {
   const problems: string[] = [];
@@ -51,6 +65,31 @@ function checkRequest(request: FetchRequest): void {
     throw new SluiceError('SLUICE_KAFKA_INVALID_FETCH', `invalid fetch: ${problems.join('; ')}`);
 }
 
+function checkPartitionsRequest(request: FetchPartitionsRequest): void {
+  const problems: string[] = [];
+  if (typeof request.topic !== 'string' || request.topic === '')
+    problems.push('topic must be a non-empty string');
+  if (!Array.isArray(request.partitions) || request.partitions.length === 0)
+    problems.push('partitions must be a non-empty list');
+  const seen = new Set<number>();
+  for (const { partition, offset } of request.partitions ?? []) {
+    if (!Number.isSafeInteger(partition) || partition < 0) problems.push('partition must be an integer >= 0');
+    else if (seen.has(partition)) problems.push(`partition ${partition} is listed twice`);
+    seen.add(partition);
+    if (!Number.isSafeInteger(offset) || offset < 0) problems.push('offset must be an integer >= 0');
+  }
+  for (const key of ['maxBytes', 'maxWaitMs', 'minBytes'] as const) {
+    const value = request[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0))
+      problems.push(`${key} must be an integer >= 0`);
+  }
+  if (problems.length > 0)
+    throw new SluiceError(
+      'SLUICE_KAFKA_INVALID_FETCH',
+      `invalid fetch: ${[...new Set(problems)].join('; ')}`,
+    );
+}
+
 /**
  * Reads partitions by offset, straight from their leaders: what kafkajs's consumer cannot do without joining
  * a consumer group. One client holds its own connections; share it between callers.
@@ -58,6 +97,8 @@ function checkRequest(request: FetchRequest): void {
 export class BrokerClient {
   readonly #cluster: InternalCluster;
   readonly #retryTimeoutMs: number;
+  /** Multi-partition fetches not answered yet, or answered and not taken yet, by topic and leader. */
+  readonly #pending = new Map<string, LeaderFetch>();
   #connecting: Promise<void> | undefined;
   #closed = false;
 
@@ -68,8 +109,7 @@ export class BrokerClient {
 
   /** Connects to the bootstrap servers and loads metadata. `fetch` connects by itself if needed. */
   async connect(): Promise<void> {
-    if (this.#closed)
-      throw new SluiceError('SLUICE_KAFKA_CLIENT_CLOSED', 'the BrokerClient was disconnected');
+    this.#assertOpen();
     this.#connecting ??= this.#cluster.connect().catch((error: unknown) => {
       this.#connecting = undefined;
       throw error;
@@ -81,6 +121,7 @@ export class BrokerClient {
   async disconnect(): Promise<void> {
     this.#closed = true;
     this.#connecting = undefined;
+    this.#pending.clear();
     await this.#cluster.disconnect();
   }
 
@@ -162,6 +203,8 @@ export class BrokerClient {
       }
       await delay(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      // Refreshing metadata reconnects a disconnected cluster: a fetch that was waiting must not.
+      this.#assertOpen();
       try {
         // A topic deleted since it was last fetched makes every metadata refresh fail: forget such topics.
         if (unknownPartition) await this.#cluster.forgetDeletedTopics();
@@ -171,5 +214,211 @@ export class BrokerClient {
         if (error instanceof KafkaInternalsError) throw error;
       }
     }
+  }
+
+  /**
+   * Records of several partitions of one topic, with one Fetch per partition leader (all of that leader's
+   * partitions in it): the long poll for many partitions costs one request per broker, not one per
+   * partition. Resolves as soon as one leader answers (with records, or empty after `maxWaitMs`), with the
+   * partitions of every leader that has answered by then; the others are absent from the result.
+   *
+   * A leader that has not answered keeps its request: a broker answers one request at a time per connection,
+   * so the next call that asks that leader for the same partitions at the same offsets takes this answer
+   * instead of queueing another request behind it. Meant for one reader loop per topic and client (a
+   * follower); offsets that changed send a new request and drop the old answer.
+   *
+   * Errors as `fetch`; `OffsetOutOfRangeError` names the partition whose offset is out of range.
+   */
+  async fetchPartitions(request: FetchPartitionsRequest): Promise<PartitionFetchResult[]> {
+    checkPartitionsRequest(request);
+    const { topic } = request;
+    const deadline = Date.now() + this.#retryTimeoutMs;
+    let backoff = FIRST_BACKOFF_MS;
+
+    for (;;) {
+      let unknownPartition = false;
+      let failure: unknown;
+      let failedPartition = request.partitions[0]!.partition;
+      try {
+        await this.connect();
+        await this.#cluster.addTopic(topic);
+        const byLeader = new Map<number, Array<{ partition: number; offset: number }>>();
+        let leaderless = false;
+        for (const position of request.partitions) {
+          const leader = this.#cluster.partitionLeader(topic, position.partition);
+          if (leader === null || leader === undefined) {
+            unknownPartition = leader === undefined;
+            failedPartition = position.partition;
+            leaderless = true;
+            break;
+          }
+          byLeader.set(leader, [...(byLeader.get(leader) ?? []), position]);
+        }
+        if (!leaderless) {
+          const fetches = [...byLeader].map(([leader, positions]) =>
+            this.#leaderFetch(topic, leader, positions, request),
+          );
+          await Promise.race(fetches.map((fetch) => fetch.settled));
+          const answered = fetches.filter((fetch) => fetch.outcome !== undefined);
+          for (const fetch of answered) {
+            if (this.#pending.get(fetch.id) === fetch) this.#pending.delete(fetch.id);
+          }
+          for (const fetch of answered) {
+            if (fetch.outcome !== undefined && 'error' in fetch.outcome) {
+              failedPartition = fetch.positions[0]!.partition;
+              throw fetch.outcome.error;
+            }
+          }
+          const results: PartitionFetchResult[] = [];
+          for (const fetch of answered) {
+            const { results: raw } = fetch.outcome as { results: Map<number, RawFetchResult> };
+            for (const position of fetch.positions) {
+              const alone = fetch.positions.length === 1;
+              results.push(
+                await this.#settle(
+                  topic,
+                  fetch.leader,
+                  position,
+                  raw.get(position.partition)!,
+                  alone,
+                  request,
+                ),
+              );
+            }
+          }
+          return results;
+        }
+      } catch (error) {
+        if (SluiceError.is(error)) throw error;
+        const info = describeKafkaError(error);
+        if (info.name === 'KafkaJSOffsetOutOfRange' || info.type === 'OFFSET_OUT_OF_RANGE') {
+          const named = (error as { partition?: unknown }).partition;
+          const position =
+            request.partitions.find((p) => p.partition === named) ??
+            request.partitions.find((p) => p.partition === failedPartition)!;
+          throw new OffsetOutOfRangeError(topic, position.partition, position.offset, error);
+        }
+        if (!(info.network || (info.type !== undefined && STALE_METADATA.has(info.type)))) {
+          throw new FetchError(topic, failedPartition, info.message, {
+            cause: error,
+            retriable: info.retriable,
+          });
+        }
+        unknownPartition = info.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+        failure = error;
+      }
+
+      if (Date.now() + backoff > deadline) {
+        if (unknownPartition) throw new UnknownTopicOrPartitionError(topic, failedPartition, failure);
+        const reason =
+          failure === undefined ? 'the partition has no leader' : describeKafkaError(failure).message;
+        throw new FetchError(
+          topic,
+          failedPartition,
+          `still failing after ${this.#retryTimeoutMs} ms: ${reason}`,
+          {
+            cause: failure,
+            retriable: true,
+          },
+        );
+      }
+      await delay(backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      this.#assertOpen();
+      try {
+        if (unknownPartition) await this.#cluster.forgetDeletedTopics();
+        await this.#cluster.refreshMetadata();
+      } catch (error) {
+        if (error instanceof KafkaInternalsError) throw error;
+      }
+    }
+  }
+
+  /** The pending request to `leader` for exactly these positions, or a new one. */
+  #leaderFetch(
+    topic: string,
+    leader: number,
+    positions: ReadonlyArray<{ partition: number; offset: number }>,
+    request: FetchPartitionsRequest,
+  ): LeaderFetch {
+    const id = `${leader}\u0000${topic}`;
+    const key = positions
+      .map((p) => `${p.partition}@${p.offset}`)
+      .sort()
+      .join(',');
+    const pending = this.#pending.get(id);
+    if (pending !== undefined && pending.key === key) return pending;
+    const partitionMaxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES;
+    const fetch: LeaderFetch = { id, leader, key, positions, outcome: undefined, settled: Promise.resolve() };
+    fetch.settled = this.#cluster
+      .fetchPartitions(leader, {
+        topic,
+        partitions: positions,
+        // Room for every partition's own limit: a response cut short by the total would leave later
+        // partitions empty although they have records.
+        maxBytes: Math.min(MAX_RESPONSE_BYTES, partitionMaxBytes * positions.length),
+        partitionMaxBytes,
+        maxWaitMs: request.maxWaitMs ?? 500,
+        minBytes: request.minBytes ?? 1,
+      })
+      .then(
+        (results) => {
+          fetch.outcome = { results };
+        },
+        (error: unknown) => {
+          fetch.outcome = { error };
+        },
+      );
+    this.#pending.set(id, fetch);
+    return fetch;
+  }
+
+  /**
+   * One partition's part of a multi-partition answer, with where to read next. A partition that returned
+   * nothing although committed records lie ahead (the response's total ran out, or only empty batches
+   * that compaction keeps are there) is asked again alone, which always returns its first batch.
+   */
+  async #settle(
+    topic: string,
+    leader: number,
+    position: { partition: number; offset: number },
+    raw: RawFetchResult,
+    alone: boolean,
+    request: FetchPartitionsRequest,
+  ): Promise<PartitionFetchResult> {
+    const stableEnd =
+      raw.lastStableOffset >= 0 ? Math.min(raw.lastStableOffset, raw.highWatermark) : raw.highWatermark;
+    let result = raw;
+    if (!alone && raw.nextOffset === undefined && position.offset < stableEnd) {
+      result = await this.#cluster.fetch(leader, {
+        topic,
+        partition: position.partition,
+        offset: position.offset,
+        maxBytes: request.maxBytes ?? DEFAULT_MAX_BYTES,
+        maxWaitMs: 0,
+        minBytes: 1,
+      });
+    }
+    const end =
+      result.lastStableOffset >= 0
+        ? Math.min(result.lastStableOffset, result.highWatermark)
+        : result.highWatermark;
+    // Nothing at all came back from below the stable end, alone: only empty batches lie there.
+    const nextOffset =
+      result.nextOffset !== undefined
+        ? Math.max(position.offset, result.nextOffset)
+        : Math.max(position.offset, end);
+    return {
+      partition: position.partition,
+      records: result.records,
+      highWatermark: result.highWatermark,
+      logStartOffset: result.logStartOffset,
+      nextOffset,
+    };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed)
+      throw new SluiceError('SLUICE_KAFKA_CLIENT_CLOSED', 'the BrokerClient was disconnected');
   }
 }

@@ -193,8 +193,15 @@ export interface RawFetchResult {
   records: FetchedRecord[];
   highWatermark: number;
   logStartOffset: number;
+  /** The end of what READ_COMMITTED may read (below open transactions); -1 if the broker did not say. */
+  lastStableOffset: number;
   /** Offset of the last record the broker returned, including records filtered out here; undefined if none. */
   lastReturnedOffset: number | undefined;
+  /**
+   * The offset after the last record batch the broker returned (Kafka's `batch.nextOffset()`): past records
+   * compaction removed from that batch, markers and aborted records; undefined when no batch was returned.
+   */
+  nextOffset: number | undefined;
 }
 
 export interface RawJoinGroupResult {
@@ -317,6 +324,34 @@ export class InternalCluster {
       minBytes: number;
     },
   ): Promise<RawFetchResult> {
+    const results = await this.fetchPartitions(nodeId, {
+      topic: request.topic,
+      partitions: [{ partition: request.partition, offset: request.offset }],
+      maxBytes: request.maxBytes,
+      partitionMaxBytes: request.maxBytes,
+      maxWaitMs: request.maxWaitMs,
+      minBytes: request.minBytes,
+    });
+    return results.get(request.partition)!;
+  }
+
+  /**
+   * One Fetch request for several partitions of a topic led by the same broker, READ_COMMITTED; the broker
+   * answers as soon as `minBytes` are available in any of them, or after `maxWaitMs`. Each partition is
+   * decoded as `fetch` decodes one. kafkajs fails the whole request with the first partition error it finds.
+   */
+  async fetchPartitions(
+    nodeId: number,
+    request: {
+      topic: string;
+      partitions: ReadonlyArray<{ partition: number; offset: number }>;
+      /** Limit for the whole response. */
+      maxBytes: number;
+      partitionMaxBytes: number;
+      maxWaitMs: number;
+      minBytes: number;
+    },
+  ): Promise<Map<number, RawFetchResult>> {
     const broker = await this.#broker(nodeId);
     const response = dict(
       await broker.fetch({
@@ -327,74 +362,29 @@ export class InternalCluster {
         topics: [
           {
             topic: request.topic,
-            partitions: [
-              {
-                partition: request.partition,
-                fetchOffset: String(request.offset),
-                maxBytes: request.maxBytes,
-              },
-            ],
+            partitions: request.partitions.map(({ partition, offset }) => ({
+              partition,
+              fetchOffset: String(offset),
+              maxBytes: request.partitionMaxBytes,
+            })),
           },
         ],
       }),
       'fetch response',
     );
-    const topic = list(response['responses'], 'fetch response.responses')
+    const answered = list(response['responses'], 'fetch response.responses')
       .map((item) => dict(item, 'fetch topic response'))
-      .find((item) => item['topicName'] === request.topic);
-    const data = list(topic?.['partitions'] ?? [], 'fetch partitions')
-      .map((item) => dict(item, 'fetch partition response'))
-      .find((item) => item['partition'] === request.partition);
-    if (data === undefined)
-      throw new KafkaInternalsError('the fetch response has no entry for the requested partition');
-
-    const highWatermark = int64(data['highWatermark'], 'highWatermark');
-    // Fetch v5+ carries the log start offset; kafkajs names it `lastStartOffset`.
-    const logStartOffset =
-      data['lastStartOffset'] === undefined ? -1 : int64(data['lastStartOffset'], 'lastStartOffset');
-    const aborted = list(data['abortedTransactions'] ?? [], 'abortedTransactions')
-      .map((item) => dict(item, 'aborted transaction'))
-      .map((item) => ({
-        producerId: text(item['producerId'], 'abortedTransaction.producerId'),
-        firstOffset: int64(item['firstOffset'], 'abortedTransaction.firstOffset'),
-      }))
-      .sort((a, b) => a.firstOffset - b.firstOffset);
-
-    const records: FetchedRecord[] = [];
-    let lastReturnedOffset: number | undefined;
-    // Producers whose aborted transaction we are inside of; its abort marker (a control record) ends it.
-    const abortedProducers = new Set<string>();
-    let nextAborted = 0;
-    for (const item of list(data['messages'], 'fetch partition messages')) {
-      const message = dict(item, 'record');
-      const offset = int64(message['offset'], 'record.offset');
-      lastReturnedOffset = offset;
-      const batch =
-        message['batchContext'] === undefined
-          ? undefined
-          : dict(message['batchContext'], 'record.batchContext');
-      const producerId =
-        batch === undefined ? undefined : text(batch['producerId'], 'batchContext.producerId');
-      while (nextAborted < aborted.length && offset >= aborted[nextAborted]!.firstOffset) {
-        abortedProducers.add(aborted[nextAborted]!.producerId);
-        nextAborted++;
-      }
-      if (message['isControlRecord'] === true) {
-        if (producerId !== undefined) abortedProducers.delete(producerId);
-        continue;
-      }
-      if (producerId !== undefined && batch?.['inTransaction'] === true && abortedProducers.has(producerId))
-        continue;
-      if (offset < request.offset) continue;
-      records.push({
-        offset,
-        timestamp: message['timestamp'] === undefined ? -1 : timestampOf(message['timestamp']),
-        key: bytes(message['key'], 'record.key'),
-        value: bytes(message['value'], 'record.value'),
-        headers: headerList(message),
-      });
+      .filter((item) => item['topicName'] === request.topic)
+      .flatMap((item) => list(item['partitions'] ?? [], 'fetch partitions'))
+      .map((item) => dict(item, 'fetch partition response'));
+    const results = new Map<number, RawFetchResult>();
+    for (const { partition, offset } of request.partitions) {
+      const data = answered.find((item) => item['partition'] === partition);
+      if (data === undefined)
+        throw new KafkaInternalsError('the fetch response has no entry for a requested partition');
+      results.set(partition, decodePartition(data, offset));
     }
-    return { records, highWatermark, logStartOffset, lastReturnedOffset };
+    return results;
   }
 
   /** Node id of the group's coordinator (kafkajs retries COORDINATOR_NOT_AVAILABLE with its retry options). */
@@ -517,6 +507,67 @@ export class InternalCluster {
       topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
     });
   }
+}
+
+/** One partition of a Fetch response, from `offset` on: committed records only, and where to read next. */
+function decodePartition(data: Dict, offset: number): RawFetchResult {
+  const highWatermark = int64(data['highWatermark'], 'highWatermark');
+  // Fetch v5+ carries the log start offset; kafkajs names it `lastStartOffset`.
+  const logStartOffset =
+    data['lastStartOffset'] === undefined ? -1 : int64(data['lastStartOffset'], 'lastStartOffset');
+  const lastStableOffset =
+    data['lastStableOffset'] === undefined ? -1 : int64(data['lastStableOffset'], 'lastStableOffset');
+  const aborted = list(data['abortedTransactions'] ?? [], 'abortedTransactions')
+    .map((item) => dict(item, 'aborted transaction'))
+    .map((item) => ({
+      producerId: text(item['producerId'], 'abortedTransaction.producerId'),
+      firstOffset: int64(item['firstOffset'], 'abortedTransaction.firstOffset'),
+    }))
+    .sort((a, b) => a.firstOffset - b.firstOffset);
+
+  const records: FetchedRecord[] = [];
+  let lastReturnedOffset: number | undefined;
+  let nextOffset: number | undefined;
+  // Producers whose aborted transaction we are inside of; its abort marker (a control record) ends it.
+  const abortedProducers = new Set<string>();
+  let nextAborted = 0;
+  for (const item of list(data['messages'], 'fetch partition messages')) {
+    const message = dict(item, 'record');
+    const recordOffset = int64(message['offset'], 'record.offset');
+    lastReturnedOffset = recordOffset;
+    const batch =
+      message['batchContext'] === undefined
+        ? undefined
+        : dict(message['batchContext'], 'record.batchContext');
+    nextOffset = recordOffset + 1;
+    if (batch !== undefined && batch['firstOffset'] !== undefined) {
+      const batchEnd =
+        int64(batch['firstOffset'], 'batchContext.firstOffset') +
+        int(batch['lastOffsetDelta'], 'batchContext.lastOffsetDelta') +
+        1;
+      nextOffset = Math.max(nextOffset, batchEnd);
+    }
+    const producerId = batch === undefined ? undefined : text(batch['producerId'], 'batchContext.producerId');
+    while (nextAborted < aborted.length && recordOffset >= aborted[nextAborted]!.firstOffset) {
+      abortedProducers.add(aborted[nextAborted]!.producerId);
+      nextAborted++;
+    }
+    if (message['isControlRecord'] === true) {
+      if (producerId !== undefined) abortedProducers.delete(producerId);
+      continue;
+    }
+    if (producerId !== undefined && batch?.['inTransaction'] === true && abortedProducers.has(producerId))
+      continue;
+    if (recordOffset < offset) continue;
+    records.push({
+      offset: recordOffset,
+      timestamp: message['timestamp'] === undefined ? -1 : timestampOf(message['timestamp']),
+      key: bytes(message['key'], 'record.key'),
+      value: bytes(message['value'], 'record.value'),
+      headers: headerList(message),
+    });
+  }
+  return { records, highWatermark, logStartOffset, lastStableOffset, lastReturnedOffset, nextOffset };
 }
 
 /**

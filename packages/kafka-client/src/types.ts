@@ -33,3 +33,24 @@ export interface FetchResult {
   /** First offset still in the log (retention and DeleteRecords move it); -1 if the broker did not say. */
   logStartOffset: number;
 }
+
+export interface FetchPartitionsRequest {
+  topic: string;
+  /** Each partition with the first offset wanted. */
+  partitions: ReadonlyArray<{ partition: number; offset: number }>;
+  /** Soft limit on the bytes returned per partition (as `FetchRequest.maxBytes`). @default 1048576 */
+  maxBytes?: number;
+  /** How long each broker may wait for `minBytes` to accumulate in any of its partitions. @default 500 */
+  maxWaitMs?: number;
+  /** @default 1 */
+  minBytes?: number;
+}
+
+export interface PartitionFetchResult extends FetchResult {
+  partition: number;
+  /**
+   * Where to read this partition next: after the last record batch returned (past offsets that compaction
+   * removed, transaction markers and aborted records), or the requested offset when nothing was returned.
+   */
+  nextOffset: number;
+}

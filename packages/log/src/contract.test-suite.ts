@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '@sluice/test-kit';
-import type { Header, Log, LogRecord, TopicSpec } from './types.js';
+import type { Header, Log, LogReader, LogRecord, TopicSpec } from './types.js';
 
 /**
  * The behaviour every `Log` backend must have. Each backend's test file calls this with a way to open
@@ -294,6 +294,128 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       expect(records.map((r) => text(r.value))).toEqual(['two']);
       expect(highWatermark).toBe(2);
       expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    describe('reader', () => {
+      const readers: LogReader[] = [];
+      afterEach(async () => {
+        for (const reader of readers.splice(0)) await reader.close();
+      });
+      async function reader(): Promise<LogReader> {
+        const opened = await log.openReader();
+        readers.push(opened);
+        return opened;
+      }
+
+      it('reads several partitions in one call, each from its own offset, and says where to go on', async () => {
+        const name = await topic({ partitions: 3 });
+        await log.produce(name, [
+          { value: 'a0', partition: 0 },
+          { value: 'a1', partition: 0 },
+          { value: 'b0', partition: 1 },
+        ]);
+        const results = await (
+          await reader()
+        ).fetchPartitions(name, [
+          { partition: 0, offset: 1 },
+          { partition: 1, offset: 0 },
+          { partition: 2, offset: 0 },
+        ]);
+        const byPartition = new Map(results.map((r) => [r.partition, r]));
+        expect(
+          byPartition.get(0)?.records.map((r) => [r.topic, r.partition, r.offset, text(r.value)]),
+        ).toEqual([[name, 0, 1, 'a1']]);
+        expect(byPartition.get(0)).toMatchObject({ highWatermark: 2, nextOffset: 2 });
+        expect(byPartition.get(1)?.records.map((r) => text(r.value))).toEqual(['b0']);
+        expect(byPartition.get(1)?.nextOffset).toBe(1);
+        expect(byPartition.get(2) ?? { records: [], nextOffset: 0 }).toMatchObject({
+          records: [],
+          nextOffset: 0,
+        });
+      });
+
+      it('waits on every partition at once and answers as soon as one of them gets a record', async () => {
+        const name = await topic({ partitions: 5 });
+        const positions = [0, 1, 2, 3, 4].map((partition) => ({ partition, offset: 0 }));
+        const polling = await reader();
+        const quiet = Date.now();
+        expect(
+          (await polling.fetchPartitions(name, positions, { maxWaitMs: 300 })).flatMap((r) => r.records),
+        ).toEqual([]);
+        expect(Date.now() - quiet).toBeGreaterThanOrEqual(250);
+
+        const started = Date.now();
+        const waiting = polling.fetchPartitions(name, positions, { maxWaitMs: 10_000 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const written = Date.now();
+        await log.produce(name, [{ value: 'late', partition: 3 }]);
+        const results = await waiting;
+        const latency = Date.now() - written;
+        expect(results.flatMap((r) => r.records.map((x) => [x.partition, text(x.value)]))).toEqual([
+          [3, 'late'],
+        ]);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(latency).toBeLessThan(1_000);
+      });
+
+      it("does not hold up the log's own requests while it waits", async () => {
+        const name = await topic({ partitions: 2 });
+        await log.produce(name, [{ value: 'x', partition: 0 }]);
+        const polling = await reader();
+        const waiting = polling
+          .fetchPartitions(
+            name,
+            [
+              { partition: 0, offset: 1 },
+              { partition: 1, offset: 0 },
+            ],
+            { maxWaitMs: 3_000 },
+          )
+          .catch((error: unknown) => error);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const started = Date.now();
+        expect((await log.fetch(name, 0, 0)).records).toHaveLength(1);
+        await log.offsets(name);
+        const elapsed = Date.now() - started;
+        expect(elapsed).toBeLessThan(1_500);
+        await polling.close();
+        await waiting;
+      });
+
+      it('ends a poll under way when closed, and then refuses to read', async () => {
+        const name = await topic();
+        const polling = await reader();
+        const waiting = polling.fetchPartitions(name, [{ partition: 0, offset: 0 }], { maxWaitMs: 1_500 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const started = Date.now();
+        let ended = 0;
+        const outcome = waiting
+          .then(
+            (results) => results.flatMap((r) => r.records),
+            (error: unknown) => (error as { code?: string }).code,
+          )
+          .finally(() => (ended = Date.now() - started));
+        // Kafka lets a request under way finish before it closes a connection: at most the poll's wait.
+        await polling.close();
+        const closed = Date.now() - started;
+        expect([[], 'SLUICE_LOG_CLOSED']).toContainEqual(await outcome);
+        expect(ended).toBeLessThan(300);
+        expect(closed).toBeLessThan(2_500);
+        await expect(polling.fetchPartitions(name, [{ partition: 0, offset: 0 }])).rejects.toMatchObject({
+          code: 'SLUICE_LOG_CLOSED',
+        });
+      });
+
+      it('names the partition whose offset is out of range', async () => {
+        const name = await topic({ partitions: 2 });
+        await log.produce(name, [{ value: 'x', partition: 1 }]);
+        await expect(
+          (await reader()).fetchPartitions(name, [
+            { partition: 0, offset: 0 },
+            { partition: 1, offset: 7 },
+          ]),
+        ).rejects.toMatchObject({ code: 'SLUICE_OFFSET_OUT_OF_RANGE', partition: 1, offset: 7, end: 1 });
+      });
     });
   });
 }

@@ -24,11 +24,23 @@ export class UnknownTopicError extends SluiceError {
 }
 
 export class OffsetOutOfRangeError extends SluiceError {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The partition's range when the error was found: `beginning` to `end` (both readable positions). */
+  readonly beginning: number;
+  readonly end: number;
+
   constructor(topic: string, partition: number, offset: number, beginning: number, end: number) {
     super(
       'SLUICE_OFFSET_OUT_OF_RANGE',
       `offset ${offset} is out of range for ${topic}-${partition} (valid: ${beginning} to ${end})`,
     );
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.beginning = beginning;
+    this.end = end;
   }
 }
 

@@ -60,6 +60,43 @@ export interface FetchResult {
   highWatermark: number;
 }
 
+/** A partition and the offset to read it from. */
+export interface PartitionPosition {
+  partition: number;
+  offset: number;
+}
+
+export interface PartitionFetchResult extends FetchResult {
+  partition: number;
+  /**
+   * Where to read this partition next: after the records returned and anything after them that cannot be
+   * read (offsets compaction removed, transaction markers, aborted records); the requested offset when
+   * nothing was returned.
+   */
+  nextOffset: number;
+}
+
+/**
+ * Reads partitions over connections of its own, for long polls: a broker answers one request at a time per
+ * connection, so a poll that waits for records must not sit in front of the log's other requests. Meant
+ * for one reading loop (a follower); close it when done.
+ */
+export interface LogReader {
+  /**
+   * Records of several partitions of one topic from the given offsets, in one long poll: resolves as soon
+   * as any of them has records (or after `maxWaitMs` with none). On Kafka, one Fetch per partition
+   * leader; partitions whose leader had not answered yet are absent from the result, and their request is
+   * kept for the next call with the same offsets. `maxBytes` applies per partition.
+   */
+  fetchPartitions(
+    topic: string,
+    positions: readonly PartitionPosition[],
+    options?: FetchOptions,
+  ): Promise<PartitionFetchResult[]>;
+  /** Ends a poll under way (it resolves empty or rejects) and releases the reader's connections. */
+  close(): Promise<void>;
+}
+
 export interface PartitionOffsets {
   partition: number;
   /** Offset of the first record still kept (log start offset). */
@@ -111,5 +148,8 @@ export interface Log {
     groupId: string,
     partitions?: readonly { topic: string; partition: number }[],
   ): Promise<void>;
+  /** A reader with connections of its own, for long polls (see `LogReader`). Closed with the log at the latest. */
+  openReader(): Promise<LogReader>;
+  /** Closes the log and every reader it opened. */
   close(): Promise<void>;
 }

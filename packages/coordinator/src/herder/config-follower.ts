@@ -13,35 +13,40 @@ export function followConfigChanges(
 ): () => void {
   const taskCounts = new Map<string, number>();
   for (const [name, tasks] of configs.snapshot().tasks) taskCounts.set(name, tasks.length);
-  const handled = (operation: Promise<void>) => operation.catch(() => undefined);
+  const handled = (operation: Promise<void>) => void operation.catch(() => undefined);
+  const countChanged = (name: string, count: number) => {
+    if (count === (taskCounts.get(name) ?? 0)) return false;
+    taskCounts.set(name, count);
+    return true;
+  };
   return configs.onChange((change: ConfigChange) => {
-    const name = change.connector;
     switch (change.type) {
-      case 'connector':
-        void handled(reconciler.connectorConfigChanged(name));
-        if (change.removed) taskCounts.delete(name);
+      case 'connector-added':
+        // Reassign first, so that the connector is owned when the reconciler looks at it.
+        onWorkChanged();
+        handled(reconciler.connectorConfigChanged(change.connector));
+        break;
+      case 'connector-updated':
+        handled(reconciler.connectorConfigChanged(change.connector));
+        break;
+      case 'connector-removed':
+        taskCounts.delete(change.connector);
+        handled(reconciler.connectorConfigChanged(change.connector));
         onWorkChanged();
         break;
       case 'target-state':
-        void handled(reconciler.targetStateChanged(name));
+        handled(reconciler.targetStateChanged(change.connector));
         break;
-      case 'tasks': {
-        const count = configs.snapshot().tasks.get(name)?.length ?? 0;
-        // Reassign before the reconciler looks at the tasks, so that new tasks are owned when it does.
-        if (count !== taskCounts.get(name)) {
-          taskCounts.set(name, count);
+      case 'tasks-committed':
+      case 'tasks-inconsistent':
+        if (countChanged(change.connector, change.type === 'tasks-committed' ? change.tasks.length : 0))
           onWorkChanged();
-        }
-        void handled(reconciler.taskConfigsCommitted(name));
+        handled(reconciler.taskConfigsCommitted(change.connector));
         break;
-      }
-      case 'restart':
-        void handled(
-          reconciler.restartRequested(name, {
-            includeTasks: change.includeTasks,
-            onlyFailed: change.onlyFailed,
-          }),
-        );
+      case 'restart-request':
+        handled(reconciler.restartRequested(change.request.connector, change.request));
+        break;
+      case 'session-key':
         break;
     }
   });

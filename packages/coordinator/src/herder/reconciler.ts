@@ -84,12 +84,6 @@ export class Reconciler {
    */
   readonly #incarnations = new Map<string, number>();
   /**
-   * The connector config that was current when each connector's task configs were last committed (Connect's
-   * "applied" config, KAFKA-9228): a connector whose config changed since republishes its task configs even
-   * when they came out the same, so its tasks restart with the new config.
-   */
-  readonly #applied = new Map<string, string>();
-  /**
    * Config writes seen per connector, counted as their changes arrive (before they are handled): an
    * instance started after a write already runs with its config, so that write does not restart it again.
    */
@@ -171,12 +165,7 @@ export class Reconciler {
 
   /** A connector's task configs were committed. */
   taskConfigsCommitted(name: string): Promise<void> {
-    return this.#serial(async () => {
-      const config = this.#o.configs.snapshot().connectors.get(name);
-      if (config === undefined) this.#applied.delete(name);
-      else this.#applied.set(name, JSON.stringify(config));
-      await this.#reconcileTasks(name, 'task-configs');
-    });
+    return this.#serial(() => this.#reconcileTasks(name, 'task-configs'));
   }
 
   /** The connector asked for its task configs to be generated again, or a publication is retried. */
@@ -325,12 +314,13 @@ export class Reconciler {
       return this.#putConnectorStatus(name, 'FAILED', trace(error));
     }
     await this.#putConnectorStatus(name, 'RUNNING');
+    // Published when they changed, or when the connector's config changed since the last commit (Connect's
+    // applied-config rule, KAFKA-9228): the tasks then restart with the new config even if theirs is the same.
     const committed = snapshot.tasks.get(name);
-    const applied = this.#applied.get(name) ?? (committed === undefined ? undefined : JSON.stringify(config));
     if (
       committed === undefined ||
       JSON.stringify(committed) !== JSON.stringify(taskConfigs) ||
-      applied !== JSON.stringify(config)
+      JSON.stringify(snapshot.tasksGeneratedWith.get(name)) !== JSON.stringify(config)
     ) {
       await this.#publish(name, taskConfigs);
     }

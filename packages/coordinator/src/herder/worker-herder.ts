@@ -217,7 +217,7 @@ export class WorkerHerder implements Herder {
     return this.#asLeader('Only the leader can process restart requests.', async () => {
       const status = await this.connectorStatus(name);
       const plan = restartPlan(this.#snapshot(), this.#o.statuses, name, request)!;
-      await this.#o.configs.putRestartRequest(name, request);
+      await this.#o.configs.putRestartRequest({ connector: name, ...request });
       const restarting = (info: StateInfo): StateInfo => ({ ...info, state: 'RESTARTING' });
       return {
         ...status,

@@ -1,5 +1,5 @@
-import type { Log, TopicSpec } from '@sluice/log';
-import { ensureCompactedTopic, parseJson, TopicTail } from './topic-tail.js';
+import type { Log, LogRecord, TopicSpec } from '@sluice/log';
+import { CompactedTopicStore, parseJson, type StoreOptions } from './compacted-topic-store.js';
 
 /** A source partition or offset: what a source connector puts in its records, JSON values only. */
 export type SourceMap = Record<string, unknown>;
@@ -14,43 +14,44 @@ export interface SourceOffset {
  * cluster and Sluice: key = JSON `["<connector>", {<source partition>}]`, value = JSON offset map, or
  * null (a tombstone) when the offset was reset.
  */
-export class OffsetStore {
-  readonly #log: Log;
-  readonly #tail: TopicTail;
+export class OffsetStore extends CompactedTopicStore<never> {
   /** connector → canonical partition JSON → offset */
   readonly #offsets = new Map<string, Map<string, SourceOffset>>();
 
-  private constructor(log: Log, topic: string) {
-    this.#log = log;
-    this.#tail = new TopicTail(log, topic);
+  private constructor(log: Log, topic: string, options: StoreOptions) {
+    super(log, topic, options);
   }
 
-  static async open(log: Log, topic: TopicSpec): Promise<OffsetStore> {
-    await ensureCompactedTopic(log, topic);
-    const store = new OffsetStore(log, topic.name);
-    await store.refresh();
+  /** Creates the topic when missing and reads it to its end. */
+  static async open(log: Log, topic: TopicSpec, options: StoreOptions = {}): Promise<OffsetStore> {
+    const store = new OffsetStore(log, topic.name, options);
+    await store.load(topic);
     return store;
   }
 
-  /** Applies what other workers wrote since the last read. */
+  /** Applies what other workers wrote since the last read (`readToEnd`). */
   async refresh(): Promise<void> {
-    await this.#tail.readToEnd((record) => {
-      const key = parseKey(record.key);
-      if (key === undefined) return;
-      const [connector, partition] = key;
-      const offsets = this.#offsets.get(connector) ?? new Map<string, SourceOffset>();
-      const value = parseJson(record) as SourceMap | null;
-      if (value === null) offsets.delete(canonical(partition));
-      else offsets.set(canonical(partition), { partition, offset: value });
-      if (offsets.size === 0) this.#offsets.delete(connector);
-      else this.#offsets.set(connector, offsets);
-    });
+    await this.readToEnd();
   }
 
+  protected apply(record: LogRecord): void {
+    const key = parseKey(record.key);
+    if (key === undefined) return;
+    const [connector, partition] = key;
+    const value = parseJson(record) as SourceMap | null;
+    const offsets = this.#offsets.get(connector) ?? new Map<string, SourceOffset>();
+    if (value === null) offsets.delete(canonical(partition));
+    else offsets.set(canonical(partition), { partition, offset: value });
+    if (offsets.size === 0) this.#offsets.delete(connector);
+    else this.#offsets.set(connector, offsets);
+  }
+
+  /** The connector's offset for a source partition (matched by content), if any. */
   offset(connector: string, partition: SourceMap): SourceMap | undefined {
     return this.#offsets.get(connector)?.get(canonical(partition))?.offset;
   }
 
+  /** Every offset of the connector. */
   offsets(connector: string): SourceOffset[] {
     return [...(this.#offsets.get(connector)?.values() ?? [])];
   }
@@ -65,8 +66,9 @@ export class OffsetStore {
     options: { refresh?: boolean } = {},
   ): Promise<void> {
     if (entries.length === 0) return;
-    await this.#log.produce(
-      this.#tail.topic,
+    this.assertOpen();
+    const positions = await this.log.produce(
+      this.topic,
       entries.map(({ partition, offset }) => ({
         key: toJson([connector, partition]),
         value: offset === null ? null : toJson(offset),
@@ -74,7 +76,7 @@ export class OffsetStore {
     );
     // Reading the topic back costs two more round trips; a writer that reads through `refresh` anyway
     // (a source task's offset reader) skips it.
-    if (options.refresh ?? true) await this.refresh();
+    if (options.refresh ?? true) await this.readPast(positions);
   }
 }
 

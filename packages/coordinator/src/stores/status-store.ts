@@ -1,7 +1,17 @@
 import type { Log, LogRecord, TopicSpec } from '@sluice/log';
-import { ensureCompactedTopic, parseJson, TopicTail } from './topic-tail.js';
+import { CompactedTopicStore, parseJson, type StoreOptions } from './compacted-topic-store.js';
+import { CorruptStateRecordError } from './errors.js';
 
 export type State = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'FAILED' | 'RESTARTING' | 'STOPPED';
+
+const STATES: ReadonlySet<string> = new Set<State>([
+  'UNASSIGNED',
+  'RUNNING',
+  'PAUSED',
+  'FAILED',
+  'RESTARTING',
+  'STOPPED',
+]);
 
 export interface Status {
   state: State;
@@ -9,7 +19,7 @@ export interface Status {
   trace?: string;
   /** `host:port` of the worker that reported this status. */
   workerId: string;
-  /** The group generation the worker was in: a later generation wins over an earlier one. */
+  /** The group generation the worker was in when it wrote this: a later generation wins over an earlier one. */
   generation: number;
 }
 
@@ -20,6 +30,15 @@ export interface ActiveTopic {
   discoverTimestamp: number;
 }
 
+/** A change to the status view, with the offset of the record that made it. Only real changes. */
+export type StatusChange =
+  | { type: 'connector-status'; connector: string; status: Status; offset: number }
+  | { type: 'connector-status-removed'; connector: string; offset: number }
+  | { type: 'task-status'; connector: string; task: number; status: Status; offset: number }
+  | { type: 'task-status-removed'; connector: string; task: number; offset: number }
+  /** The connector's active topics, all of them, sorted by name. */
+  | { type: 'active-topics'; connector: string; topics: readonly ActiveTopic[]; offset: number };
+
 const CONNECTOR = 'status-connector-';
 const TASK = 'status-task-';
 const TOPIC = 'status-topic-';
@@ -28,35 +47,43 @@ const TOPIC_CONNECTOR = ':connector-';
 /**
  * Connector and task statuses and active topics in Apache Kafka Connect's status-topic format
  * (`status-connector-<name>`, `status-task-<name>-<n>`, `status-topic-<topic>:connector-<name>`;
- * JSON values `{"state", "trace", "worker_id", "generation"}` and `{"topic": {…}}`).
+ * JSON values `{"state", "trace", "worker_id", "generation"}` and `{"topic": {…}}`), with the rules of
+ * Connect's `KafkaStatusBackingStore`: `put…Safe` writes only over a status of the same worker or of an
+ * older generation, and a task's UNASSIGNED that is not newer than its RUNNING is ignored.
+ *
+ * A write is applied to this store's view as soon as it is acknowledged, without waiting for the follower;
+ * each key remembers the offset it was last applied from, so the follower neither applies that record
+ * again nor an older one over it.
  */
-export class StatusStore {
-  readonly #log: Log;
-  readonly #tail: TopicTail;
+export class StatusStore extends CompactedTopicStore<StatusChange> {
   readonly #connectors = new Map<string, Status>();
   readonly #tasks = new Map<string, Map<number, Status>>();
   readonly #topics = new Map<string, Map<string, ActiveTopic>>();
+  /** `partition:key` → offset of the record the view has for that key */
+  readonly #appliedOffsets = new Map<string, number>();
 
-  private constructor(log: Log, topic: string) {
-    this.#log = log;
-    this.#tail = new TopicTail(log, topic);
+  private constructor(log: Log, topic: string, options: StoreOptions) {
+    super(log, topic, options);
   }
 
-  static async open(log: Log, topic: TopicSpec): Promise<StatusStore> {
-    await ensureCompactedTopic(log, topic);
-    const store = new StatusStore(log, topic.name);
-    await store.refresh();
+  /** Creates the topic when missing and reads it to its end. Does not follow it: see `start()`. */
+  static async open(log: Log, topic: TopicSpec, options: StoreOptions = {}): Promise<StatusStore> {
+    const store = new StatusStore(log, topic.name, options);
+    await store.load(topic);
     return store;
   }
 
+  /** Applies what was written since the last read (`readToEnd`). */
   async refresh(): Promise<void> {
-    await this.#tail.readToEnd((record) => this.#apply(record));
+    await this.readToEnd();
   }
 
+  /** The connector's status in the view, if any. */
   connector(name: string): Status | undefined {
     return this.#connectors.get(name);
   }
 
+  /** The task's status in the view, if any. */
   task(connector: string, task: number): Status | undefined {
     return this.#tasks.get(connector)?.get(task);
   }
@@ -68,18 +95,39 @@ export class StatusStore {
       .sort((a, b) => a.task - b.task);
   }
 
+  /** The topics the connector has used (KIP-558), by name. */
   activeTopics(connector: string): ActiveTopic[] {
     return [...(this.#topics.get(connector)?.values() ?? [])].sort((a, b) => a.topic.localeCompare(b.topic));
   }
 
+  /** Writes a connector's status whatever the status before (Connect's `put`). */
   async putConnector(name: string, status: Status): Promise<void> {
     await this.#write([{ key: CONNECTOR + name, value: statusJson(status) }]);
   }
 
+  /**
+   * Writes a connector's status unless another worker wrote one at a later generation (Connect's
+   * `putSafe`); resolves with whether it wrote.
+   */
+  async putConnectorSafe(name: string, status: Status): Promise<boolean> {
+    if (!canWriteSafely(this.#connectors.get(name), status)) return false;
+    await this.putConnector(name, status);
+    return true;
+  }
+
+  /** Writes a task's status whatever the status before (Connect's `put`). */
   async putTask(connector: string, task: number, status: Status): Promise<void> {
     await this.#write([{ key: `${TASK}${connector}-${task}`, value: statusJson(status) }]);
   }
 
+  /** `putConnectorSafe` for a task. */
+  async putTaskSafe(connector: string, task: number, status: Status): Promise<boolean> {
+    if (!canWriteSafely(this.task(connector, task), status)) return false;
+    await this.putTask(connector, task, status);
+    return true;
+  }
+
+  /** Records a topic the connector uses, unless the view has it already. */
   async putActiveTopic(topic: ActiveTopic): Promise<void> {
     if (this.#topics.get(topic.connector)?.has(topic.topic)) return;
     await this.#write([
@@ -115,30 +163,74 @@ export class StatusStore {
     ]);
   }
 
+  /** Produces, then applies the acknowledged records at once: Connect never reads its statuses back. */
   async #write(records: Array<{ key: string; value: string | null }>): Promise<void> {
+    this.assertOpen();
     if (records.length === 0) return;
-    await this.#log.produce(this.#tail.topic, records);
-    await this.refresh();
+    const positions = await this.log.produce(this.topic, records);
+    const timestamp = Date.now();
+    records.forEach((record, index) => {
+      const { partition, offset } = positions[index]!;
+      this.applyRecord({
+        topic: this.topic,
+        partition,
+        offset,
+        timestamp,
+        key: Buffer.from(record.key),
+        value: record.value === null ? null : Buffer.from(record.value),
+        headers: [],
+      });
+    });
   }
 
-  #apply(record: LogRecord): void {
+  protected apply(record: LogRecord, emit: (change: StatusChange) => void): void {
     const key = record.key?.toString('utf8');
     if (key === undefined) return;
-    const value = parseJson(record) as Record<string, unknown> | null;
+    // Applied already (this store's own write), or something newer is: nothing to do.
+    const applied = `${record.partition}:${key}`;
+    if (record.offset <= (this.#appliedOffsets.get(applied) ?? -1)) return;
+    const value = parseJson(record);
+    const { offset } = record;
     if (key.startsWith(CONNECTOR)) {
       const name = key.slice(CONNECTOR.length);
-      const status = value === null ? undefined : toStatus(value);
-      if (status === undefined) this.#connectors.delete(name);
-      else this.#connectors.set(name, status);
+      if (name === '') return;
+      const status = value === null ? undefined : toStatus(value, record);
+      this.#appliedOffsets.set(applied, offset);
+      const previous = this.#connectors.get(name);
+      if (status === undefined) {
+        this.#connectors.delete(name);
+        if (previous !== undefined) emit({ type: 'connector-status-removed', connector: name, offset });
+      } else {
+        this.#connectors.set(name, status);
+        if (!sameStatus(previous, status))
+          emit({ type: 'connector-status', connector: name, status, offset });
+      }
     } else if (key.startsWith(TASK)) {
       const at = key.lastIndexOf('-');
       const connector = key.slice(TASK.length, at);
-      const task = Number(key.slice(at + 1));
-      if (!Number.isInteger(task) || task < 0) return;
+      const number = key.slice(at + 1);
+      if (at <= TASK.length || !/^\d+$/.test(number)) return;
+      const task = Number(number);
+      const status = value === null ? undefined : toStatus(value, record);
+      this.#appliedOffsets.set(applied, offset);
       const tasks = this.#tasks.get(connector) ?? new Map<number, Status>();
-      const status = value === null ? undefined : toStatus(value);
-      if (status === undefined) tasks.delete(task);
-      else tasks.set(task, status);
+      const previous = tasks.get(task);
+      if (status === undefined) {
+        tasks.delete(task);
+        if (previous !== undefined) emit({ type: 'task-status-removed', connector, task, offset });
+      } else {
+        // A worker that had not read the RUNNING of another may still report UNASSIGNED for the same or an
+        // older generation during quick rebalances; Connect's reader ignores such a stale status.
+        if (
+          status.state === 'UNASSIGNED' &&
+          previous?.state === 'RUNNING' &&
+          previous.generation >= status.generation
+        ) {
+          return;
+        }
+        tasks.set(task, status);
+        if (!sameStatus(previous, status)) emit({ type: 'task-status', connector, task, status, offset });
+      }
       if (tasks.size === 0) this.#tasks.delete(connector);
       else this.#tasks.set(connector, tasks);
     } else if (key.startsWith(TOPIC)) {
@@ -146,21 +238,34 @@ export class StatusStore {
       if (at < 0) return;
       const topic = key.slice(TOPIC.length, at);
       const connector = key.slice(at + TOPIC_CONNECTOR.length);
+      if (topic === '' || connector === '') return;
+      const entry = value === null ? undefined : toActiveTopic(value, topic, connector, record);
+      this.#appliedOffsets.set(applied, offset);
       const topics = this.#topics.get(connector) ?? new Map<string, ActiveTopic>();
-      const entry = value?.['topic'] as Record<string, unknown> | undefined;
+      const previous = topics.get(topic);
       if (entry === undefined) topics.delete(topic);
-      else {
-        topics.set(topic, {
-          topic,
-          connector,
-          task: Number(entry['task'] ?? 0),
-          discoverTimestamp: Number(entry['discoverTimestamp'] ?? 0),
-        });
-      }
+      else topics.set(topic, entry);
       if (topics.size === 0) this.#topics.delete(connector);
       else this.#topics.set(connector, topics);
+      const changed =
+        entry === undefined
+          ? previous !== undefined
+          : previous === undefined ||
+            previous.task !== entry.task ||
+            previous.discoverTimestamp !== entry.discoverTimestamp;
+      if (changed) emit({ type: 'active-topics', connector, topics: this.activeTopics(connector), offset });
     }
   }
+}
+
+/**
+ * Connect's `CacheEntry.canWriteSafely`: there is no status yet, or it is this worker's, or it is of the
+ * same or an older generation.
+ */
+function canWriteSafely(current: Status | undefined, status: Status): boolean {
+  return (
+    current === undefined || current.workerId === status.workerId || current.generation <= status.generation
+  );
 }
 
 function statusJson(status: Status): string {
@@ -172,14 +277,47 @@ function statusJson(status: Status): string {
   });
 }
 
-function toStatus(value: Record<string, unknown>): Status | undefined {
-  const { state, trace, worker_id: workerId, generation } = value;
-  if (typeof state !== 'string' || typeof workerId !== 'string') return undefined;
-  const status: Status = {
-    state: state as State,
-    workerId,
-    generation: typeof generation === 'number' ? generation : 0,
-  };
+function sameStatus(a: Status | undefined, b: Status): boolean {
+  return (
+    a !== undefined &&
+    a.state === b.state &&
+    a.trace === b.trace &&
+    a.workerId === b.workerId &&
+    a.generation === b.generation
+  );
+}
+
+/** Connect's reader needs all of state, worker_id and generation; it skips a status without them. */
+function toStatus(value: unknown, record: LogRecord): Status {
+  const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const { state, trace, worker_id: workerId, generation } = fields;
+  if (
+    typeof state !== 'string' ||
+    !STATES.has(state) ||
+    typeof workerId !== 'string' ||
+    !Number.isSafeInteger(generation)
+  ) {
+    throw new CorruptStateRecordError(
+      record,
+      'is not a status {"state": UNASSIGNED|RUNNING|PAUSED|FAILED|RESTARTING|STOPPED, "worker_id": string, "generation": int}',
+    );
+  }
+  const status: Status = { state: state as State, workerId, generation: generation as number };
   if (typeof trace === 'string' && trace !== '') status.trace = trace;
   return status;
+}
+
+function toActiveTopic(value: unknown, topic: string, connector: string, record: LogRecord): ActiveTopic {
+  const entry =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['topic'] : undefined;
+  if (typeof entry !== 'object' || entry === null) {
+    throw new CorruptStateRecordError(record, 'is not an active topic {"topic": {…}}');
+  }
+  const fields = entry as Record<string, unknown>;
+  return {
+    topic,
+    connector,
+    task: Number(fields['task'] ?? 0),
+    discoverTimestamp: Number(fields['discoverTimestamp'] ?? 0),
+  };
 }

@@ -1,44 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
-import { kafkaBootstrap, uniqueName } from '@sluice/test-kit';
+import { beforeAll, expect, it } from 'vitest';
+import type { Log } from '@sluice/log';
+import { describeOnBothBackends, text } from './backends.test-suite.js';
 import { ConfigStore } from './config-store.js';
 import { OffsetStore } from './offset-store.js';
 import { StatusStore } from './status-store.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-const backends: Array<[string, () => Promise<Log>]> = [
-  [
-    'embedded',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sluice-stores-'));
-      dirs.push(dir);
-      return EmbeddedLog.open({ dataDir: dir });
-    },
-  ],
-  ['kafka', () => KafkaLog.open({ brokers: kafkaBootstrap(), clientId: 'sluice-stores-test' })],
-];
-
-describe.each(backends)('Connect state stores on the %s log', (_backend, open) => {
+describeOnBothBackends('Connect state stores', ({ log: firstLog, topicName }) => {
   let log: Log;
-  const topics: string[] = [];
-  beforeAll(async () => {
-    log = await open();
+  beforeAll(() => {
+    log = firstLog();
   });
-  afterAll(async () => {
-    for (const topic of topics) await log.deleteTopic(topic).catch(() => undefined);
-    await log.close();
-  });
-  function topicName(prefix: string): string {
-    const name = uniqueName(prefix);
-    topics.push(name);
-    return name;
-  }
-  const text = (value: Buffer | null) => value?.toString('utf8') ?? null;
 
   it('creates a compacted internal topic and refuses an existing one that is not compacted', async () => {
     const configs = topicName('configs');
@@ -103,9 +74,28 @@ describe.each(backends)('Connect state stores on the %s log', (_backend, open) =
     expect((await store.refresh()).tasks.get('c')).toBeUndefined();
     await log.produce(topic, [{ key: 'commit-c', value: JSON.stringify({ tasks: 1 }) }]);
     expect((await store.refresh()).tasks.get('c')).toEqual([{ n: '0' }]);
-    // A commit for more tasks than were written is not applied.
-    await log.produce(topic, [{ key: 'commit-c', value: JSON.stringify({ tasks: 3 }) }]);
-    expect((await store.refresh()).tasks.get('c')).toEqual([{ n: '0' }]);
+    expect(store.snapshot().inconsistent).toEqual(new Set());
+
+    // A commit needs every task config 0…n-1 written since the previous commit (Connect's rule): a commit
+    // for more tasks than were written leaves the connector inconsistent, with no tasks, rather than mixing
+    // the configs of two commits.
+    await log.produce(topic, [
+      { key: 'task-c-1', value: JSON.stringify({ properties: { n: '1' } }) },
+      { key: 'commit-c', value: JSON.stringify({ tasks: 2 }) },
+    ]);
+    let snapshot = await store.refresh();
+    expect(snapshot.tasks.has('c')).toBe(false);
+    expect(snapshot.inconsistent).toEqual(new Set(['c']));
+    // A later complete set (more configs than the count is fine: compaction keeps dropped tasks') heals it.
+    await log.produce(topic, [
+      { key: 'task-c-0', value: JSON.stringify({ properties: { n: '0b' } }) },
+      { key: 'task-c-1', value: JSON.stringify({ properties: { n: '1b' } }) },
+      { key: 'task-c-2', value: JSON.stringify({ properties: { n: '2b' } }) },
+      { key: 'commit-c', value: JSON.stringify({ tasks: 2 }) },
+    ]);
+    snapshot = await store.refresh();
+    expect(snapshot.tasks.get('c')).toEqual([{ n: '0b' }, { n: '1b' }]);
+    expect(snapshot.inconsistent).toEqual(new Set());
   });
 
   it('reads a config topic written by Apache Kafka Connect, and deletes connectors', async () => {

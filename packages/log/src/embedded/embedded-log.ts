@@ -12,8 +12,11 @@ import type {
   FetchResult,
   GroupOffset,
   Log,
+  LogReader,
   LogRecord,
+  PartitionFetchResult,
   PartitionOffsets,
+  PartitionPosition,
   ProduceRecord,
   RecordPosition,
   TopicDescription,
@@ -302,12 +305,77 @@ export class EmbeddedLog implements Log {
     }
     const maxWaitMs = options.maxWaitMs ?? 0;
     if (offset === range.next_offset && maxWaitMs > 0)
-      await this.#waitForAppend(topic.id, partition, offset, maxWaitMs);
+      await this.#waitForAppend(topic.id, [{ partition, offset }], maxWaitMs);
     this.#assertOpen();
+    const { records, highWatermark } = this.#read(
+      topic,
+      partition,
+      offset,
+      options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES,
+    );
+    return { records, highWatermark };
+  }
 
+  /**
+   * A reader over this same database: SQLite has no connection to hold up, so the reader only needs a way
+   * to end its own wait.
+   */
+  openReader(): Promise<LogReader> {
+    return this.#run(() => {
+      const stop = new AbortController();
+      return {
+        fetchPartitions: (topic, positions, options) =>
+          this.#fetchPartitions(topic, positions, options ?? {}, stop.signal),
+        close: () => {
+          stop.abort();
+          return Promise.resolve();
+        },
+      };
+    });
+  }
+
+  async #fetchPartitions(
+    topicName: string,
+    positions: readonly PartitionPosition[],
+    options: FetchOptions,
+    stop: AbortSignal,
+  ): Promise<PartitionFetchResult[]> {
+    if (stop.aborted) throw new LogClosedError();
+    const ranges = positions.map(({ partition, offset }) => {
+      const { topic, range } = this.#partitionRange(topicName, partition);
+      if (!Number.isInteger(offset) || offset < range.start_offset || offset > range.next_offset) {
+        throw new OffsetOutOfRangeError(topicName, partition, offset, range.start_offset, range.next_offset);
+      }
+      return { topic, partition, offset, end: range.next_offset };
+    });
+    const maxWaitMs = options.maxWaitMs ?? 0;
+    if (maxWaitMs > 0 && ranges.every((r) => r.offset === r.end)) {
+      await this.#waitForAppend(ranges[0]!.topic.id, positions, maxWaitMs, stop);
+      if (stop.aborted) return [];
+      this.#assertOpen();
+    }
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES;
+    return ranges.map(({ topic, partition, offset }) => {
+      const { records, highWatermark, complete } = this.#read(topic, partition, offset, maxBytes);
+      // Read to the end: every offset below the high watermark that was not returned was compacted away.
+      const nextOffset = complete ? Math.max(offset, highWatermark) : records[records.length - 1]!.offset + 1;
+      return { partition, records, highWatermark, nextOffset };
+    });
+  }
+
+  /**
+   * Records of one partition from `offset` on, up to about `maxBytes`, with the high watermark; `complete`
+   * when they reach the end of the partition.
+   */
+  #read(
+    topic: TopicRow,
+    partition: number,
+    offset: number,
+    maxBytes: number,
+  ): FetchResult & { complete: boolean } {
     const records: LogRecord[] = [];
     let bytes = 0;
+    let complete = false;
     // One read transaction so the rows and the high watermark are one consistent snapshot.
     const highWatermark = this.#db.transaction(() => {
       let from = offset;
@@ -315,7 +383,7 @@ export class EmbeddedLog implements Log {
         const rows = this.#statements.readRecords.all(topic.id, partition, from, READ_ROWS);
         for (const [rowOffset, timestamp, key, value, headers] of rows) {
           records.push({
-            topic: topicName,
+            topic: topic.name,
             partition,
             offset: rowOffset,
             timestamp,
@@ -326,12 +394,13 @@ export class EmbeddedLog implements Log {
           bytes += (key?.length ?? 0) + (value?.length ?? 0) + (headers?.length ?? 0) + 24;
           if (bytes >= maxBytes) break;
         }
+        if (rows.length < READ_ROWS && bytes < maxBytes) complete = true;
         if (rows.length < READ_ROWS) break;
         from = rows[rows.length - 1]![0] + 1;
       }
       return this.#statements.partition.get(topic.id, partition)!.next_offset;
     })();
-    return { records, highWatermark };
+    return { records, highWatermark, complete };
   }
 
   offsets(topicName: string): Promise<PartitionOffsets[]> {
@@ -458,24 +527,40 @@ export class EmbeddedLog implements Log {
     this.#statements.upsertLatest.run(topicId, partition, key, offset);
   }
 
-  async #waitForAppend(topicId: number, partition: number, offset: number, maxWaitMs: number): Promise<void> {
+  /**
+   * Waits until any of the partitions has a record at or after its offset, `maxWaitMs` pass, the log closes
+   * or `stop` aborts. Appends by this process wake it at once; those of others are seen by polling.
+   */
+  async #waitForAppend(
+    topicId: number,
+    positions: readonly PartitionPosition[],
+    maxWaitMs: number,
+    stop?: AbortSignal,
+  ): Promise<void> {
     const deadline = Date.now() + maxWaitMs;
-    const event = `${topicId}:${partition}`;
-    while (!this.#closed) {
+    const events = positions.map(({ partition }) => `${topicId}:${partition}`);
+    const stopped = () => this.#closed || stop?.aborted === true;
+    while (!stopped()) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return;
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
-          this.#appended.off(event, done).off('closed', done);
+          for (const event of events) this.#appended.off(event, done);
+          this.#appended.off('closed', done);
+          stop?.removeEventListener('abort', done);
           resolve();
         };
         const timer = setTimeout(done, Math.min(remaining, FETCH_POLL_MS));
-        this.#appended.once(event, done).once('closed', done);
+        for (const event of events) this.#appended.once(event, done);
+        this.#appended.once('closed', done);
+        stop?.addEventListener('abort', done, { once: true });
       });
-      if (this.#closed) return;
-      const range = this.#statements.partition.get(topicId, partition);
-      if (range === undefined || range.next_offset > offset) return;
+      if (stopped()) return;
+      for (const { partition, offset } of positions) {
+        const range = this.#statements.partition.get(topicId, partition);
+        if (range === undefined || range.next_offset > offset) return;
+      }
     }
   }
 }

@@ -17,8 +17,11 @@ import type {
   FetchResult,
   GroupOffset,
   Log,
+  LogReader,
   LogRecord,
+  PartitionFetchResult,
   PartitionOffsets,
+  PartitionPosition,
   ProduceRecord,
   RecordPosition,
   TopicDescription,
@@ -78,6 +81,7 @@ export class KafkaLog implements Log {
   readonly #defaultReplicationFactor: number;
   readonly #topics = new Map<string, TopicInfo>();
   readonly #sticky = new StickyPartitions();
+  readonly #readers = new Set<KafkaLogReader>();
   #closed = false;
 
   private constructor(kafka: Kafka, options: KafkaLogOptions) {
@@ -382,10 +386,29 @@ export class KafkaLog implements Log {
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
   }
 
+  /** A reader on a cluster connection of its own (its own sockets to every broker it reads from). */
+  async openReader(): Promise<LogReader> {
+    this.#assertOpen();
+    const reader = new KafkaLogReader(
+      new BrokerClient(this.#kafka),
+      (topic) => this.offsets(topic),
+      () => this.#readers.delete(reader),
+    );
+    this.#readers.add(reader);
+    try {
+      await reader.connect();
+    } catch (error) {
+      await reader.close();
+      throw toSluiceError(error, undefined);
+    }
+    return reader;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([
+      ...[...this.#readers].map((reader) => reader.close()),
       this.#producer.disconnect(),
       this.#admin.disconnect(),
       this.#broker.disconnect(),
@@ -502,6 +525,84 @@ export class KafkaLog implements Log {
         await delay(backoff);
       }
     }
+  }
+}
+
+/** `LogReader` on Kafka: a `BrokerClient` (so a cluster connection) of its own. */
+class KafkaLogReader implements LogReader {
+  readonly #client: BrokerClient;
+  readonly #offsets: (topic: string) => Promise<PartitionOffsets[]>;
+  readonly #onClose: () => void;
+  /** Rejects the polls under way when the reader closes. */
+  readonly #abandon = new Set<(error: Error) => void>();
+  #closed = false;
+
+  constructor(
+    client: BrokerClient,
+    offsets: (topic: string) => Promise<PartitionOffsets[]>,
+    onClose: () => void,
+  ) {
+    this.#client = client;
+    this.#offsets = offsets;
+    this.#onClose = onClose;
+  }
+
+  connect(): Promise<void> {
+    return this.#client.connect();
+  }
+
+  async fetchPartitions(
+    topic: string,
+    positions: readonly PartitionPosition[],
+    options: FetchOptions = {},
+  ): Promise<PartitionFetchResult[]> {
+    if (this.#closed) throw new LogClosedError();
+    validateTopicName(topic);
+    let abandon: ((error: Error) => void) | undefined;
+    try {
+      const fetching = this.#client.fetchPartitions({
+        topic,
+        partitions: positions,
+        maxBytes: options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES,
+        maxWaitMs: options.maxWaitMs ?? 0,
+      });
+      // kafkajs lets a request under way finish before it closes a connection; the caller need not wait.
+      const abandoned = new Promise<never>((_, reject) => {
+        abandon = reject;
+        this.#abandon.add(reject);
+      });
+      const results = await Promise.race([fetching, abandoned]);
+      return results.map((result) => ({
+        partition: result.partition,
+        highWatermark: result.highWatermark,
+        nextOffset: result.nextOffset,
+        records: result.records.map((record) => ({ topic, partition: result.partition, ...record })),
+      }));
+    } catch (error) {
+      if (this.#closed) throw new LogClosedError();
+      if (SluiceError.is(error) && error.code === 'SLUICE_KAFKA_OFFSET_OUT_OF_RANGE') {
+        const { partition, offset } = error as unknown as { partition: number; offset: number };
+        const range = (await this.#offsets(topic)).find((p) => p.partition === partition);
+        if (range !== undefined)
+          throw new OffsetOutOfRangeError(topic, partition, offset, range.beginning, range.end);
+      }
+      if (SluiceError.is(error) && error.code === 'SLUICE_KAFKA_UNKNOWN_TOPIC_OR_PARTITION') {
+        throw new UnknownTopicError(topic, (error as unknown as { partition: number }).partition);
+      }
+      throw error;
+    } finally {
+      if (abandon !== undefined) this.#abandon.delete(abandon);
+    }
+  }
+
+  /** Rejects polls under way at once; resolves when the connections are closed (after their last answer). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onClose();
+    for (const abandon of this.#abandon) abandon(new LogClosedError());
+    this.#abandon.clear();
+    await this.#client.disconnect();
   }
 }
 

@@ -10,9 +10,6 @@ class ManualClock implements GroupClock {
   #next = 0;
   readonly #timers = new Map<number, { at: number; callback: () => void }>();
 
-  now(): number {
-    return this.#now;
-  }
   setTimeout(callback: () => void, ms: number): unknown {
     const id = ++this.#next;
     this.#timers.set(id, { at: this.#now + ms, callback });
@@ -175,14 +172,14 @@ async function stableTwo(options: InMemoryGroupCoordinatorOptions = {}) {
 describe('InMemoryGroupCoordinator: joining', () => {
   it('hands out a member id on a first dynamic join, then forms a generation with the member as leader', async () => {
     const { coordinator, join, sync } = setup();
-    const client = coordinator.client();
+    const client = coordinator.client({ clientId: 'worker-1' });
     const joined = await join(client, [
       ['p1', 'meta-1'],
       ['p2', 'meta-2'],
     ]);
     expect(joined.value).toMatchObject({ generationId: 1, protocolName: 'p1' });
     const { memberId, leaderId, members } = joined.value!;
-    expect(memberId).toMatch(/^member-/);
+    expect(memberId).toMatch(/^worker-1-[0-9a-f-]{36}$/);
     expect(leaderId).toBe(memberId);
     expect(members.map((m) => [m.memberId, text(m.metadata)])).toEqual([[memberId, 'meta-1']]);
     expect(coordinator.describeGroup('g')).toMatchObject({ state: 'CompletingRebalance', generationId: 1 });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { ConfigError, SluiceError } from '@sluice/errors';
 import { GroupErrorCode, GroupRequestError, groupRequestError } from '@sluice/kafka-client';
 import type {
@@ -15,15 +14,13 @@ import type {
 import { KafkaGroupMember } from './kafka-group-member.js';
 import type { KafkaGroupMemberOptions } from './options.js';
 
-/** Timers and time for the coordinator; tests may drive them by hand. */
+/** The coordinator's timers (sessions, join and sync phases); tests may drive them by hand. */
 export interface GroupClock {
-  now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 const realClock: GroupClock = {
-  now: () => performance.now(),
   setTimeout: (callback, ms) => {
     const timer = setTimeout(callback, ms);
     // A coordinator left open must not keep a process alive.
@@ -48,7 +45,7 @@ export interface InMemoryGroupCoordinatorOptions {
   groupMaxSize?: number;
   /** How long a new member's first JoinGroup may wait for a join phase to end (Kafka's 5 minutes). @default 300000 */
   newMemberJoinTimeoutMs?: number;
-  /** @default performance.now() and Node's timers */
+  /** @default Node's timers */
   clock?: GroupClock;
 }
 
@@ -341,17 +338,20 @@ export class InMemoryGroupCoordinator {
     );
   }
 
-  /** A client of its own (one "connection"), for a member or anything else that sends group requests. */
+  /**
+   * A client of its own (one "connection"), for a member or anything else that sends group requests.
+   * `clientId` starts the ids of the dynamic members that join through it, as a broker uses the client id.
+   */
   client(options: { clientId?: string } = {}): GroupCoordinatorClient {
     return new InMemoryGroupClient(this, options.clientId ?? 'sluice');
   }
 
   /** A group member on this coordinator, with a client of its own. */
-  member<M, A>(options: Omit<KafkaGroupMemberOptions<M, A>, 'kafka' | 'client'>): KafkaGroupMember<M, A> {
-    return new KafkaGroupMember({
-      ...options,
-      client: this.client({ clientId: options.groupInstanceId ?? options.groupId }),
-    });
+  member<M, A>(
+    options: Omit<KafkaGroupMemberOptions<M, A>, 'kafka' | 'client'>,
+    clientOptions: { clientId?: string } = {},
+  ): KafkaGroupMember<M, A> {
+    return new KafkaGroupMember({ ...options, client: this.client(clientOptions) });
   }
 
   /** The group as the coordinator sees it; undefined if it was never created. */
@@ -396,7 +396,7 @@ export class InMemoryGroupCoordinator {
   // ---- JoinGroup ----
 
   /** @internal Called by the clients. */
-  handleJoinGroup(request: JoinGroupRequest, answer: Reply<JoinGroupResult>): void {
+  handleJoinGroup(request: JoinGroupRequest, answer: Reply<JoinGroupResult>, clientId: string): void {
     const fail = (name: string, memberId?: string) => answer.reject(kafkaError('JoinGroup', name, memberId));
     if (this.#closed) return fail('COORDINATOR_NOT_AVAILABLE');
     if (
@@ -416,7 +416,7 @@ export class InMemoryGroupCoordinator {
       group.remove(request.memberId);
       fail('GROUP_MAX_SIZE_REACHED');
     } else if (isUnknown) {
-      this.#doNewMemberJoinGroup(group, request, answer);
+      this.#doNewMemberJoinGroup(group, request, answer, clientId);
     } else {
       this.#doCurrentMemberJoinGroup(group, request, answer);
     }
@@ -439,7 +439,12 @@ export class InMemoryGroupCoordinator {
     }
   }
 
-  #doNewMemberJoinGroup(group: Group, request: JoinGroupRequest, answer: Reply<JoinGroupResult>): void {
+  #doNewMemberJoinGroup(
+    group: Group,
+    request: JoinGroupRequest,
+    answer: Reply<JoinGroupResult>,
+    clientId: string,
+  ): void {
     if (group.is('Dead')) return answer.reject(kafkaError('JoinGroup', 'COORDINATOR_NOT_AVAILABLE'));
     if (
       !group.supportsProtocols(
@@ -450,7 +455,7 @@ export class InMemoryGroupCoordinator {
       return answer.reject(kafkaError('JoinGroup', 'INCONSISTENT_GROUP_PROTOCOL'));
     }
     const instanceId = request.groupInstanceId;
-    const newMemberId = `${instanceId ?? 'member'}-${randomUUID()}`;
+    const newMemberId = `${instanceId ?? clientId}-${randomUUID()}`;
     if (instanceId !== undefined) {
       const oldMemberId = group.staticMembers.get(instanceId);
       if (oldMemberId !== undefined) {
@@ -937,14 +942,16 @@ export class InMemoryGroupCoordinator {
  */
 class InMemoryGroupClient implements GroupCoordinatorClient {
   readonly #coordinator: InMemoryGroupCoordinator;
+  readonly #clientId: string;
   /** Requests not answered yet, with their names. */
   readonly #pending = new Map<Reply<unknown>, GroupRequestName>();
   /** Settles when the latest request has been answered. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(coordinator: InMemoryGroupCoordinator, _clientId: string) {
+  constructor(coordinator: InMemoryGroupCoordinator, clientId: string) {
     this.#coordinator = coordinator;
+    this.#clientId = clientId;
   }
 
   connect(): Promise<void> {
@@ -967,7 +974,9 @@ class InMemoryGroupClient implements GroupCoordinatorClient {
   }
 
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
-    return this.#send('JoinGroup', (answer) => this.#coordinator.handleJoinGroup(request, answer));
+    return this.#send('JoinGroup', (answer) =>
+      this.#coordinator.handleJoinGroup(request, answer, this.#clientId),
+    );
   }
 
   syncGroup(request: SyncGroupRequest): Promise<Uint8Array> {

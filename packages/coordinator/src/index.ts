@@ -8,6 +8,7 @@ export type {
   GroupMemberState,
   RevocationReason,
   RevokedEvent,
+  StopOptions,
 } from './membership/group-member.js';
 export { KafkaGroupMember } from './membership/kafka-group-member.js';
 export type {
@@ -15,6 +16,14 @@ export type {
   GroupMemberLogLevel,
   KafkaGroupMemberOptions,
 } from './membership/options.js';
+export { InMemoryGroupCoordinator } from './membership/in-memory-group-coordinator.js';
+export type {
+  GroupClock,
+  GroupDescription,
+  GroupStateName,
+  InMemoryGroupCoordinatorOptions,
+} from './membership/in-memory-group-coordinator.js';
+export type { GroupProtocol } from '@sluice/protocol';
 export {
   CompactedTopicStore,
   ensureCompactedTopic,

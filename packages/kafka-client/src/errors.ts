@@ -13,6 +13,13 @@ export class KafkaInternalsError extends SluiceError {
   }
 }
 
+/** The broker is too old for static group membership (`group.instance.id`, Kafka 2.3+). Never retriable. */
+export class StaticMembershipUnsupportedError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_KAFKA_STATIC_MEMBERSHIP_UNSUPPORTED', message);
+  }
+}
+
 /** The requested offset is below the log start or above the end of the partition. */
 export class OffsetOutOfRangeError extends SluiceError {
   readonly topic: string;
@@ -68,7 +75,10 @@ export class FetchError extends SluiceError {
  * - `REBALANCE_IN_PROGRESS`: the group is rebalancing; join again with the same member id.
  * - `UNKNOWN_MEMBER_ID`: the coordinator no longer knows this member; join again as a new member.
  * - `ILLEGAL_GENERATION`: the group moved to a newer generation without this member; join again.
- * - `FENCED_INSTANCE_ID`: another member uses this static instance id; stop.
+ * - `FENCED_INSTANCE_ID`: another member joined with this member's static `group.instance.id` and took its
+ *   place; stop for good (joining again would fence the new owner in turn).
+ * - `INCONSISTENT_GROUP_PROTOCOL`: the group's members use another protocol type, or none of the protocols
+ *   this member offers; never retriable.
  * - `COORDINATOR_UNAVAILABLE`: the coordinator moved, is loading or cannot be reached; find it again and retry.
  * - `GROUP_REQUEST_FAILED`: anything else; `retriable` says whether trying again can help.
  */
@@ -78,6 +88,7 @@ export const GroupErrorCode = {
   UNKNOWN_MEMBER_ID: 'SLUICE_KAFKA_UNKNOWN_MEMBER_ID',
   ILLEGAL_GENERATION: 'SLUICE_KAFKA_ILLEGAL_GENERATION',
   FENCED_INSTANCE_ID: 'SLUICE_KAFKA_FENCED_INSTANCE_ID',
+  INCONSISTENT_GROUP_PROTOCOL: 'SLUICE_KAFKA_INCONSISTENT_GROUP_PROTOCOL',
   COORDINATOR_UNAVAILABLE: 'SLUICE_KAFKA_COORDINATOR_UNAVAILABLE',
   GROUP_REQUEST_FAILED: 'SLUICE_KAFKA_GROUP_REQUEST_FAILED',
 } as const;

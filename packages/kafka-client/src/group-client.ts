@@ -1,6 +1,11 @@
 import { SluiceError } from '@sluice/errors';
 import type { Kafka } from 'kafkajs';
-import { GroupErrorCode, GroupRequestError, KafkaInternalsError } from './errors.js';
+import {
+  GroupErrorCode,
+  GroupRequestError,
+  KafkaInternalsError,
+  StaticMembershipUnsupportedError,
+} from './errors.js';
 import type { GroupRequestName } from './errors.js';
 import { describeKafkaError, InternalCluster } from './internals.js';
 
@@ -8,6 +13,11 @@ export interface JoinGroupRequest {
   groupId: string;
   /** The id the coordinator gave this member, or '' to join as a new member. */
   memberId: string;
+  /**
+   * A static member's `group.instance.id` (KIP-345, JoinGroup v5+): the coordinator keeps its place across
+   * restarts and hands a new process with the same id the member's current assignment without a rebalance.
+   */
+  groupInstanceId?: string | undefined;
   /** The coordinator expels a member it has not heard from for this long. */
   sessionTimeoutMs: number;
   /** How long the coordinator waits for every member to rejoin during a rebalance. */
@@ -25,13 +35,15 @@ export interface JoinGroupResult {
   leaderId: string;
   memberId: string;
   /** Every member with its metadata for the chosen protocol; empty unless this member is the leader. */
-  members: Array<{ memberId: string; metadata: Uint8Array }>;
+  members: Array<{ memberId: string; groupInstanceId?: string | undefined; metadata: Uint8Array }>;
 }
 
 export interface SyncGroupRequest {
   groupId: string;
   generationId: number;
   memberId: string;
+  /** A static member's `group.instance.id` (SyncGroup v3+). */
+  groupInstanceId?: string | undefined;
   /** The leader sends every member's assignment; followers send none. */
   assignments: Array<{ memberId: string; assignment: Uint8Array }>;
 }
@@ -40,6 +52,8 @@ export interface HeartbeatRequest {
   groupId: string;
   generationId: number;
   memberId: string;
+  /** A static member's `group.instance.id` (Heartbeat v3+). */
+  groupInstanceId?: string | undefined;
 }
 
 export interface CommitOffsetsRequest {
@@ -55,12 +69,18 @@ export interface CommitOffsetsRequest {
 export interface LeaveGroupRequest {
   groupId: string;
   memberId: string;
+  /** A static member's `group.instance.id` (LeaveGroup v3+): a static member leaves only when it says so. */
+  groupInstanceId?: string | undefined;
 }
 
 /**
- * The group coordinator requests (KIP-62 style group membership) a group member is built from.
+ * The group coordinator requests (Kafka's classic group protocol) a group member is built from.
  * Every method rejects with `GroupRequestError`, whose `code` says how the member should react; the client
  * finds the group's coordinator itself and looks it up again after a COORDINATOR_UNAVAILABLE failure.
+ *
+ * A coordinator answers the requests of one connection in order, one at a time: while a JoinGroup or
+ * SyncGroup waits for the rest of the group, later requests on the same connection wait behind it. Give
+ * each group member a client of its own.
  */
 export interface GroupCoordinatorClient {
   connect(): Promise<void>;
@@ -71,6 +91,11 @@ export interface GroupCoordinatorClient {
   syncGroup(request: SyncGroupRequest): Promise<Uint8Array>;
   heartbeat(request: HeartbeatRequest): Promise<void>;
   leaveGroup(request: LeaveGroupRequest): Promise<void>;
+  /**
+   * Commits offsets for the group (OffsetCommit). A member commits with its generation and member id, so
+   * the coordinator refuses the commit of a member it no longer counts (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID).
+   */
+  commitOffsets(request: CommitOffsetsRequest): Promise<void>;
 }
 
 const COORDINATOR_ERRORS = new Set([
@@ -79,34 +104,71 @@ const COORDINATOR_ERRORS = new Set([
   'GROUP_LOAD_IN_PROGRESS',
 ]);
 
-const BY_KAFKA_ERROR: Record<string, GroupErrorCode> = {
-  MEMBER_ID_REQUIRED: GroupErrorCode.MEMBER_ID_REQUIRED,
-  REBALANCE_IN_PROGRESS: GroupErrorCode.REBALANCE_IN_PROGRESS,
-  UNKNOWN_MEMBER_ID: GroupErrorCode.UNKNOWN_MEMBER_ID,
-  ILLEGAL_GENERATION: GroupErrorCode.ILLEGAL_GENERATION,
-  FENCED_INSTANCE_ID: GroupErrorCode.FENCED_INSTANCE_ID,
+/** Kafka errors a group member reacts to each in its own way, and whether retrying (rejoining) can help. */
+const BY_KAFKA_ERROR: Record<string, { code: GroupErrorCode; retriable: boolean }> = {
+  MEMBER_ID_REQUIRED: { code: GroupErrorCode.MEMBER_ID_REQUIRED, retriable: true },
+  REBALANCE_IN_PROGRESS: { code: GroupErrorCode.REBALANCE_IN_PROGRESS, retriable: true },
+  UNKNOWN_MEMBER_ID: { code: GroupErrorCode.UNKNOWN_MEMBER_ID, retriable: true },
+  ILLEGAL_GENERATION: { code: GroupErrorCode.ILLEGAL_GENERATION, retriable: true },
+  FENCED_INSTANCE_ID: { code: GroupErrorCode.FENCED_INSTANCE_ID, retriable: false },
+  INCONSISTENT_GROUP_PROTOCOL: { code: GroupErrorCode.INCONSISTENT_GROUP_PROTOCOL, retriable: false },
 };
+
+/**
+ * The `GroupRequestError` for a broker's answer with Kafka error `kafkaError` (`REBALANCE_IN_PROGRESS`, …).
+ * `retriable` counts for errors without a code of their own (`GROUP_REQUEST_FAILED`); `memberId` is what a
+ * MEMBER_ID_REQUIRED answer carries. Shared by the Kafka client and the in-memory coordinator, so both
+ * report an answer the same way.
+ */
+export function groupRequestError(
+  request: GroupRequestName,
+  kafkaError: string,
+  options: { message?: string; retriable?: boolean; memberId?: string | undefined; cause?: unknown } = {},
+): GroupRequestError {
+  const message = options.message ?? kafkaError;
+  const known = BY_KAFKA_ERROR[kafkaError];
+  if (known !== undefined) {
+    return new GroupRequestError(known.code, request, message, {
+      cause: options.cause,
+      kafkaError,
+      retriable: known.retriable,
+      memberId: known.code === GroupErrorCode.MEMBER_ID_REQUIRED ? options.memberId : undefined,
+    });
+  }
+  if (COORDINATOR_ERRORS.has(kafkaError)) {
+    return new GroupRequestError(GroupErrorCode.COORDINATOR_UNAVAILABLE, request, message, {
+      cause: options.cause,
+      kafkaError,
+      retriable: true,
+    });
+  }
+  return new GroupRequestError(GroupErrorCode.GROUP_REQUEST_FAILED, request, message, {
+    cause: options.cause,
+    kafkaError,
+    retriable: options.retriable ?? false,
+  });
+}
 
 /** Translates whatever kafkajs threw for a group request. */
 export function toGroupRequestError(request: GroupRequestName, error: unknown): GroupRequestError {
   const info = describeKafkaError(error);
-  const options = { cause: error, kafkaError: info.type };
-  if (info.type !== undefined && info.type in BY_KAFKA_ERROR) {
-    const code = BY_KAFKA_ERROR[info.type]!;
-    return new GroupRequestError(code, request, info.message, {
-      ...options,
-      retriable: code !== GroupErrorCode.FENCED_INSTANCE_ID,
-      memberId: code === GroupErrorCode.MEMBER_ID_REQUIRED ? info.memberId : undefined,
+  if (info.type !== undefined && (info.type in BY_KAFKA_ERROR || !info.network)) {
+    return groupRequestError(request, info.type, {
+      message: info.message,
+      retriable: info.retriable,
+      memberId: info.memberId,
+      cause: error,
     });
   }
-  if (info.network || (info.type !== undefined && COORDINATOR_ERRORS.has(info.type))) {
+  if (info.network) {
     return new GroupRequestError(GroupErrorCode.COORDINATOR_UNAVAILABLE, request, info.message, {
-      ...options,
+      cause: error,
+      kafkaError: info.type,
       retriable: true,
     });
   }
   return new GroupRequestError(GroupErrorCode.GROUP_REQUEST_FAILED, request, info.message, {
-    ...options,
+    cause: error,
     retriable: info.retriable,
   });
 }
@@ -190,7 +252,8 @@ export class KafkaGroupClient implements GroupCoordinatorClient {
     try {
       return await run(nodeId);
     } catch (error) {
-      if (error instanceof KafkaInternalsError) throw error;
+      if (error instanceof KafkaInternalsError || error instanceof StaticMembershipUnsupportedError)
+        throw error;
       const failure = toGroupRequestError(name, error);
       if (failure.code === GroupErrorCode.COORDINATOR_UNAVAILABLE) this.#coordinators.delete(groupId);
       throw failure;

@@ -3,7 +3,7 @@ export type { KafkaClientConfig, KafkaLogLevel } from './kafka.js';
 export { BrokerClient } from './broker-client.js';
 export type { BrokerClientOptions } from './broker-client.js';
 export type { FetchedRecord, FetchRequest, FetchResult } from './types.js';
-export { KafkaGroupClient } from './group-client.js';
+export { groupRequestError, KafkaGroupClient } from './group-client.js';
 export type {
   GroupCoordinatorClient,
   HeartbeatRequest,
@@ -20,6 +20,7 @@ export {
   GroupRequestError,
   KafkaInternalsError,
   OffsetOutOfRangeError,
+  StaticMembershipUnsupportedError,
   UnknownTopicOrPartitionError,
 } from './errors.js';
 export type { GroupRequestName } from './errors.js';

@@ -14,7 +14,10 @@
  *   metadata({ topics }), and the `targetTopics` Set that every metadata refresh asks for.
  * - `broker/index.js`: fetch, joinGroup (answers MEMBER_ID_REQUIRED itself by joining once more with the
  *   member id the broker handed out), syncGroup, heartbeat, leaveGroup. Responses are parsed and a broker
- *   error code is thrown as `KafkaJSProtocolError` with the Kafka error name in `type`.
+ *   error code is thrown as `KafkaJSProtocolError` with the Kafka error name in `type`. The workspace's
+ *   kafkajs patch makes the four group methods pass `groupInstanceId` on to the request encoders, which
+ *   write it from JoinGroup v5, SyncGroup v3, Heartbeat v3 and LeaveGroup v3 on; `versions` (the broker's
+ *   ApiVersions answer, by api key) says which versions kafkajs will use.
  * - `protocol/requests/fetch/v11/response.js` and `protocol/recordBatch/`: the shape of a fetched partition
  *   (int64 fields as decimal strings; the log start offset is spelt `lastStartOffset`).
  * - `errors.js`: error names (`KafkaJSConnectionError`, …) and `type`, `retriable`, `memberId` fields.
@@ -23,7 +26,7 @@
  * `SLUICE_KAFKA_INTERNALS_CHANGED` instead of misbehaving.
  */
 import type { Kafka } from 'kafkajs';
-import { KafkaInternalsError } from './errors.js';
+import { KafkaInternalsError, StaticMembershipUnsupportedError } from './errors.js';
 import type { FetchedRecord } from './types.js';
 
 const CREATE_CLUSTER_SYMBOL = 'private:Kafka:createCluster';
@@ -47,6 +50,8 @@ interface RawCluster {
 
 interface RawBroker {
   nodeId: unknown;
+  /** `{ [apiKey]: { minVersion, maxVersion } }` once connected. */
+  versions: unknown;
   fetch(request: Dict): Promise<unknown>;
   joinGroup(request: Dict): Promise<unknown>;
   syncGroup(request: Dict): Promise<unknown>;
@@ -210,8 +215,19 @@ export interface RawJoinGroupResult {
   leaderId: string;
   memberId: string;
   /** Every member with its metadata; empty unless this member is the leader. */
-  members: Array<{ memberId: string; metadata: Buffer }>;
+  members: Array<{ memberId: string; groupInstanceId: string | undefined; metadata: Buffer }>;
 }
+
+/**
+ * Group requests by api key (`protocol/requests/apiKeys.js`), with the first version that carries a static
+ * member's `group.instance.id` and the highest version kafkajs 2.2.4 implements.
+ */
+const STATIC_MEMBERSHIP_VERSIONS = {
+  JoinGroup: { apiKey: 11, first: 5, implemented: 5 },
+  Heartbeat: { apiKey: 12, first: 3, implemented: 3 },
+  LeaveGroup: { apiKey: 13, first: 3, implemented: 3 },
+  SyncGroup: { apiKey: 14, first: 3, implemented: 3 },
+} as const;
 
 /** A kafkajs Cluster of its own (own connections), reached through the Kafka instance's private factory. */
 export class InternalCluster {
@@ -310,6 +326,33 @@ export class InternalCluster {
   }
 
   /**
+   * A broker that will encode `groupInstanceId` in `request`: kafkajs silently picks an older version (one
+   * without the field) from a broker older than Kafka 2.3, which would turn a static member into a dynamic one.
+   */
+  async #groupBroker(
+    nodeId: number,
+    request: keyof typeof STATIC_MEMBERSHIP_VERSIONS,
+    groupInstanceId: string | undefined,
+  ): Promise<RawBroker> {
+    const broker = await this.#broker(nodeId);
+    if (groupInstanceId === undefined) return broker;
+    const { apiKey, first, implemented } = STATIC_MEMBERSHIP_VERSIONS[request];
+    const versions = dict(broker.versions, `Broker ${nodeId} versions`);
+    const supported =
+      versions[apiKey] === undefined ? undefined : dict(versions[apiKey], `${request} versions`);
+    const used = Math.min(
+      implemented,
+      supported === undefined ? -1 : int(supported['maxVersion'], 'maxVersion'),
+    );
+    if (used < first) {
+      throw new StaticMembershipUnsupportedError(
+        `broker ${nodeId} answers ${request} up to version ${used}; a static member (group.instance.id) needs version ${first} (Kafka 2.3 or later)`,
+      );
+    }
+    return broker;
+  }
+
+  /**
    * One Fetch request for one partition, READ_COMMITTED. Records below `offset` (a batch may start earlier),
    * control records and records of aborted transactions are dropped, as kafkajs's consumer does.
    */
@@ -402,17 +445,19 @@ export class InternalCluster {
     request: {
       groupId: string;
       memberId: string;
+      groupInstanceId?: string | undefined;
       sessionTimeoutMs: number;
       rebalanceTimeoutMs: number;
       protocolType: string;
       protocols: Array<{ name: string; metadata: Uint8Array }>;
     },
   ): Promise<RawJoinGroupResult> {
-    const broker = await this.#broker(nodeId);
+    const broker = await this.#groupBroker(nodeId, 'JoinGroup', request.groupInstanceId);
     const response = dict(
       await broker.joinGroup({
         groupId: request.groupId,
         memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId ?? null,
         sessionTimeout: request.sessionTimeoutMs,
         rebalanceTimeout: request.rebalanceTimeoutMs,
         protocolType: request.protocolType,
@@ -430,8 +475,14 @@ export class InternalCluster {
       memberId: text(response['memberId'], 'JoinGroup memberId'),
       members: list(response['members'], 'JoinGroup members').map((item) => {
         const member = dict(item, 'JoinGroup member');
+        const instanceId = member['groupInstanceId'];
         return {
           memberId: text(member['memberId'], 'JoinGroup member.memberId'),
+          // JoinGroup v5+ (null for dynamic members); absent from older versions.
+          groupInstanceId:
+            instanceId === undefined || instanceId === null
+              ? undefined
+              : text(instanceId, 'JoinGroup member.groupInstanceId'),
           metadata: bytes(member['memberMetadata'], 'JoinGroup member.memberMetadata') ?? Buffer.alloc(0),
         };
       }),
@@ -445,15 +496,17 @@ export class InternalCluster {
       groupId: string;
       generationId: number;
       memberId: string;
+      groupInstanceId?: string | undefined;
       assignments: Array<{ memberId: string; assignment: Uint8Array }>;
     },
   ): Promise<Buffer> {
-    const broker = await this.#broker(nodeId);
+    const broker = await this.#groupBroker(nodeId, 'SyncGroup', request.groupInstanceId);
     const response = dict(
       await broker.syncGroup({
         groupId: request.groupId,
         generationId: request.generationId,
         memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId ?? null,
         groupAssignment: request.assignments.map((item) => ({
           memberId: item.memberId,
           memberAssignment: asBuffer(item.assignment),
@@ -466,19 +519,32 @@ export class InternalCluster {
 
   async heartbeat(
     nodeId: number,
-    request: { groupId: string; generationId: number; memberId: string },
+    request: {
+      groupId: string;
+      generationId: number;
+      memberId: string;
+      groupInstanceId?: string | undefined;
+    },
   ): Promise<void> {
-    const broker = await this.#broker(nodeId);
+    const broker = await this.#groupBroker(nodeId, 'Heartbeat', request.groupInstanceId);
     await broker.heartbeat({
       groupId: request.groupId,
       groupGenerationId: request.generationId,
       memberId: request.memberId,
+      groupInstanceId: request.groupInstanceId ?? null,
     });
   }
 
-  async leaveGroup(nodeId: number, request: { groupId: string; memberId: string }): Promise<void> {
-    const broker = await this.#broker(nodeId);
-    await broker.leaveGroup({ groupId: request.groupId, memberId: request.memberId });
+  async leaveGroup(
+    nodeId: number,
+    request: { groupId: string; memberId: string; groupInstanceId?: string | undefined },
+  ): Promise<void> {
+    const broker = await this.#groupBroker(nodeId, 'LeaveGroup', request.groupInstanceId);
+    await broker.leaveGroup({
+      groupId: request.groupId,
+      memberId: request.memberId,
+      groupInstanceId: request.groupInstanceId ?? null,
+    });
   }
 
   /**

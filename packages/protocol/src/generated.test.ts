@@ -35,7 +35,7 @@ describe('generated code', () => {
     const path = join(protoDir, 'group.proto');
     writeFileSync(
       path,
-      readFileSync(path, 'utf8').replace('int32 delay_ms = 10;', 'int32 delay_ms = 10;\n  string note = 11;'),
+      readFileSync(path, 'utf8').replace('bool rejoin = 11;', 'bool rejoin = 11;\n  string note = 12;'),
     );
     expect(generator.staleFiles(generator.generate(protoDir))).toEqual(['group.ts']);
   });

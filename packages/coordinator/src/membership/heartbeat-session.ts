@@ -1,21 +1,28 @@
-import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GroupErrorCode, GroupRequestError } from '@sluice/kafka-client';
 import type { GroupCoordinatorClient } from '@sluice/kafka-client';
+import { now } from './lease.js';
+import type { Lease } from './lease.js';
 import type { GroupMemberLogger } from './options.js';
+
+const CLOSED = Symbol('closed');
 
 /** Why a stable generation ended, as far as heartbeating (or the owner of the session) can tell. */
 export type SessionEnd =
   | { reason: 'rebalance' }
   | { reason: 'stop' }
-  /** `resetMemberId`: the coordinator said it does not know this member id any more. */
-  | { reason: 'lost'; resetMemberId: boolean; detail: string }
+  /**
+   * `resetMemberId`: the coordinator said it does not know this member id any more. `fatal`: the member must
+   * fail after revoking, without leaving or rejoining (another process took its static instance id).
+   */
+  | { reason: 'lost'; resetMemberId: boolean; detail: string; fatal?: Error }
   | { reason: 'failed'; error: unknown };
 
 export interface SessionIdentity {
   groupId: string;
   generationId: number;
   memberId: string;
+  groupInstanceId: string | undefined;
 }
 
 export interface SessionTiming {
@@ -24,47 +31,57 @@ export interface SessionTiming {
   lostAfterMs: number;
 }
 
-/** A monotonic clock: wall-clock jumps must not expire (or extend) a session. */
-const now = (): number => performance.now();
-
 /**
  * Heartbeats for one generation, from SyncGroup until `close()`, and the watchdog that declares the
- * membership lost when no heartbeat has succeeded for `lostAfterMs`.
+ * membership lost when the lease runs out (no heartbeat succeeded for `lostAfterMs`).
  *
- * The watchdog measures from when the last successful heartbeat was *sent*: the coordinator received it no
- * earlier, so it cannot expel this member before the watchdog fires. A process that was frozen (SIGSTOP, a
+ * Every successful heartbeat extends the lease from when it was *sent*: the coordinator received it no
+ * earlier, so it cannot expel this member before the lease ends. A process that was frozen (SIGSTOP, a
  * long GC pause, a suspended VM) sees the overdue watchdog fire as soon as it runs again, before it acts on
  * anything else.
+ *
+ * A SyncGroup that waited long for the leader leaves a lease that ends soon or has ended already, although
+ * the coordinator restarted the member's session only when it answered. The first heartbeat then goes out at
+ * once, and the watchdog gives the session `lostAfterMs` from its start before it declares the membership lost;
+ * until a heartbeat succeeds the lease stays expired, so the owner does not act meanwhile.
  */
 export class HeartbeatSession {
   readonly #client: GroupCoordinatorClient;
   readonly #identity: SessionIdentity;
   readonly #timing: SessionTiming;
+  readonly #lease: Lease;
   readonly #log: GroupMemberLogger;
+  readonly #report: (error: Error | undefined) => void;
   readonly #abort = new AbortController();
   readonly #ended: Promise<SessionEnd>;
   #resolveEnded!: (end: SessionEnd) => void;
   #end: SessionEnd | undefined;
-  /** When the membership counts as lost, on the `now()` clock. */
-  #deadline: number;
   #watchdog: NodeJS.Timeout | undefined;
+  readonly #startedAt = now();
   #closed = false;
+  /** Resolves when `close()` is called. */
+  readonly #closing: Promise<typeof CLOSED>;
   readonly #loop: Promise<void>;
 
-  /** `lastSuccessAt`: when the request that last confirmed membership (SyncGroup) was sent, on `now()`. */
+  /** `lease` is held already (granted by the SyncGroup that started this generation). */
   constructor(
     client: GroupCoordinatorClient,
     identity: SessionIdentity,
     timing: SessionTiming,
-    lastSuccessAt: number,
+    lease: Lease,
     log: GroupMemberLogger,
+    report: (error: Error | undefined) => void,
   ) {
     this.#client = client;
     this.#identity = identity;
     this.#timing = timing;
+    this.#lease = lease;
     this.#log = log;
+    this.#report = report;
     this.#ended = new Promise((resolve) => (this.#resolveEnded = resolve));
-    this.#deadline = lastSuccessAt + timing.lostAfterMs;
+    this.#closing = new Promise((resolve) =>
+      this.#abort.signal.addEventListener('abort', () => resolve(CLOSED), { once: true }),
+    );
     this.#armWatchdog();
     this.#loop = this.#run();
   }
@@ -81,7 +98,10 @@ export class HeartbeatSession {
     this.#resolveEnded(end);
   }
 
-  /** Stops heartbeating and the watchdog, and waits for an in-flight heartbeat to settle. */
+  /**
+   * Stops heartbeating and the watchdog. A heartbeat in flight is abandoned, not awaited: with the
+   * coordinator out of reach it could take the whole request timeout, and a lost member must revoke now.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#watchdog);
@@ -89,30 +109,37 @@ export class HeartbeatSession {
     await this.#loop;
   }
 
+  /** When the watchdog declares the membership lost, on the `now()` clock. */
+  #lostAt(): number {
+    return Math.max(this.#lease.expiresAt, this.#startedAt + this.#timing.lostAfterMs);
+  }
+
   #armWatchdog(): void {
     clearTimeout(this.#watchdog);
     if (this.#closed) return;
     this.#watchdog = setTimeout(
       () => {
-        if (now() < this.#deadline) {
+        const lostAt = this.#lostAt();
+        if (now() < lostAt) {
           this.#armWatchdog();
           return;
         }
-        const silentMs = Math.round(now() - this.#deadline + this.#timing.lostAfterMs);
+        const silentMs = Math.round(now() - lostAt + this.#timing.lostAfterMs);
         this.end({
           reason: 'lost',
           resetMemberId: false,
           detail: `no heartbeat succeeded for ${silentMs} ms`,
         });
       },
-      Math.max(0, this.#deadline - now()),
+      Math.max(0, this.#lostAt() - now()),
     );
   }
 
   #succeeded(sentAt: number): void {
-    if (sentAt + this.#timing.lostAfterMs <= this.#deadline) return;
-    this.#deadline = sentAt + this.#timing.lostAfterMs;
-    this.#armWatchdog();
+    this.#report(undefined);
+    const before = this.#lease.expiresAt;
+    this.#lease.confirm(sentAt);
+    if (this.#lease.expiresAt !== before) this.#armWatchdog();
   }
 
   async #sleep(ms: number): Promise<void> {
@@ -124,13 +151,19 @@ export class HeartbeatSession {
   }
 
   async #run(): Promise<void> {
-    let wait = this.#timing.heartbeatIntervalMs;
+    const interval = this.#timing.heartbeatIntervalMs;
+    // A lease with less than two intervals left is confirmed now rather than after an interval.
+    let wait = Math.min(interval, Math.max(0, this.#lease.expiresAt - now() - interval));
     for (;;) {
       await this.#sleep(wait);
       if (this.#closed) return;
       const sentAt = now();
       try {
-        await this.#client.heartbeat(this.#identity);
+        const heartbeat = this.#client.heartbeat(this.#identity);
+        if ((await Promise.race([heartbeat, this.#closing])) === CLOSED) {
+          heartbeat.catch(() => undefined);
+          return;
+        }
         this.#succeeded(sentAt);
         wait = this.#timing.heartbeatIntervalMs;
         continue;
@@ -150,11 +183,17 @@ export class HeartbeatSession {
           case GroupErrorCode.UNKNOWN_MEMBER_ID:
           case GroupErrorCode.ILLEGAL_GENERATION:
             // Expelled, or the group moved on without us: a newer generation may already run our work.
+            this.#lease.end();
             this.end({
               reason: 'lost',
               resetMemberId: error.code === GroupErrorCode.UNKNOWN_MEMBER_ID,
               detail: error.message,
             });
+            return;
+          case GroupErrorCode.FENCED_INSTANCE_ID:
+            // Another process joined with our group.instance.id and owns the assignment now.
+            this.#lease.end();
+            this.end({ reason: 'lost', resetMemberId: false, detail: error.message, fatal: error });
             return;
           default:
             if (!error.retriable) {
@@ -162,7 +201,13 @@ export class HeartbeatSession {
               return;
             }
             // Coordinator moved or unreachable: the client finds it again; retry soon, the watchdog bounds it.
-            this.#log('debug', 'heartbeat failed, retrying', { ...this.#identity, error: error.message });
+            this.#report(error);
+            this.#log('debug', 'heartbeat failed, retrying', {
+              groupId: this.#identity.groupId,
+              generationId: this.#identity.generationId,
+              memberId: this.#identity.memberId,
+              error: error.message,
+            });
             wait = this.#timing.retryBackoffMs;
         }
       }

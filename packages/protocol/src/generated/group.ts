@@ -23,7 +23,7 @@ const root = loadDescriptor({
                     }
                   }
                 },
-                "MemberMetadata": {
+                "WorkerMetadata": {
                   "fields": {
                     "version": {
                       "type": "uint32",
@@ -46,16 +46,26 @@ const root = loadDescriptor({
                       "rule": "repeated",
                       "type": "TaskId",
                       "id": 5
+                    },
+                    "plugins": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 6
+                    },
+                    "sluiceVersion": {
+                      "type": "string",
+                      "id": 7
                     }
                   }
                 },
                 "AssignmentError": {
                   "values": {
                     "ASSIGNMENT_ERROR_NONE": 0,
-                    "ASSIGNMENT_ERROR_CONFIG_MISMATCH": 1
+                    "ASSIGNMENT_ERROR_CONFIG_MISMATCH": 1,
+                    "ASSIGNMENT_ERROR_DUPLICATE_URL": 2
                   }
                 },
-                "Assignment": {
+                "WorkerAssignment": {
                   "fields": {
                     "version": {
                       "type": "uint32",
@@ -100,6 +110,10 @@ const root = loadDescriptor({
                     "delayMs": {
                       "type": "int32",
                       "id": 10
+                    },
+                    "rejoin": {
+                      "type": "bool",
+                      "id": 11
                     }
                   }
                 }
@@ -123,7 +137,7 @@ export interface TaskId {
 export const TaskId: Codec<TaskId> = createCodec<TaskId>(root, 'sluice.group.v1.TaskId');
 
 /** What a worker tells the group when it joins. */
-export interface MemberMetadata {
+export interface WorkerMetadata {
   /** Version of this message's schema; the first version is 1. */
   version: number;
   /** REST URL other workers reach this worker at (its worker id). */
@@ -134,9 +148,16 @@ export interface MemberMetadata {
   connectors: string[];
   /** Tasks this worker runs right now. */
   tasks: TaskId[];
+  /**
+   * Every name (class name and each alias) of the connector plugins this worker has; the leader gives a
+   * connector only to workers that list its `connector.class`. Empty from workers older than this field.
+   */
+  plugins: string[];
+  /** Version of Sluice this worker runs (its package version), for rolling upgrades and diagnostics. */
+  sluiceVersion: string;
 }
-/** Protobuf codec for `sluice.group.v1.MemberMetadata`. */
-export const MemberMetadata: Codec<MemberMetadata> = createCodec<MemberMetadata>(root, 'sluice.group.v1.MemberMetadata');
+/** Protobuf codec for `sluice.group.v1.WorkerMetadata`. */
+export const WorkerMetadata: Codec<WorkerMetadata> = createCodec<WorkerMetadata>(root, 'sluice.group.v1.WorkerMetadata');
 
 /** Why the leader could not give a member a usable assignment. */
 export const AssignmentError = {
@@ -144,11 +165,13 @@ export const AssignmentError = {
   NONE: 0,
   /** The leader had read further in the config topic than this member: catch up, then rejoin. */
   CONFIG_MISMATCH: 1,
+  /** Another member advertises the same REST URL (worker id): this member gets no work until that changes. */
+  DUPLICATE_URL: 2,
 } as const;
 export type AssignmentError = (typeof AssignmentError)[keyof typeof AssignmentError];
 
 /** What the leader tells one member after a rebalance. */
-export interface Assignment {
+export interface WorkerAssignment {
   /** Version of this message's schema; the first version is 1. */
   version: number;
   /**
@@ -172,6 +195,8 @@ export interface Assignment {
   revokedTasks: TaskId[];
   /** Milliseconds to wait before the next rebalance when work of a departed member is held back. */
   delayMs: number;
+  /** Another round follows at once: rejoin as soon as the revoked work is stopped. */
+  rejoin: boolean;
 }
-/** Protobuf codec for `sluice.group.v1.Assignment`. */
-export const Assignment: Codec<Assignment> = createCodec<Assignment>(root, 'sluice.group.v1.Assignment');
+/** Protobuf codec for `sluice.group.v1.WorkerAssignment`. */
+export const WorkerAssignment: Codec<WorkerAssignment> = createCodec<WorkerAssignment>(root, 'sluice.group.v1.WorkerAssignment');

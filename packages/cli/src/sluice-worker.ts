@@ -4,6 +4,8 @@ import { createConnectApp } from '@sluice/connect-rest';
 import {
   ConfigStore,
   everything,
+  WorkerGroup,
+  type ClusterRole,
   followConfigChanges,
   OffsetStore,
   PluginCatalog,
@@ -15,7 +17,16 @@ import {
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import { Loggers } from '@sluice/logging';
 import { PluginRegistry } from '@sluice/plugins';
-import { listen, resolveHttpsOptions, type BoundListener, type ListeningServer } from '@sluice/rest';
+import { SluiceError } from '@sluice/errors';
+import { createKafka, KafkaGroupClient } from '@sluice/kafka-client';
+import {
+  encodePathSegment,
+  listen,
+  PeerClient,
+  resolveHttpsOptions,
+  type BoundListener,
+  type ListeningServer,
+} from '@sluice/rest';
 import { HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
 import { SLUICE_VERSION } from './version.js';
 import type { InternalTopic, WorkerConfig } from './worker-config.js';
@@ -36,6 +47,9 @@ export class SluiceWorker {
   readonly #listeners: BoundListener[] = [];
   #reconciler: Reconciler | undefined;
   #stores: [ConfigStore, StatusStore, OffsetStore] | undefined;
+  #group: WorkerGroup | undefined;
+  /** How this worker calls others: task configs to the leader, forwarded REST requests. */
+  #peers = new PeerClient();
   #unfollow: (() => void) | undefined;
   #runtime: HostedTaskRuntime | undefined;
   #stopped = false;
@@ -83,15 +97,22 @@ export class SluiceWorker {
     const log = opened.value;
     const worker = new SluiceWorker(config, log, configProviders);
     started.worker = worker;
+    if (https !== undefined) {
+      // Other workers are called with this one's TLS trust and identity (mutual TLS when listeners ask).
+      const { ca, cert, key, pfx, passphrase } = https;
+      worker.#peers = new PeerClient({ tls: { ca, cert, key, pfx, passphrase } });
+    }
     let herderStarted: { resolve(herder: WorkerHerder): void; reject(error: unknown): void } | undefined;
     const herder = new Promise<WorkerHerder>((resolve, reject) => (herderStarted = { resolve, reject }));
     try {
       const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
       const app = createConnectApp({
         info: () => info,
-        ready: () => worker.#ready,
+        ready: () => worker.#ready && (worker.#group?.ready ?? true),
         loggers: worker.loggers,
         herder,
+        peers: worker.#peers,
+        cluster: () => worker.#group?.describe() ?? worker.#soleDescription(),
         catalog: new PluginCatalog(
           plugins,
           async (connectorConfig) => (await configProviders.transform(connectorConfig)).config,
@@ -173,6 +194,7 @@ export class SluiceWorker {
           : { backend: 'kafka', brokers: config.bootstrapServers, clientId },
     });
     const workerId = () => new URL(this.advertisedUrl).host;
+    let group: WorkerGroup | undefined;
     const reconciler = new Reconciler({
       workerId,
       configs,
@@ -182,10 +204,28 @@ export class SluiceWorker {
       configProviders: this.#configProviders,
       logger: this.loggers.get('sluice.herder'),
       publishTaskConfigs: async (name, taskConfigs) => {
-        await configs.putTaskConfigs(name, taskConfigs);
+        if (group === undefined) await configs.putTaskConfigs(name, taskConfigs);
+        else await group.publishTaskConfigs(name, taskConfigs);
       },
     });
     this.#reconciler = reconciler;
+    let cluster: ClusterRole;
+    if (config.mode === 'embedded') {
+      // The worker is its whole cluster: it leads, and runs everything the config topic has.
+      cluster = soleWorker(() => this.advertisedUrl);
+      const assignEverything = () =>
+        void reconciler.assign(everything(configs.snapshot())).catch(() => undefined);
+      this.#unfollow = followConfigChanges(configs, reconciler, assignEverything);
+      await reconciler.assign(everything(configs.snapshot()));
+    } else {
+      group = this.#workerGroup(plugins, clientId, { configs, statuses, reconciler });
+      this.#group = group;
+      cluster = group;
+      const joined = group;
+      // Work added or removed anywhere: every worker rejoins at once, so the leader reassigns promptly.
+      this.#unfollow = followConfigChanges(configs, reconciler, () => joined.requestRejoin());
+      await group.start();
+    }
     const herder = new WorkerHerder({
       configs,
       statuses,
@@ -193,15 +233,80 @@ export class SluiceWorker {
       log,
       plugins,
       configProviders: this.#configProviders,
-      cluster: soleWorker(() => this.advertisedUrl),
+      cluster,
       reconciler,
       workerId,
+      verifyInternalRequest:
+        group === undefined ? undefined : (request) => group.verifyInternalRequest(request),
     });
-    const assignEverything = () =>
-      void reconciler.assign(everything(configs.snapshot())).catch(() => undefined);
-    this.#unfollow = followConfigChanges(configs, reconciler, assignEverything);
-    await reconciler.assign(everything(configs.snapshot()));
     return herder;
+  }
+
+  /** This worker's membership in its Connect cluster (distributed mode). */
+  #workerGroup(
+    plugins: PluginRegistry,
+    clientId: string,
+    parts: { configs: ConfigStore; statuses: StatusStore; reconciler: Reconciler },
+  ): WorkerGroup {
+    const config = this.config;
+    const peers = this.#peers;
+    return new WorkerGroup({
+      groupId: config.groupId!,
+      selfUrl: this.advertisedUrl,
+      sluiceVersion: SLUICE_VERSION,
+      plugins: plugins.names(['source', 'sink']),
+      ...parts,
+      // A client of its own: a group's coordinator serves one connection's requests one at a time.
+      client: new KafkaGroupClient(
+        createKafka({ brokers: config.bootstrapServers, clientId: `${clientId}-group` }),
+      ),
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      rebalanceTimeoutMs: config.rebalanceTimeoutMs,
+      scheduledRebalanceMaxDelayMs: config.scheduledRebalanceMaxDelayMs,
+      workerSyncTimeoutMs: config.workerSyncTimeoutMs,
+      internalRequests: config.internalRequests,
+      sendTaskConfigs: async (leaderUrl, connector, body, headers) => {
+        const url = new URL(
+          `connectors/${encodePathSegment(connector)}/tasks`,
+          leaderUrl.endsWith('/') ? leaderUrl : `${leaderUrl}/`,
+        );
+        const answer = await peers.request(url.href, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+          body,
+        });
+        if (answer.status >= 300) {
+          throw new SluiceError(
+            'SLUICE_TASK_CONFIGS_REFUSED',
+            `the leader (${leaderUrl}) answered ${answer.status} to the task configs of ${connector}: ${answer.body.toString('utf8')}`,
+            { retriable: true },
+          );
+        }
+      },
+      logger: this.loggers.get('sluice.group'),
+    });
+  }
+
+  /** `GET /sluice/v1/cluster` of a worker that is its whole cluster. */
+  #soleDescription(): Record<string, unknown> {
+    const assignment = this.#reconciler?.assignment;
+    return {
+      groupId: null,
+      url: this.advertisedUrl,
+      state: this.#ready ? 'stable' : 'starting',
+      generation: null,
+      memberId: null,
+      protocol: null,
+      leader: true,
+      leaderUrl: this.advertisedUrl,
+      assignment: {
+        connectors: [...(assignment?.connectors ?? [])].sort(),
+        tasks: [...(assignment?.tasks ?? [])].sort(),
+      },
+      members: null,
+      problem: null,
+    };
   }
 
   /** Where the REST API listens, in the order of `listeners`. */
@@ -221,6 +326,8 @@ export class SluiceWorker {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    // Leaving the group first revokes everything this worker runs, then tells the others at once.
+    await this.#group?.stop();
     this.#unfollow?.();
     await this.#reconciler?.stop();
     await this.#runtime?.close();

@@ -27,6 +27,8 @@ export interface RestDependencies {
   herder: Promise<Herder>;
   /** The plugins, their configs and validation: served while the worker starts, too. */
   catalog: PluginCatalog;
+  /** This worker's place in its cluster, for `GET /sluice/v1/cluster` (Sluice's own, read-only). */
+  cluster?: () => unknown;
   /** How this worker calls others when it forwards a request. @default a PeerClient without TLS settings */
   peers?: PeerClient;
   /** How long a request waits for the herder before a 500, as Connect's REST request timeout. @default 90000 */
@@ -53,6 +55,8 @@ export function createConnectApp(dependencies: RestDependencies): Hono {
       : c.json({ status: 'starting', message: 'Worker is still starting up.' }, 503),
   );
   mountLoggerRoutes(app, dependencies.loggers);
+  const cluster = dependencies.cluster;
+  if (cluster !== undefined) app.get('/sluice/v1/cluster', (c) => c.json(cluster()));
   let herder: Herder | undefined;
   const startedAt = new Date();
   const herderStarted = dependencies.herder.then((started) => (herder = started));

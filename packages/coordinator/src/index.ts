@@ -102,3 +102,10 @@ export {
   type StormGuardState,
   type TaskRef,
 } from './rebalancer/index.js';
+export {
+  WORKER_PROTOCOLS,
+  WorkerGroup,
+  type ClusterDescription,
+  type WorkerGroupOptions,
+  type WorkerProtocolName,
+} from './cluster/worker-group.js';

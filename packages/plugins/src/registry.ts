@@ -81,6 +81,19 @@ export class PluginRegistry {
       .sort((a, b) => a.class.localeCompare(b.class));
   }
 
+  /**
+   * Every name a plugin of `kinds` is found by: class names and the aliases that name one plugin only. What
+   * a worker tells its group it can run, so that the leader gives it only connectors it has.
+   */
+  names(kinds?: readonly PluginKind[]): string[] {
+    const names = new Set<string>();
+    for (const [name, plugin] of this.#byClass) {
+      if (kinds === undefined || kinds.includes(plugin.descriptor.kind)) names.add(name);
+    }
+    for (const name of this.#byAlias.keys()) if (this.find(name, kinds) !== undefined) names.add(name);
+    return [...names].sort();
+  }
+
   async #addModule(url: string, where: string): Promise<void> {
     let loaded: Record<string, unknown>;
     try {

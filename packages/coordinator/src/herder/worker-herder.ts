@@ -309,15 +309,16 @@ export class WorkerHerder implements Herder {
   async #asLeader<T>(what: string, operation: () => Promise<T>): Promise<T> {
     await this.#o.cluster.settled(SETTLE_WAIT_MS);
     if (!this.#o.cluster.isLeader()) throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
-    const result = this.#queue.then(async () => {
+    const result = this.#queue.then(() => {
       // Leadership may have moved while the write waited its turn.
       if (!this.#o.cluster.isLeader()) throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
-      const value = await operation();
-      await this.#o.reconciler.idle();
-      return value;
+      return operation();
     });
     this.#queue = result.catch(() => undefined);
-    return result;
+    const value = await result;
+    // Outside the serial path: what this worker runs may itself need the leader (task configs).
+    await this.#o.reconciler.idle();
+    return value;
   }
 
   /** Runs `operation` here if this worker runs the connector (task); otherwise says who does. */

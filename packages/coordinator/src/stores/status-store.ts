@@ -78,6 +78,11 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
     await this.readToEnd();
   }
 
+  /** Every connector with a status of its own or of one of its tasks in the view. */
+  connectorNames(): string[] {
+    return [...new Set([...this.#connectors.keys(), ...this.#tasks.keys()])].sort();
+  }
+
   /** The connector's status in the view, if any. */
   connector(name: string): Status | undefined {
     return this.#connectors.get(name);

@@ -5,9 +5,9 @@ import { HTTP_SOURCE_CONFIG_DEF, parseHttpSourceConfig, validateHttpSourceConfig
 const BASE = { 'topic.name.pattern': 'http-data', url: 'http://api.example/items' };
 
 /** Each key with errors → its messages. */
-function errors(props: Record<string, string>): Record<string, string[]> {
+async function errors(props: Record<string, string>): Promise<Record<string, string[]>> {
   return Object.fromEntries(
-    validateHttpSourceConfig(props)
+    (await validateHttpSourceConfig(props))
       .filter((v) => v.errorMessages.length > 0)
       .map((v) => [v.name, v.errorMessages]),
   );
@@ -96,7 +96,7 @@ describe('HTTP source ConfigDef', () => {
       expect(key.documentation, key.name).toBeTruthy();
   });
 
-  it('accepts the configs of the reference: the CLI example and the three worked examples', () => {
+  it('accepts the configs of the reference: the CLI example and the three worked examples', async () => {
     const examples: Record<string, string>[] = [
       {
         'connector.class': 'HttpSource',
@@ -147,7 +147,7 @@ describe('HTTP source ConfigDef', () => {
         'bearer.token': '*****',
       },
     ];
-    for (const example of examples) expect(errors(example)).toEqual({});
+    for (const example of examples) expect(await errors(example)).toEqual({});
   });
 
   it('resolves a config into its typed form', () => {
@@ -200,7 +200,7 @@ describe('HTTP source ConfigDef', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('reports every rule on its key', () => {
+  it('reports every rule on its key', async () => {
     const cases: [Record<string, string>, Record<string, string[]>][] = [
       [
         {},
@@ -545,7 +545,8 @@ describe('HTTP source ConfigDef', () => {
         },
       ],
     ];
-    for (const [props, expected] of cases) expect(errors(props), JSON.stringify(props)).toEqual(expected);
+    for (const [props, expected] of cases)
+      expect(await errors(props), JSON.stringify(props)).toEqual(expected);
   });
 
   it("takes the reference's header example, leaving out the Content-Length it sets", () => {
@@ -556,9 +557,9 @@ describe('HTTP source ConfigDef', () => {
     expect(config.headers).toEqual([{ name: 'From', value: 'abcxyz@confluent.io' }]);
   });
 
-  it('lets CURSOR_PAGINATION start with an empty token in parameters, as the reference example does', () => {
+  it('lets CURSOR_PAGINATION start with an empty token in parameters, as the reference example does', async () => {
     expect(
-      errors({
+      await errors({
         ...BASE,
         'http.offset.mode': 'CURSOR_PAGINATION',
         'http.next.page.json.pointer': '/n',
@@ -567,10 +568,10 @@ describe('HTTP source ConfigDef', () => {
     ).toEqual({});
   });
 
-  it('ignores parameters with POST and the body with GET, as the reference says', () => {
-    expect(errors({ ...BASE, 'http.request.body': '{"from": ${offset}}' })).toEqual({});
+  it('ignores parameters with POST and the body with GET, as the reference says', async () => {
+    expect(await errors({ ...BASE, 'http.request.body': '{"from": ${offset}}' })).toEqual({});
     expect(
-      errors({ ...BASE, 'http.request.method': 'POST', 'http.request.parameters': 'from=${offset}' }),
+      await errors({ ...BASE, 'http.request.method': 'POST', 'http.request.parameters': 'from=${offset}' }),
     ).toEqual({});
   });
 

@@ -786,8 +786,37 @@ export interface HttpSourceConfig {
   readonly addressPolicy: AddressPolicy;
 }
 
-/** Each key's value and errors, the reference's cross-key rules included (the connector's `validate`). */
-export function validateHttpSourceConfig(props: Readonly<Record<string, string>>): ConfigValue[] {
+/**
+ * Each key's value and errors, the reference's cross-key rules included, and the TLS stores read (the
+ * connector's `validate`), so that a bad store file, password or format is reported on its key.
+ */
+export async function validateHttpSourceConfig(
+  props: Readonly<Record<string, string>>,
+): Promise<ConfigValue[]> {
+  const { results, values } = validateSettings(props);
+  const tls = tlsSettings(values);
+  if (tls !== null && (tls.keystore !== null || tls.truststore !== null)) {
+    try {
+      await tlsOptions(tls);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      const result = results.get(error.key);
+      if (result !== undefined && !result.errorMessages.includes(error.message)) {
+        result.errorMessages.push(error.message);
+      }
+    }
+  }
+  return [...results.values()];
+}
+
+/**
+ * Each key's value and errors with the cross-key rules, without reading the TLS stores; `values` holds each
+ * key's parsed value, undefined for a key the ConfigDef refused.
+ */
+function validateSettings(props: Readonly<Record<string, string>>): {
+  results: Map<string, ConfigValue>;
+  values: Map<string, unknown>;
+} {
   const results = HTTP_SOURCE_CONFIG_DEF.validateAll(props);
   const values = new Map(
     [...results].map(([name, result]) => [
@@ -799,12 +828,15 @@ export function validateHttpSourceConfig(props: Readonly<Record<string, string>>
     const result = results.get(key);
     if (result !== undefined && !result.errorMessages.includes(message)) result.errorMessages.push(message);
   });
-  return [...results.values()];
+  return { results, values };
 }
 
-/** The resolved config; throws a `ConnectError` listing every problem, each with its key. */
+/**
+ * The resolved config; throws a `ConnectError` listing every problem, each with its key. The TLS stores are
+ * not read here: {@link tlsOptions} reads them, asynchronously.
+ */
 export function parseHttpSourceConfig(props: Readonly<Record<string, string>>): HttpSourceConfig {
-  const problems = validateHttpSourceConfig(props).flatMap((value) =>
+  const problems = [...validateSettings(props).results.values()].flatMap((value) =>
     value.errorMessages.map((message) =>
       message.includes(value.name) ? message : `${value.name}: ${message}`,
     ),
@@ -1041,31 +1073,13 @@ function resolve(
     };
   }
 
-  // TLS: the stores are read now, so a bad file, password or format is reported on its key.
-  let tls: TlsSettings | null = null;
-  if (sslEnabled === true) {
-    tls = {
-      // An empty store value is no store (config UIs send empty strings for unset fields).
-      keystore: secret('https.ssl.keystorefile') || null,
-      keystorePassword: secret('https.ssl.keystore.password') ?? null,
-      keyPassword: secret('https.ssl.key.password') ?? null,
-      truststore: secret('https.ssl.truststorefile') || null,
-      truststorePassword: secret('https.ssl.truststore.password') ?? null,
-      protocol: string('https.ssl.protocol') ?? 'TLSv1.3',
-    };
-    if (tls.keystore === null && tls.truststore === null) {
-      problem(
-        SSL_ENABLED_CONFIG,
-        `${SSL_ENABLED_CONFIG} is true: set https.ssl.keystorefile and/or https.ssl.truststorefile`,
-      );
-    } else {
-      try {
-        tlsOptions(tls);
-      } catch (error) {
-        if (!(error instanceof StoreError)) throw error;
-        problem(error.key, error.message);
-      }
-    }
+  // TLS: the stores themselves are read by validateHttpSourceConfig and when the connector or a task starts.
+  const tls = tlsSettings(values);
+  if (tls !== null && tls.keystore === null && tls.truststore === null) {
+    problem(
+      SSL_ENABLED_CONFIG,
+      `${SSL_ENABLED_CONFIG} is true: set https.ssl.keystorefile and/or https.ssl.truststorefile`,
+    );
   }
 
   // Output and retries.
@@ -1126,6 +1140,24 @@ function resolve(
     maxResponseBytes: number(MAX_RESPONSE_BYTES_CONFIG)!,
     addressPolicy: Object.freeze(addressPolicy),
   });
+}
+
+/** The TLS settings when https.ssl.enabled is true, else null. */
+function tlsSettings(values: ReadonlyMap<string, unknown>): TlsSettings | null {
+  if (values.get(SSL_ENABLED_CONFIG) !== true) return null;
+  const secret = (key: string) => {
+    const value = values.get(key) as Password | null | undefined;
+    return value == null ? null : value.value();
+  };
+  return {
+    // An empty store value is no store (config UIs send empty strings for unset fields).
+    keystore: secret('https.ssl.keystorefile') || null,
+    keystorePassword: secret('https.ssl.keystore.password'),
+    keyPassword: secret('https.ssl.key.password'),
+    truststore: secret('https.ssl.truststorefile') || null,
+    truststorePassword: secret('https.ssl.truststore.password'),
+    protocol: (values.get('https.ssl.protocol') as string | null | undefined) ?? 'TLSv1.3',
+  };
 }
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -15,7 +15,7 @@ import { dataRecords, OffsetError, OffsetMode, PageError, type Position } from '
 import { baseHeaders, requestTarget, shownUrl, type RequestTarget } from './request.js';
 import { isRetriableStatus, retryDelay } from './retry.js';
 import { render } from './template.js';
-import { tlsOptions } from './tls.js';
+import { StoreError, tlsOptions } from './tls.js';
 import { VERSION } from './version.js';
 
 /** Source partition keys: one partition per entity, or the `url` template when there are no entities. */
@@ -73,11 +73,18 @@ export class HttpSourceTask extends SourceTask {
   async start(props: Record<string, string>): Promise<void> {
     const config = parseHttpSourceConfig(props);
     this.#config = config;
+    let tls = null;
+    try {
+      tls = config.tls === null ? null : await tlsOptions(config.tls);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      throw new ConnectError(`Invalid HTTP source configuration: ${error.message}`);
+    }
     const client = new HttpClient({
       connectTimeoutMs: config.connectTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
       maxResponseBytes: config.maxResponseBytes,
-      tls: config.tls === null ? null : tlsOptions(config.tls),
+      tls,
       addressPolicy: config.addressPolicy,
     });
     this.#client = client;

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSecureContext, type ConnectionOptions, type SecureVersion } from 'node:tls';
 import type * as Forge from 'node-forge';
+import { FileReadError, readRegularFile } from '@sluice/config-providers';
 
 // node-forge is CommonJS and adds its parts to one object at load time, which ESM cannot see as named exports.
 const forge = createRequire(import.meta.url)('node-forge') as typeof Forge;
@@ -40,6 +40,16 @@ export class StoreError extends Error {
   }
 }
 
+/** The largest store file read: 1 MiB (the Mozilla CA bundle is about 220 KB as PEM). */
+export const MAX_STORE_BYTES = 1024 * 1024;
+
+/**
+ * The most key derivation iterations a store may ask for (PKCS12 MAC, PBE and PBKDF2 parameters, scrypt's
+ * cost). Deriving a key runs on the thread that reads the store, the REST API's for `validate`, so a store
+ * asking for billions would freeze it; Java's keytool uses 10,000 and OpenSSL 2,048.
+ */
+export const MAX_KEY_DERIVATION_ITERATIONS = 100_000;
+
 const JKS_MAGIC = 0xfeedfeed;
 const JCEKS_MAGIC = 0xcececece;
 
@@ -48,21 +58,29 @@ const JCEKS_MAGIC = 0xcececece;
  * store the CA certificates the server's certificate must chain to (instead of Node's bundled CAs, as a Java
  * trust store replaces the JVM's). Stores are PKCS12 or PEM; a trust store may also be one DER certificate.
  * PKCS12 trust stores (keytool's or openssl's) are read with node-forge, since Node reads PKCS12 only as a key
- * store. JKS and JCEKS are refused with the keytool command that converts them. Throws a {@link StoreError}.
+ * store. JKS and JCEKS are refused with the keytool command that converts them. A store file is read
+ * asynchronously, only when it is a regular file of at most {@link MAX_STORE_BYTES}, and a store asking for
+ * more than {@link MAX_KEY_DERIVATION_ITERATIONS} key derivation iterations is refused before any is run.
+ * Rejects with a {@link StoreError}.
  */
-export function tlsOptions(settings: TlsSettings): ConnectionOptions {
+export async function tlsOptions(settings: TlsSettings): Promise<ConnectionOptions> {
   const options: ConnectionOptions = {};
   if (settings.protocol !== 'TLS') {
     options.minVersion = 'TLSv1.2';
     options.maxVersion = settings.protocol as SecureVersion;
   }
-  if (settings.keystore !== null) Object.assign(options, keyStoreOptions(settings, settings.keystore));
-  if (settings.truststore !== null) options.ca = trustedCertificates(settings, settings.truststore);
+  const keystore =
+    settings.keystore === null ? null : await readStore(KEYSTORE_CONFIG, settings.keystore, 'key store');
+  const truststore =
+    settings.truststore === null
+      ? null
+      : await readStore(TRUSTSTORE_CONFIG, settings.truststore, 'trust store');
+  if (keystore !== null) Object.assign(options, keyStoreOptions(settings, keystore));
+  if (truststore !== null) options.ca = trustedCertificates(settings, truststore);
   return options;
 }
 
-function keyStoreOptions(settings: TlsSettings, value: string): ConnectionOptions {
-  const store = readStore(KEYSTORE_CONFIG, value, 'key store');
+function keyStoreOptions(settings: TlsSettings, store: Store): ConnectionOptions {
   let options: ConnectionOptions;
   if (store.type === 'PEM') {
     if (
@@ -102,8 +120,7 @@ function keyStoreOptions(settings: TlsSettings, value: string): ConnectionOption
   return options;
 }
 
-function trustedCertificates(settings: TlsSettings, value: string): string[] {
-  const store = readStore(TRUSTSTORE_CONFIG, value, 'trust store');
+function trustedCertificates(settings: TlsSettings, store: Store): string[] {
   let certificates: string[];
   if (store.type === 'PEM') {
     certificates = [
@@ -171,11 +188,19 @@ interface Store {
   readonly text: string;
 }
 
+/** How many levels of DER inside OCTET STRINGs the key derivation check reads. */
+const MAX_NESTED_DER = 4;
+
 /** A store's bytes from a `data:` URL, inline PEM or a file, with its type. */
-function readStore(key: string, value: string, what: string): Store {
-  const bytes = storeBytes(key, value);
+async function readStore(key: string, value: string, what: string): Promise<Store> {
+  const bytes = await storeBytes(key, value);
   const text = bytes.toString('utf8');
-  if (/^\s*-----BEGIN /.test(text) || text.includes('\n-----BEGIN ')) return { type: 'PEM', bytes, text };
+  if (/^\s*-----BEGIN /.test(text) || text.includes('\n-----BEGIN ')) {
+    for (const block of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
+      checkKeyDerivation(key, what, Buffer.from(block[2]!.replace(/^[\w-]+:.*$/gm, ''), 'base64'));
+    }
+    return { type: 'PEM', bytes, text };
+  }
   const magic = bytes.length >= 4 ? bytes.readUInt32BE(0) : 0;
   if (magic === JKS_MAGIC || magic === JCEKS_MAGIC) {
     const kind = magic === JKS_MAGIC ? 'JKS' : 'JCEKS';
@@ -190,10 +215,11 @@ function readStore(key: string, value: string, what: string): Store {
   if (bytes[0] !== 0x30) {
     throw new StoreError(key, `${key}: the ${what} is neither PKCS12 nor PEM (nor JKS)`);
   }
+  checkKeyDerivation(key, what, bytes);
   return { type: 'PKCS12', bytes, text };
 }
 
-function storeBytes(key: string, value: string): Buffer {
+async function storeBytes(key: string, value: string): Promise<Buffer> {
   const trimmed = value.trim();
   if (/^data:/i.test(trimmed)) {
     const comma = trimmed.indexOf(',');
@@ -216,8 +242,79 @@ function storeBytes(key: string, value: string): Buffer {
   }
   if (trimmed.startsWith('-----BEGIN ')) return Buffer.from(trimmed, 'utf8');
   try {
-    return readFileSync(trimmed);
+    return await readRegularFile(trimmed, { maxBytes: MAX_STORE_BYTES });
   } catch (error) {
-    throw new StoreError(key, `${key}: cannot read ${trimmed}: ${(error as Error).message}`);
+    if (!(error instanceof FileReadError)) throw error;
+    // The value is a PASSWORD and may be anything, so it is not shown; and the message is the same for a
+    // missing, unreadable or non-regular file, so that it does not tell which paths exist on the worker.
+    const reason =
+      error.failure === 'too-large' || error.failure === 'timeout'
+        ? `the file is ${error.message}`
+        : 'the value is not a readable regular file, PEM text or a data: URL';
+    throw new StoreError(key, `${key}: ${reason}`);
   }
+}
+
+/**
+ * Refuses a store whose key derivation parameters ask for more than {@link MAX_KEY_DERIVATION_ITERATIONS}
+ * iterations, before OpenSSL or node-forge runs them. Every such parameter (PKCS12 MacData and PBE params,
+ * PBKDF2 params, scrypt params) is a salt OCTET STRING directly followed by the count INTEGER, so the check
+ * looks for that pair anywhere in the DER, inside OCTET STRINGs that hold DER too (PKCS12 nests its contents
+ * so). Bytes that are not DER are left to the store's reader to report.
+ */
+function checkKeyDerivation(key: string, what: string, der: Buffer): void {
+  let root: Forge.asn1.Asn1;
+  try {
+    root = forge.asn1.fromDer(der.toString('binary'));
+  } catch {
+    return;
+  }
+  // PKCS12 nests DER in OCTET STRINGs three levels deep (authSafe, SafeContents, bag values); going no deeper
+  // keeps the work linear in the store's size whatever its nesting.
+  const pending: [Forge.asn1.Asn1, number][] = [[root, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, depth] = next;
+    if (!Array.isArray(node.value)) {
+      if (depth < MAX_NESTED_DER && isUniversal(node, forge.asn1.Type.OCTETSTRING)) {
+        try {
+          pending.push([forge.asn1.fromDer(node.value), depth + 1]);
+        } catch {
+          // Not DER inside: an encrypted blob or a plain value.
+        }
+      }
+      continue;
+    }
+    const children = node.value;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      pending.push([child, depth]);
+      const previous = children[i - 1];
+      if (
+        previous === undefined ||
+        !isUniversal(previous, forge.asn1.Type.OCTETSTRING) ||
+        !isUniversal(child, forge.asn1.Type.INTEGER) ||
+        typeof child.value !== 'string'
+      ) {
+        continue;
+      }
+      const count = unsignedValue(child.value);
+      if (count > MAX_KEY_DERIVATION_ITERATIONS) {
+        throw new StoreError(
+          key,
+          `${key}: the ${what} asks for ${count > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : count} key derivation iterations; Sluice reads stores with at most ${MAX_KEY_DERIVATION_ITERATIONS} (keytool uses 10000, openssl 2048)`,
+        );
+      }
+    }
+  }
+}
+
+function isUniversal(node: Forge.asn1.Asn1, type: Forge.asn1.Type): boolean {
+  return node.tagClass === forge.asn1.Class.UNIVERSAL && node.type === type && !node.constructed;
+}
+
+/** An INTEGER's content bytes as a number (huge ones as Infinity). */
+function unsignedValue(bytes: string): number {
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) value = value * 256 + bytes.charCodeAt(i);
+  return value;
 }

@@ -91,6 +91,7 @@ describe('HTTP source ConfigDef', () => {
       ['oauth2.refresh.on.status.codes', 'STRING', '401'],
       ['connection.disallow.local.ips', 'BOOLEAN', false],
       ['connection.disallow.private.ips', 'BOOLEAN', false],
+      ['connection.allow.metadata.ips', 'BOOLEAN', false],
     ]);
     for (const key of HTTP_SOURCE_CONFIG_DEF.configKeys().values())
       expect(key.documentation, key.name).toBeTruthy();
@@ -547,6 +548,34 @@ describe('HTTP source ConfigDef', () => {
     ];
     for (const [props, expected] of cases)
       expect(await errors(props), JSON.stringify(props)).toEqual(expected);
+  });
+
+  it('refuses metadata addresses in url and oauth2.token.url by default, in any spelling', async () => {
+    const refused = (address: string) =>
+      `address ${address} is a link-local or cloud metadata address, which is refused unless connection.allow.metadata.ips is true`;
+    const spellings: [string, string][] = [
+      ['http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
+      ['http://2852039166/', '169.254.169.254'],
+      ['http://0xa9.0xfe.0xa9.0xfe/', '169.254.169.254'],
+      ['http://[::ffff:169.254.169.254]/', '::ffff:a9fe:a9fe'],
+      ['http://[64:ff9b::169.254.169.254]/', '64:ff9b::a9fe:a9fe'],
+      ['http://[fd00:ec2::254]/latest/api/token', 'fd00:ec2::254'],
+      ['http://100.100.100.200/latest/meta-data/', '100.100.100.200'],
+    ];
+    for (const [url, address] of spellings) {
+      expect(await errors({ ...BASE, url }), url).toEqual({ url: [`url: ${refused(address)}`] });
+      expect(await errors({ ...BASE, url, 'connection.allow.metadata.ips': 'true' }), url).toEqual({});
+    }
+    const oauth2 = {
+      ...BASE,
+      'auth.type': 'oauth2',
+      'oauth2.token.url': 'http://169.254.169.254/token',
+      'oauth2.client.id': 'i',
+      'oauth2.client.secret': 's',
+    };
+    expect(await errors(oauth2)).toEqual({
+      'oauth2.token.url': [`oauth2.token.url: ${refused('169.254.169.254')}`],
+    });
   });
 
   it("takes the reference's header example, leaving out the Content-Length it sets", () => {

@@ -10,7 +10,7 @@ import {
   type ConfigValue,
   type Password,
 } from '@sluice/sdk';
-import { bareHost, blockedReason, type AddressPolicy } from './address-guard.js';
+import { ALLOW_METADATA_IPS_CONFIG, bareHost, blockedReason, type AddressPolicy } from './address-guard.js';
 import { JsonPointer } from './json-pointer.js';
 import type { RetryPolicy } from './retry.js';
 import { StatusCodes } from './status-codes.js';
@@ -81,6 +81,7 @@ export const RETRY_AFTER_MAX_CONFIG = 'retry.after.max.ms';
 export const OAUTH2_REFRESH_CODES_CONFIG = 'oauth2.refresh.on.status.codes';
 export const DISALLOW_LOCAL_IPS_CONFIG = 'connection.disallow.local.ips';
 export const DISALLOW_PRIVATE_IPS_CONFIG = 'connection.disallow.private.ips';
+export { ALLOW_METADATA_IPS_CONFIG };
 
 export const OFFSET_MODES = Object.freeze(['SIMPLE_INCREMENTING', 'CHAINING', 'CURSOR_PAGINATION'] as const);
 export type OffsetModeName = (typeof OFFSET_MODES)[number];
@@ -736,6 +737,16 @@ export const HTTP_SOURCE_CONFIG_DEF = new ConfigDef()
       'Refuse requests (API and OAuth2 token) to private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), including host names that resolve to one.',
     group: SLUICE,
     orderInGroup: 8,
+  })
+  .define({
+    name: ALLOW_METADATA_IPS_CONFIG,
+    type: 'BOOLEAN',
+    defaultValue: false,
+    importance: 'MEDIUM',
+    documentation:
+      'Allow requests (API and OAuth2 token) to link-local and cloud metadata addresses: 169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200, 168.63.129.16, in any IPv6 spelling of the IPv4 ones, including host names that resolve to one. They serve instance credentials, so they are refused unless this is true; connection.disallow.local.ips and connection.disallow.private.ips still apply.',
+    group: SLUICE,
+    orderInGroup: 9,
   });
 
 /** A request header from http.request.headers or http.request.sensitive.headers. */
@@ -1008,6 +1019,7 @@ function resolve(
   const addressPolicy: AddressPolicy = {
     disallowLocal: flag(DISALLOW_LOCAL_IPS_CONFIG) ?? false,
     disallowPrivate: flag(DISALLOW_PRIVATE_IPS_CONFIG) ?? false,
+    allowMetadata: flag(ALLOW_METADATA_IPS_CONFIG) ?? false,
   };
   const sslEnabled = flag(SSL_ENABLED_CONFIG);
   const offsetMissing = usesVariable(url ?? null, OFFSET_VARIABLE) && initialOffset === null;

@@ -116,7 +116,7 @@ async function get(settings: Partial<TlsSettings> | null, server: MockApi) {
     requestTimeoutMs: 2000,
     maxResponseBytes: 1 << 20,
     tls: settings === null ? null : await tlsOptions({ ...none, ...settings }),
-    addressPolicy: { disallowLocal: false, disallowPrivate: false },
+    addressPolicy: { disallowLocal: false, disallowPrivate: false, allowMetadata: false },
   });
   return client.send({ method: 'GET', url: new URL(server.url('/')), headers: {} });
 }

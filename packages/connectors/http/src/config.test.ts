@@ -378,8 +378,8 @@ describe('HTTP source ConfigDef', () => {
         { ...BASE, 'http.request.headers': 'X-Ok:1|Bad Header:2|NoColon' },
         {
           'http.request.headers': [
-            "http.request.headers: 'Bad Header:2' is not name:value with a valid header name (headers are separated by '|')",
-            "http.request.headers: 'NoColon' is not name:value with a valid header name (headers are separated by '|')",
+            "http.request.headers: header 'Bad Header' is not name:value with a valid header name (headers are separated by '|')",
+            "http.request.headers: header 3 is not name:value with a valid header name (headers are separated by '|')",
           ],
         },
       ],
@@ -395,8 +395,8 @@ describe('HTTP source ConfigDef', () => {
         { ...BASE, 'http.request.parameters': 'a=1&=2&flag' },
         {
           'http.request.parameters': [
-            "http.request.parameters: '=2' is not name=value (parameters are separated by '&')",
-            "http.request.parameters: 'flag' is not name=value (parameters are separated by '&')",
+            "http.request.parameters: parameter 2 is not name=value (parameters are separated by '&')",
+            "http.request.parameters: parameter 3 is not name=value (parameters are separated by '&')",
           ],
         },
       ],

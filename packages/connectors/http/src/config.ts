@@ -12,6 +12,7 @@ import {
 } from '@sluice/sdk';
 import { ALLOW_METADATA_IPS_CONFIG, bareHost, blockedReason, type AddressPolicy } from './address-guard.js';
 import { JsonPointer } from './json-pointer.js';
+import { partitionUrl } from './request.js';
 import type { RetryPolicy } from './retry.js';
 import { StatusCodes } from './status-codes.js';
 import { ENTITY_NAME_VARIABLE, OFFSET_VARIABLE, render, unknownVariables, usesVariable } from './template.js';
@@ -1028,7 +1029,8 @@ function resolve(
     const sample = render(url, { offset: initialOffset ?? '', entityName: entityNames[0] ?? 'entity' });
     const parsed = httpUrl(sample);
     if (parsed === null) {
-      problem(URL_CONFIG, `${URL_CONFIG} must be an http:// or https:// URL, not '${sample}'`);
+      // Without user info and fixed query values: a key there may be resolved from a variable.
+      problem(URL_CONFIG, `${URL_CONFIG} must be an http:// or https:// URL, not '${partitionUrl(sample)}'`);
     } else {
       const blocked = literalBlocked(addressPolicy, parsed);
       if (blocked !== null) problem(URL_CONFIG, `${URL_CONFIG}: ${blocked}`);
@@ -1189,8 +1191,12 @@ function parseHeaders(
     const colon = entry.indexOf(':');
     const name = colon < 0 ? '' : entry.slice(0, colon).trim();
     const value = colon < 0 ? '' : entry.slice(colon + 1).trim();
-    // Sensitive headers are not echoed into messages.
-    const shown = key === SENSITIVE_HEADERS_CONFIG ? `header ${position}` : `'${entry.trim()}'`;
+    // Values are never echoed into messages: a value resolved from a `${file:…}` variable may be a key (and a
+    // file's trailing newline is the line break most often reported). Sensitive headers keep their name too.
+    const shown =
+      key === SENSITIVE_HEADERS_CONFIG || colon < 0 || name === ''
+        ? `header ${position}`
+        : `header '${name}'`;
     if (colon < 0 || !HEADER_NAME.test(name)) {
       problem(
         key,
@@ -1212,14 +1218,17 @@ function parseParameters(
   problem: (key: string, message: string) => void,
 ): ParameterEntry[] {
   const parameters: ParameterEntry[] = [];
+  let position = 0;
   for (const entry of text.split(separator)) {
     if (entry.trim() === '') continue;
+    position++;
     const equals = entry.indexOf('=');
     const name = equals < 0 ? '' : entry.slice(0, equals).trim();
     if (name === '') {
+      // Not echoed: the entry may be a value resolved from a variable.
       problem(
         PARAMETERS_CONFIG,
-        `${PARAMETERS_CONFIG}: '${entry.trim()}' is not name=value (parameters are separated by '${separator}')`,
+        `${PARAMETERS_CONFIG}: parameter ${position} is not name=value (parameters are separated by '${separator}')`,
       );
     } else {
       parameters.push({ name, value: entry.slice(equals + 1).trim() });

@@ -12,7 +12,9 @@ import { parseHttpSourceConfig, type HttpSourceConfig } from './config.js';
 import { HttpClient, TransportError, type HttpResponse } from './http-client.js';
 import { JsonBodyError, parseJsonBody } from './json.js';
 import { dataRecords, OffsetError, OffsetMode, PageError, type Position } from './offset-modes.js';
-import { baseHeaders, requestTarget, shownUrl, type RequestTarget } from './request.js';
+import { HTTP_SOURCE_CONFIG_DEF } from './config.js';
+import { Redactor, shownUrl } from './redaction.js';
+import { baseHeaders, configuredOrigin, partitionUrl, requestTarget, type RequestTarget } from './request.js';
 import { isRetriableStatus, retryDelay } from './retry.js';
 import { render } from './template.js';
 import { StoreError, tlsOptions } from './tls.js';
@@ -25,17 +27,22 @@ export const URL_FIELD = 'url';
 /** The longest one `poll` waits for an entity's next request, so the runtime gets control back regularly. */
 export const MAX_IDLE_WAIT_MS = 1000;
 
-/** The source partition of an entity (null: no `entity.names`). */
+/**
+ * The source partition of an entity (null: no `entity.names`). Without entities it is the `url` template
+ * without user info and with fixed query values hidden ({@link partitionUrl}), so no key is stored with it.
+ */
 export function sourcePartition(
   config: Pick<HttpSourceConfig, 'url'>,
   entity: string | null,
 ): Record<string, string> {
-  return entity === null ? { [URL_FIELD]: config.url } : { [ENTITY_NAME_FIELD]: entity };
+  return entity === null ? { [URL_FIELD]: partitionUrl(config.url) } : { [ENTITY_NAME_FIELD]: entity };
 }
 
 interface Entity {
   readonly name: string | null;
   readonly partition: Readonly<Record<string, unknown>>;
+  /** Where requests may go: url's origin (see configuredOrigin). */
+  readonly origin: string;
   readonly topic: string;
   readonly mode: OffsetMode;
   position: Position;
@@ -65,14 +72,25 @@ export class HttpSourceTask extends SourceTask {
   #turn = 0;
   readonly #abort = new AbortController();
   #polling: Promise<unknown> | null = null;
+  #redactor = new Redactor();
 
   version(): string {
     return VERSION;
   }
 
   async start(props: Record<string, string>): Promise<void> {
+    this.#redactor = new Redactor(configSecrets(props));
+    try {
+      await this.#start(props);
+    } catch (error) {
+      throw this.#redactor.scrub(error);
+    }
+  }
+
+  async #start(props: Record<string, string>): Promise<void> {
     const config = parseHttpSourceConfig(props);
     this.#config = config;
+    for (const secret of derivedSecrets(config)) this.#redactor.add(secret);
     let tls = null;
     try {
       tls = config.tls === null ? null : await tlsOptions(config.tls);
@@ -96,15 +114,28 @@ export class HttpSourceTask extends SourceTask {
       return {
         name,
         partition: Object.freeze(sourcePartition(config, name)),
+        origin: configuredOrigin(config, name ?? ''),
         topic: render(config.topicPattern, { entityName: name ?? '' }),
         mode,
         position: mode.initial(),
         dueAt: 0,
       };
     });
-    const committed = await this.context.offsetStorageReader.offsets(entities.map((e) => e.partition));
+    // Before the partition hid its fixed query values it was the url template as is: its offset is read too,
+    // so that a task started on an older store carries on where it was.
+    const legacy = new Map(
+      entities
+        .filter((e) => e.name === null && e.partition[URL_FIELD] !== config.url)
+        .map((e) => [e, Object.freeze({ [URL_FIELD]: config.url })]),
+    );
+    const committed = await this.context.offsetStorageReader.offsets([
+      ...entities.map((e) => e.partition),
+      ...legacy.values(),
+    ]);
     for (const entity of entities) {
-      const offset = committed.get(entity.partition) ?? null;
+      const old = legacy.get(entity);
+      const offset =
+        committed.get(entity.partition) ?? (old === undefined ? null : committed.get(old)) ?? null;
       if (offset === null) continue;
       try {
         entity.position = entity.mode.restore(offset);
@@ -121,7 +152,8 @@ export class HttpSourceTask extends SourceTask {
   poll(): Promise<SourceRecord[] | null> {
     const polling = this.#poll().catch((error: unknown) => {
       if (error instanceof Stopped) return null;
-      throw error;
+      for (const secret of this.#auth.secrets()) this.#redactor.add(secret);
+      throw this.#redactor.scrub(error);
     });
     this.#polling = polling;
     return polling;
@@ -139,11 +171,14 @@ export class HttpSourceTask extends SourceTask {
       if (wait > MAX_IDLE_WAIT_MS) return null;
     }
     this.#turn = (index + 1) % this.#entities.length;
-    const target = requestTarget(config, {
-      offset: entity.mode.template(entity.position),
-      entityName: entity.name ?? '',
-    });
-    const described = `${target.method} ${shownUrl(target.url)}`;
+    const offset = entity.mode.template(entity.position);
+    const target = requestTarget(config, { offset, entityName: entity.name ?? '' });
+    const described = `${target.method} ${shownUrl(target.url, [offset, entity.name ?? ''])}`;
+    if (target.url.origin !== entity.origin) {
+      throw new ConnectError(
+        `${described}: refused: the offset or next page reference points to ${target.url.origin}, not to ${entity.origin} where url points; requests, with their headers, parameters and credentials, go to url's origin only`,
+      );
+    }
     // Until a page with records arrives, the entity waits `request.interval.ms` before its next request;
     // while pages bring records it is asked again at once, so a backlog drains at the API's pace.
     let response: HttpResponse;
@@ -212,6 +247,7 @@ export class HttpSourceTask extends SourceTask {
       let cause: string;
       try {
         const authorization = await this.#auth.authorization(signal);
+        for (const secret of this.#auth.secrets()) this.#redactor.add(secret);
         const headers =
           authorization === null ? this.#headers : { ...this.#headers, Authorization: authorization };
         const response = await this.#client!.send(
@@ -228,7 +264,7 @@ export class HttpSourceTask extends SourceTask {
           continue;
         }
         if (!isRetriableStatus(config.retry, status)) {
-          const redirect = status >= 300 && status <= 399 ? redirectHint(response) : '';
+          const redirect = status >= 300 && status <= 399 ? redirectHint(response, target.url) : '';
           throw new ConnectError(`${described}: ${cause}${redirect}`);
         }
         retryAfter = response.headers['retry-after'];
@@ -283,9 +319,52 @@ function authenticator(config: HttpSourceConfig, client: HttpClient): Authentica
   }
 }
 
-function redirectHint(response: HttpResponse): string {
-  const location = response.headers.location;
+function redirectHint(response: HttpResponse, from: URL): string {
+  let location: string | undefined;
+  try {
+    const header = response.headers.location;
+    location = header === undefined ? undefined : shownUrl(new URL(header, from));
+  } catch {
+    location = undefined;
+  }
   return ` (redirects are not followed${location === undefined ? '' : `; set url to the new location ${location}`})`;
+}
+
+/** The config's secrets as given: PASSWORD values, then the query values the config fixes (possible keys). */
+function configSecrets(props: Readonly<Record<string, string>>): string[] {
+  const secrets: string[] = [];
+  for (const key of HTTP_SOURCE_CONFIG_DEF.configKeys().values()) {
+    const value = props[key.name];
+    if (key.type === 'PASSWORD' && value !== undefined) secrets.push(value);
+  }
+  return secrets;
+}
+
+/**
+ * Secrets the parsed config holds in pieces: each sensitive header value, the basic and bearer credentials,
+ * the OAuth2 client secret, the TLS passwords, and fixed query values of url and http.request.parameters at
+ * least eight characters long (an API key is often one; shorter ones are rarely secret and often appear in
+ * messages for other reasons).
+ */
+function derivedSecrets(config: HttpSourceConfig): string[] {
+  const secrets = config.sensitiveHeaders.map((header) => header.value);
+  const auth = config.auth;
+  if (auth.type === 'basic') secrets.push(auth.password);
+  if (auth.type === 'bearer') secrets.push(auth.token);
+  if (auth.type === 'oauth2') secrets.push(auth.clientSecret);
+  if (config.tls !== null) {
+    const { keystorePassword, keyPassword, truststorePassword } = config.tls;
+    for (const password of [keystorePassword, keyPassword, truststorePassword]) {
+      if (password !== null) secrets.push(password);
+    }
+  }
+  const question = config.url.indexOf('?');
+  const fixed = [
+    ...(question < 0 ? [] : new URLSearchParams(config.url.slice(question + 1)).values()),
+    ...config.parameters.map((parameter) => parameter.value),
+  ];
+  secrets.push(...fixed.filter((value) => value.length >= 8 && !value.includes('${')));
+  return secrets;
 }
 
 function bigintText(_key: string, value: unknown): unknown {

@@ -50,7 +50,7 @@ interface Entity {
   dueAt: number;
 }
 
-/** Thrown inside the task when `stop` cut a request or a wait short. */
+/** Thrown inside the task when `stop`, or the runtime's pause or stop, cut a request or a wait short. */
 class Stopped extends Error {}
 
 /**
@@ -60,7 +60,9 @@ class Stopped extends Error {}
  * {@link MAX_IDLE_WAIT_MS}). Offsets are read from the runtime once, at start; afterwards the task's own
  * positions are used, so records are never produced twice because offsets were not flushed yet. Failed
  * requests are retried inside `poll` (`max.retries`, backoff with jitter, `Retry-After`); what cannot be
- * retried, or still fails, fails the task with a `ConnectError` naming the request and the cause.
+ * retried, or still fails, fails the task with a `ConnectError` naming the request and the cause. A pause or a
+ * stop (the context's `pollSignal`, or `stop`) cuts a request or a wait short at once: `poll` returns null and
+ * the same request is made again when polling resumes.
  */
 export class HttpSourceTask extends SourceTask {
   #config: HttpSourceConfig | null = null;
@@ -161,13 +163,15 @@ export class HttpSourceTask extends SourceTask {
 
   async #poll(): Promise<SourceRecord[] | null> {
     const config = this.#config;
-    if (config === null || this.#abort.signal.aborted) return null;
+    // Stop (ours) or the runtime's pause and stop cut a request or a wait short.
+    const signal = AbortSignal.any([this.#abort.signal, this.context.pollSignal]);
+    if (config === null || signal.aborted) return null;
     const index = this.#nextEntity();
     const entity = this.#entities[index];
     if (entity === undefined) return null;
     const wait = entity.dueAt - Date.now();
     if (wait > 0) {
-      await this.#sleep(Math.min(wait, MAX_IDLE_WAIT_MS));
+      await sleep(Math.min(wait, MAX_IDLE_WAIT_MS), signal);
       if (wait > MAX_IDLE_WAIT_MS) return null;
     }
     this.#turn = (index + 1) % this.#entities.length;
@@ -183,10 +187,13 @@ export class HttpSourceTask extends SourceTask {
     // while pages bring records it is asked again at once, so a backlog drains at the API's pace.
     let response: HttpResponse;
     try {
-      response = await this.#send(config, target, described);
-    } finally {
-      entity.dueAt = Date.now() + config.requestIntervalMs;
+      response = await this.#send(config, target, described, signal);
+    } catch (error) {
+      // Cut short by a pause or a stop: asked again at once when polling resumes.
+      if (!(error instanceof Stopped)) entity.dueAt = Date.now() + config.requestIntervalMs;
+      throw error;
     }
+    entity.dueAt = Date.now() + config.requestIntervalMs;
     let document: unknown;
     try {
       document = parseJsonBody(response.body);
@@ -237,8 +244,12 @@ export class HttpSourceTask extends SourceTask {
   }
 
   /** Sends a request until it succeeds, cannot be retried, or `max.retries` retries failed. */
-  async #send(config: HttpSourceConfig, target: RequestTarget, described: string): Promise<HttpResponse> {
-    const signal = this.#abort.signal;
+  async #send(
+    config: HttpSourceConfig,
+    target: RequestTarget,
+    described: string,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const body = target.body === null ? undefined : Buffer.from(target.body, 'utf8');
     let renewed = false;
     for (let retry = 0; ; retry++) {
@@ -285,16 +296,7 @@ export class HttpSourceTask extends SourceTask {
           `${described}: failed after ${config.retry.maxRetries} retries (max.retries); last error: ${cause}`,
         );
       }
-      await this.#sleep(retryDelay(config.retry, retry + 1, status, retryAfter));
-    }
-  }
-
-  /** Waits, or throws {@link Stopped} as soon as the task stops. */
-  async #sleep(ms: number): Promise<void> {
-    try {
-      await delay(ms, undefined, { signal: this.#abort.signal });
-    } catch {
-      throw new Stopped();
+      await sleep(retryDelay(config.retry, retry + 1, status, retryAfter), signal);
     }
   }
 
@@ -302,6 +304,15 @@ export class HttpSourceTask extends SourceTask {
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#polling?.catch(() => undefined);
+  }
+}
+
+/** Waits, or throws {@link Stopped} as soon as `signal` fires. */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    throw new Stopped();
   }
 }
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
+  chmodSync,
   closeSync,
   constants,
   mkdirSync,
@@ -13,6 +14,7 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type * as Forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError } from '@sluice/sdk';
@@ -272,6 +274,41 @@ describe('TLS store files', () => {
       expect(error.message).toBe(`https.ssl.truststorefile: ${NOT_READABLE}`);
       expect(error.message).not.toContain(dir);
     }
+  });
+
+  it('says the same for a file the worker may not read (checked as another user)', () => {
+    const unreadable = join(dir, 'unreadable.pem');
+    writeFileSync(unreadable, certs.text('ca.pem'));
+    // Root reads everything: the check runs as nobody then, else as this user without the read permission.
+    const root = process.getuid?.() === 0;
+    chmodSync(unreadable, root ? 0o600 : 0o000);
+    chmodSync(dir, 0o755);
+    const tls = pathToFileURL(join(import.meta.dirname, 'tls.ts')).href;
+    const paths = [join(dir, 'missing.pem'), unreadable, dir];
+    const output = execFileSync(
+      process.execPath,
+      [
+        '--conditions=sluice:source',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { tlsOptions } = await import(${JSON.stringify(tls)});
+         const messages = [];
+         for (const truststore of ${JSON.stringify(paths)}) {
+           const settings = { keystore: null, keystorePassword: null, keyPassword: null, truststore, truststorePassword: null, protocol: 'TLS' };
+           messages.push(await tlsOptions(settings).then(() => 'read', (e) => e.message));
+         }
+         process.stdout.write(JSON.stringify(messages));`,
+      ],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        encoding: 'utf8',
+        timeout: 60_000,
+        ...(root ? { uid: 65534, gid: 65534 } : {}),
+      },
+    );
+    expect(JSON.parse(output)).toEqual(paths.map(() => `https.ssl.truststorefile: ${NOT_READABLE}`));
   });
 
   it('refuses a store file larger than 1 MiB, naming the bound', async () => {

@@ -164,7 +164,8 @@ export class HttpSourceTask extends SourceTask {
   async #poll(): Promise<SourceRecord[] | null> {
     const config = this.#config;
     // Stop (ours) or the runtime's pause and stop cut a request or a wait short.
-    const signal = AbortSignal.any([this.#abort.signal, this.context.pollSignal]);
+    const polls = this.context.pollSignal;
+    const signal = polls === undefined ? this.#abort.signal : AbortSignal.any([this.#abort.signal, polls]);
     if (config === null || signal.aborted) return null;
     const index = this.#nextEntity();
     const entity = this.#entities[index];

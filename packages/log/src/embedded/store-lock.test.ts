@@ -34,7 +34,7 @@ describe('the data.dir lock', () => {
     const { pid } = await holder(dataDir);
     const refused = EmbeddedLog.open({ dataDir });
     await expect(refused).rejects.toMatchObject({ code: 'SLUICE_STORE_LOCKED' });
-    const message = (await refused.catch((e: Error) => e)).message;
+    const message = ((await refused.catch((e: unknown) => e)) as Error).message;
     expect(message).toMatch(new RegExp(`^data\\.dir ${dataDir} is in use by pid ${pid} \\(since `));
     expect(message).toContain('Stop that worker, or give this one another data.dir');
   });

@@ -23,9 +23,10 @@ export interface SourceTaskContext {
    * Aborted when the runtime wants the `poll` in progress to return at once: the task is being paused or
    * stopped. A task that waits inside `poll` (a request, a retry backoff) gives up the wait when it fires and
    * returns what it has (or null); the runtime calls `poll` again after a resume. Read it at each `poll`: once
-   * aborted it stays so, and the runtime gives a fresh signal for the polls after a resume.
+   * aborted it stays so, and the runtime gives a fresh signal for the polls after a resume. Sluice's runtime
+   * always sets it; it is optional so that contexts made elsewhere (a connector's own tests) need not.
    */
-  readonly pollSignal: AbortSignal;
+  readonly pollSignal?: AbortSignal;
 }
 
 /** Where a record was written, given to `commitRecord` (Kafka's `RecordMetadata`). */

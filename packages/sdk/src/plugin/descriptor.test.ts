@@ -128,7 +128,6 @@ describe('plugin descriptors', () => {
         offset: () => Promise.resolve({ n: 7 }),
         offsets: (partitions) => Promise.resolve(new Map(partitions.map((p) => [p, null]))),
       },
-      pollSignal: new AbortController().signal,
     };
     task.initialize(taskContext);
     await task.start(configs[0] ?? {});

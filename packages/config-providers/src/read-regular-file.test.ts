@@ -71,6 +71,14 @@ describe('readRegularFile', () => {
     expect(errors[0]!.detailedMessage).toMatch(/^not a readable regular file \(ENOENT: /);
   });
 
+  it('refuses /proc and /sys pseudo-files, which say they are empty (the worker’s environment is one)', async () => {
+    expect(await failure('/proc/self/environ')).toMatchObject({
+      failure: 'not-regular',
+      message: 'not a readable regular file',
+      detail: 'it says it is empty but has content, as /proc and /sys files do',
+    });
+  });
+
   it('refuses a file larger than the bound, naming the bound, and reads one at the bound', async () => {
     const big = join(tempDir(), 'big');
     writeFile(tempDir(), 'big', '');

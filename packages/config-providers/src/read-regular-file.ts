@@ -121,13 +121,22 @@ async function readChecked(path: string, limits: Required<ReadFileOptions>): Pro
       throw fail('not-regular', 'the path was replaced while it was read');
     }
     checkStats(opened, limits, fail);
-    // One byte more than the limit tells a file that grew past it since the check.
-    const buffer = Buffer.alloc(Math.min(opened.size, limits.maxBytes) + 1);
+    // Pseudo-files (/proc, /sys) say they are empty regular files and yet have content, such as the worker's
+    // environment in /proc/self/environ: they are not what a config names, and are refused.
+    const pseudo = opened.size === 0;
+    // Room for one byte more than the file had, so that growing past the limit since the check shows.
+    let buffer = Buffer.alloc(Math.min(opened.size, limits.maxBytes) + 1);
     let length = 0;
     for (;;) {
-      if (length === buffer.length) throw fail('too-large', 'the file grew while it was read');
+      if (length === buffer.length) {
+        const grown = Buffer.alloc(Math.min(buffer.length * 2, limits.maxBytes + 1));
+        buffer.copy(grown);
+        buffer = grown;
+      }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
+      if (pseudo)
+        throw fail('not-regular', 'it says it is empty but has content, as /proc and /sys files do');
       length += bytesRead;
       if (length > limits.maxBytes) throw fail('too-large', 'the file grew while it was read');
     }

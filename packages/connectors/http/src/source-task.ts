@@ -342,7 +342,7 @@ function redirectHint(response: HttpResponse, from: URL): string {
   return ` (redirects are not followed${location === undefined ? '' : `; set url to the new location ${location}`})`;
 }
 
-/** The config's secrets as given: PASSWORD values, then the query values the config fixes (possible keys). */
+/** The config's PASSWORD values as given (before parsing, so even an invalid config's are hidden). */
 function configSecrets(props: Readonly<Record<string, string>>): string[] {
   const secrets: string[] = [];
   for (const key of HTTP_SOURCE_CONFIG_DEF.configKeys().values()) {

@@ -14,6 +14,11 @@ export const ALLOWED_PATHS_PARAM = 'allowed.paths';
 export class AllowedPaths {
   private constructor(private readonly roots: readonly string[] | undefined) {}
 
+  /** Whether a list is set: only paths within it are read. */
+  get restricted(): boolean {
+    return this.roots !== undefined;
+  }
+
   /** `key` is the full worker property, for errors. */
   static parse(value: string | undefined, key: string): AllowedPaths {
     if (value === undefined || value === '') return new AllowedPaths(undefined);

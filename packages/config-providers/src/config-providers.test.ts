@@ -147,7 +147,7 @@ describe('ConfigProviders.transform', () => {
       key: 'connection.password',
       message:
         `connection.password: cannot resolve \${file:${missing}:password}: could not read properties from file ` +
-        `${missing}: ENOENT: no such file or directory, open '${missing}'`,
+        `${missing}: not a readable regular file`,
     });
   });
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
@@ -11,6 +12,7 @@ export function useTempDir(): () => string {
     dir = mkdtempSync(join(tmpdir(), 'sluice-config-providers-'));
   });
   afterEach(() => {
+    releaseFifos();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     dir = undefined;
   });
@@ -37,4 +39,25 @@ export function providerParams(
     key: (param) => `config.providers.test.param.${param}`,
     warn,
   };
+}
+
+const fifos: string[] = [];
+
+/** Makes a FIFO `dir/name`; a reader still blocked on it when the test ends is released then. */
+export function fifo(dir: string, name: string): string {
+  const path = join(dir, name);
+  execFileSync('mkfifo', [path]);
+  fifos.push(path);
+  return path;
+}
+
+function releaseFifos(): void {
+  for (const path of fifos.splice(0)) {
+    try {
+      // Non-blocking: opens only when a reader waits (and so releases it), else fails at once.
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // No reader was waiting.
+    }
+  }
 }

@@ -7,3 +7,11 @@ export { ConfigProviders, type ConfigProvidersOptions } from './config-providers
 export type { TransformResult } from './config-transformer.js';
 export type { WarningSink } from './config-provider.js';
 export { parseProperties } from './properties.js';
+export {
+  CONFIG_FILE_TIMEOUT_MS,
+  FileReadError,
+  MAX_CONFIG_FILE_BYTES,
+  readRegularFile,
+  type FileReadFailure,
+  type ReadFileOptions,
+} from './read-regular-file.js';

@@ -55,3 +55,17 @@ export class LogClosedError extends SluiceError {
     super('SLUICE_LOG_CLOSED', 'the log is closed');
   }
 }
+
+/** The embedded store's data directory is in use by another process. */
+export class StoreLockedError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_STORE_LOCKED', message);
+  }
+}
+
+/** The embedded store's file is damaged, truncated, emptied or replaced; the message says what to do. */
+export class StoreCorruptError extends SluiceError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SLUICE_STORE_CORRUPT', message, options);
+  }
+}

@@ -1,7 +1,7 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { providerParams, useTempDir, writeFile } from '../fixtures.test-helpers.js';
+import { fifo, providerParams, useTempDir, writeFile } from '../fixtures.test-helpers.js';
 import { DirectoryConfigProvider } from './directory-config-provider.js';
 
 const tempDir = useTempDir();
@@ -58,6 +58,21 @@ describe('DirectoryConfigProvider', () => {
     }
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining(`${file} is not a directory`));
+  });
+
+  it('skips FIFOs and devices named by a key without waiting, and refuses a file over 1 MiB', async () => {
+    const dir = secretsDirectory();
+    fifo(dir, 'pipe');
+    symlinkSync('/dev/zero', join(dir, 'zero'));
+    const provider = DirectoryConfigProvider.configure(providerParams());
+    const started = Date.now();
+    const { data } = await provider.get(dir, keys('pipe', 'zero', 'user'));
+    expect(Object.fromEntries(data)).toEqual({ user: ' app ' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    truncateSync(writeFile(dir, 'big', ''), 1024 * 1024 + 1);
+    await expect(provider.get(dir, keys('big'))).rejects.toThrow(
+      `could not read file ${join(dir, 'big')} for property big: larger than 1 MiB (1048576 bytes), the most Sluice reads`,
+    );
   });
 
   it('reads nothing for an empty path', async () => {

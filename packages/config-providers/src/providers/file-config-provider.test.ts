@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { providerParams, useTempDir, writeFile } from '../fixtures.test-helpers.js';
+import { fifo, providerParams, useTempDir, writeFile } from '../fixtures.test-helpers.js';
 import { FileConfigProvider } from './file-config-provider.js';
 
 const tempDir = useTempDir();
@@ -40,8 +40,8 @@ describe('FileConfigProvider', () => {
     const latin1 = writeFile(tempDir(), 'latin1.properties', Buffer.from('password=caf\xe9', 'latin1'));
     const malformed = writeFile(tempDir(), 'malformed.properties', 'password=\\u00');
     for (const [file, reason] of [
-      [missing, /ENOENT/],
-      [directory, /EISDIR/],
+      [missing, /not a readable regular file$/],
+      [directory, /not a readable regular file$/],
       [latin1, /not valid/],
       [malformed, /malformed \\uxxxx/],
     ] as const) {
@@ -50,6 +50,74 @@ describe('FileConfigProvider', () => {
       await expect(failure).rejects.toThrow(reason);
       await expect(failure).rejects.toMatchObject({ code: 'SLUICE_CONFIG_PROVIDER_FAILED' });
     }
+  });
+
+  it('refuses what is not a regular file without reading it or waiting: /dev/null, a FIFO, /dev/zero', async () => {
+    const provider = FileConfigProvider.configure(providerParams());
+    const pipe = fifo(tempDir(), 'pipe');
+    for (const path of ['/dev/null', pipe, '/dev/zero']) {
+      const started = Date.now();
+      await expect(provider.get(path, keys('password'))).rejects.toThrow(
+        `could not read properties from file ${path}: not a readable regular file`,
+      );
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+  });
+
+  it('keeps file reads going while variables name FIFOs (the thread pool is not held by them)', async () => {
+    const provider = FileConfigProvider.configure(providerParams());
+    const pipes = Array.from({ length: 6 }, (_, i) => fifo(tempDir(), `pipe-${i}`));
+    const pending = pipes.map((pipe) => provider.get(pipe, keys('password')).catch(() => undefined));
+    const file = writeFile(tempDir(), 'db.properties', 'password=p');
+    const read = provider.get(file, keys('password'));
+    const timeout = new Promise<never>((_resolve, reject) => {
+      setTimeout(() => reject(new Error('a regular file was not read within 2 s')), 2000).unref();
+    });
+    expect((await Promise.race([read, timeout])).data.get('password')).toBe('p');
+    await Promise.race([Promise.all(pending), timeout]);
+  });
+
+  it('refuses a file larger than 1 MiB, naming the bound', async () => {
+    const big = writeFile(tempDir(), 'big.properties', '');
+    truncateSync(big, 1024 * 1024 + 1);
+    await expect(FileConfigProvider.configure(providerParams()).get(big, keys('password'))).rejects.toThrow(
+      `could not read properties from file ${big}: larger than 1 MiB (1048576 bytes), the most Sluice reads`,
+    );
+  });
+
+  it('without allowed.paths, fails alike for a missing file, a directory and a FIFO, logging the reason', async () => {
+    const warn = vi.fn();
+    const provider = FileConfigProvider.configure(providerParams({}, warn));
+    const directory = join(tempDir(), 'dir');
+    mkdirSync(directory);
+    const paths = [join(tempDir(), 'missing'), directory, fifo(tempDir(), 'pipe')];
+    const messages = await Promise.all(
+      paths.map((path) =>
+        provider.get(path, keys('password')).then(
+          () => 'resolved',
+          (error: Error) => error.message.replace(path, '<path>'),
+        ),
+      ),
+    );
+    expect(new Set(messages)).toEqual(
+      new Set(['could not read properties from file <path>: not a readable regular file']),
+    );
+    expect(warn.mock.calls.map(([message]) => String(message))).toEqual([
+      expect.stringMatching(/missing: not a readable regular file \(ENOENT: no such file or directory/),
+      expect.stringMatching(/dir: not a readable regular file \(it is a directory\)$/),
+      expect.stringMatching(/pipe: not a readable regular file \(it is a FIFO\)$/),
+    ]);
+  });
+
+  it('within allowed.paths, says why a file cannot be read', async () => {
+    const provider = FileConfigProvider.configure(providerParams({ 'allowed.paths': tempDir() }));
+    const missing = join(tempDir(), 'missing');
+    await expect(provider.get(missing, keys('password'))).rejects.toThrow(
+      `could not read properties from file ${missing}: not a readable regular file (ENOENT: no such file or directory`,
+    );
+    await expect(provider.get(fifo(tempDir(), 'pipe'), keys('password'))).rejects.toThrow(
+      'not a readable regular file (it is a FIFO)',
+    );
   });
 
   it('reads nothing for an empty path', async () => {

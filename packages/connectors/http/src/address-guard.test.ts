@@ -1,9 +1,15 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { addressKind, BlockedAddressError, blockedReason, guardedLookup } from './address-guard.js';
+import {
+  addressKind,
+  BlockedAddressError,
+  blockedReason,
+  guardedLookup,
+  isMetadataAddress,
+} from './address-guard.js';
 
-const strict = { disallowLocal: true, disallowPrivate: true };
-const open = { disallowLocal: false, disallowPrivate: false };
+const strict = { disallowLocal: true, disallowPrivate: true, allowMetadata: false };
+const open = { disallowLocal: false, disallowPrivate: false, allowMetadata: false };
 
 /** Resolves every name to `addresses` without DNS (and without any traffic). */
 function resolver(addresses: LookupAddress[]) {
@@ -50,8 +56,12 @@ describe('address guard', () => {
 
   it('blocks by kind only when the matching key is on, and says which key', () => {
     expect(blockedReason(open, '127.0.0.1')).toBeNull();
-    expect(blockedReason({ disallowLocal: true, disallowPrivate: false }, '10.0.0.1')).toBeNull();
-    expect(blockedReason({ disallowLocal: false, disallowPrivate: true }, '127.0.0.1')).toBeNull();
+    expect(
+      blockedReason({ disallowLocal: true, disallowPrivate: false, allowMetadata: false }, '10.0.0.1'),
+    ).toBeNull();
+    expect(
+      blockedReason({ disallowLocal: false, disallowPrivate: true, allowMetadata: false }, '127.0.0.1'),
+    ).toBeNull();
     expect(blockedReason(strict, '127.0.0.1')).toBe(
       'address 127.0.0.1 is a loopback address, which connection.disallow.local.ips forbids',
     );
@@ -84,5 +94,52 @@ describe('address guard', () => {
     expect(one).toEqual({ error: null, address: '2001:db8::1', family: 6 });
     const allowed = await lookup(open, [{ address: '10.0.0.8', family: 4 }], false);
     expect(allowed.address).toBe('10.0.0.8');
+  });
+
+  it('refuses link-local and cloud metadata addresses in every spelling unless connection.allow.metadata.ips is true', () => {
+    const metadata = [
+      '169.254.169.254',
+      '169.254.170.2',
+      '169.254.0.1',
+      '::ffff:169.254.169.254',
+      '::ffff:a9fe:a9fe',
+      '::a9fe:a9fe',
+      '64:ff9b::a9fe:a9fe',
+      '2002:a9fe:a9fe::1',
+      'fd00:ec2::254',
+      'fe80::1',
+      '100.100.100.200',
+      '::ffff:100.100.100.200',
+      '168.63.129.16',
+    ];
+    const allowMetadata = { ...open, allowMetadata: true };
+    for (const address of metadata) {
+      expect(isMetadataAddress(address), address).toBe(true);
+      expect(blockedReason(open, address), address).toBe(
+        `address ${address} is a link-local or cloud metadata address, which is refused unless connection.allow.metadata.ips is true`,
+      );
+      expect(blockedReason(allowMetadata, address), address).toBeNull();
+    }
+    for (const address of ['169.255.0.1', '169.253.255.255', 'fd00:ec2::253', '100.100.100.201', '8.8.8.8']) {
+      expect(isMetadataAddress(address), address).toBe(false);
+    }
+    // Allowing metadata addresses does not lift connection.disallow.local.ips.
+    expect(blockedReason({ ...strict, allowMetadata: true }, '169.254.169.254')).toBe(
+      'address 169.254.169.254 is a link-local address, which connection.disallow.local.ips forbids',
+    );
+  });
+
+  it('fails the lookup of a name that resolves to a metadata address, by default', async () => {
+    const resolved = await lookup(open, [{ address: '169.254.169.254', family: 4 }], false);
+    expect(resolved.error).toBeInstanceOf(BlockedAddressError);
+    expect(resolved.error?.message).toBe(
+      'address 169.254.169.254 of api.example is a link-local or cloud metadata address, which is refused unless connection.allow.metadata.ips is true',
+    );
+    const allowed = await lookup(
+      { ...open, allowMetadata: true },
+      [{ address: '169.254.169.254', family: 4 }],
+      false,
+    );
+    expect(allowed.address).toBe('169.254.169.254');
   });
 });

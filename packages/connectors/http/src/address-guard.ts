@@ -7,18 +7,52 @@ export interface AddressPolicy {
   readonly disallowLocal: boolean;
   /** RFC 1918 (10/8, 172.16/12, 192.168/16), shared address space (100.64/10) and unique local (fc00::/7). */
   readonly disallowPrivate: boolean;
+  /**
+   * `connection.allow.metadata.ips`: whether the link-local and cloud metadata addresses
+   * ({@link METADATA_SUBNETS}) may be reached. Off by default, whatever the two keys above say.
+   */
+  readonly allowMetadata: boolean;
 }
 
 type AddressKind = 'loopback' | 'link-local' | 'unspecified' | 'private';
 
+export const ALLOW_METADATA_IPS_CONFIG = 'connection.allow.metadata.ips';
+
+/**
+ * Where cloud instances find their metadata and credentials, refused unless `connection.allow.metadata.ips`:
+ * all of IPv4 link-local (AWS, GCP, Azure, Oracle, OpenStack at 169.254.169.254, ECS at 169.254.170.2), IPv6
+ * link-local, AWS's IPv6 endpoint, Alibaba Cloud's and Azure's WireServer.
+ */
+export const METADATA_SUBNETS: readonly (readonly [string, number])[] = Object.freeze([
+  ['169.254.0.0', 16],
+  ['fe80::', 10],
+  ['fd00:ec2::254', 128],
+  ['100.100.100.200', 32],
+  ['168.63.129.16', 32],
+]);
+
+/**
+ * A block list of the subnets. An IPv4 subnet also matches where IPv6 carries that IPv4 address: IPv4-mapped
+ * (::ffff:a.b.c.d, which BlockList matches by itself), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d)
+ * and 6to4 (2002:aabb:ccdd::), so no spelling of an address slips through.
+ */
 function blockList(subnets: readonly (readonly [string, number])[]): BlockList {
   const list = new BlockList();
-  for (const [network, prefix] of subnets)
-    list.addSubnet(network, prefix, isIP(network) === 6 ? 'ipv6' : 'ipv4');
+  for (const [network, prefix] of subnets) {
+    if (isIP(network) === 6) {
+      list.addSubnet(network, prefix, 'ipv6');
+      continue;
+    }
+    list.addSubnet(network, prefix, 'ipv4');
+    list.addSubnet(`::${network}`, 96 + prefix, 'ipv6');
+    list.addSubnet(`64:ff9b::${network}`, 96 + prefix, 'ipv6');
+    const [a, b, c, d] = network.split('.').map(Number) as [number, number, number, number];
+    const hex = (high: number, low: number) => ((high << 8) | low).toString(16);
+    list.addSubnet(`2002:${hex(a, b)}:${hex(c, d)}::`, 16 + prefix, 'ipv6');
+  }
   return list;
 }
 
-// IPv4 rules also match IPv4-mapped IPv6 addresses (::ffff:127.0.0.1), so those cannot slip through.
 const KINDS: readonly (readonly [AddressKind, BlockList])[] = [
   [
     'loopback',
@@ -53,12 +87,22 @@ const KINDS: readonly (readonly [AddressKind, BlockList])[] = [
   ],
 ];
 
+const METADATA = blockList(METADATA_SUBNETS);
+
+function check(list: BlockList, address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
 /** The kind of a special-purpose IP address, or null for any other address (or a non-address). */
 export function addressKind(address: string): AddressKind | null {
-  const family = isIP(address);
-  if (family === 0) return null;
-  for (const [kind, list] of KINDS) if (list.check(address, family === 6 ? 'ipv6' : 'ipv4')) return kind;
+  for (const [kind, list] of KINDS) if (check(list, address)) return kind;
   return null;
+}
+
+/** Whether an address is a link-local or cloud metadata address ({@link METADATA_SUBNETS}), in any spelling. */
+export function isMetadataAddress(address: string): boolean {
+  return check(METADATA, address);
 }
 
 /** A request refused because its destination address is one the policy forbids. */
@@ -66,6 +110,10 @@ export class BlockedAddressError extends Error {}
 
 /** Why `address` (of `host`) is forbidden by `policy`, or null when it is allowed. */
 export function blockedReason(policy: AddressPolicy, address: string, host = address): string | null {
+  const of = host === address ? '' : ` of ${host}`;
+  if (!policy.allowMetadata && isMetadataAddress(address)) {
+    return `address ${address}${of} is a link-local or cloud metadata address, which is refused unless ${ALLOW_METADATA_IPS_CONFIG} is true`;
+  }
   const kind = addressKind(address);
   if (kind === null) return null;
   const key =
@@ -77,7 +125,6 @@ export function blockedReason(policy: AddressPolicy, address: string, host = add
         ? 'connection.disallow.local.ips'
         : null;
   if (key === null) return null;
-  const of = host === address ? '' : ` of ${host}`;
   return `address ${address}${of} is a ${kind} address, which ${key} forbids`;
 }
 

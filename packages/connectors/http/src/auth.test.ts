@@ -14,7 +14,7 @@ const client = new HttpClient({
   requestTimeoutMs: 1000,
   maxResponseBytes: 1 << 16,
   tls: null,
-  addressPolicy: { disallowLocal: false, disallowPrivate: false },
+  addressPolicy: { disallowLocal: false, disallowPrivate: false, allowMetadata: false },
 });
 
 async function tokenServer(handler: Handler): Promise<MockApi> {
@@ -172,7 +172,7 @@ describe('OAuth2 client credentials', () => {
       requestTimeoutMs: 100,
       maxResponseBytes: 1024,
       tls: null,
-      addressPolicy: { disallowLocal: false, disallowPrivate: false },
+      addressPolicy: { disallowLocal: false, disallowPrivate: false, allowMetadata: false },
     });
     const error = await tokenError(new OAuth2ClientCredentials(settings(server), slow).authorization());
     expect(error.message).toBe(

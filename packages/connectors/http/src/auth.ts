@@ -2,6 +2,7 @@ import type { HttpClient, HttpResponse } from './http-client.js';
 import { TransportError } from './http-client.js';
 import { JsonBodyError, parseJsonBody } from './json.js';
 import { JsonPointer } from './json-pointer.js';
+import { shownUrl } from './redaction.js';
 import { ALWAYS_RETRIED } from './retry.js';
 import type { StatusCodes } from './status-codes.js';
 
@@ -14,12 +15,15 @@ export interface Authenticator {
    * sent again at once with new ones (OAuth2 on 401 or `oauth2.refresh.on.status.codes`).
    */
   renew(status: number): boolean;
+  /** The credentials it sends now, to be kept out of messages. */
+  secrets(): string[];
 }
 
 /** `auth.type=none`. */
 export const NO_AUTH: Authenticator = {
   authorization: () => Promise.resolve(null),
   renew: () => false,
+  secrets: () => [],
 };
 
 /** A fixed header: `auth.type=basic` or `bearer`. */
@@ -45,6 +49,10 @@ export class StaticAuth implements Authenticator {
 
   renew(_status: number): boolean {
     return false;
+  }
+
+  secrets(): string[] {
+    return [this.#value];
   }
 }
 
@@ -112,6 +120,12 @@ export class OAuth2ClientCredentials implements Authenticator {
     return true;
   }
 
+  secrets(): string[] {
+    const { clientId, clientSecret } = this.#settings;
+    const client = `Basic ${Buffer.from(`${clientId}:${clientSecret}`, 'utf8').toString('base64')}`;
+    return this.#token === null ? [client] : [client, this.#token.value, `Bearer ${this.#token.value}`];
+  }
+
   async #fetch(signal: AbortSignal | undefined): Promise<string> {
     const { tokenUrl, clientId, clientSecret, scope, mode } = this.#settings;
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
@@ -126,7 +140,7 @@ export class OAuth2ClientCredentials implements Authenticator {
       form.set('client_id', clientId);
       form.set('client_secret', clientSecret);
     }
-    const where = `OAuth2 token request POST ${tokenUrl}`;
+    const where = `OAuth2 token request POST ${shownUrl(new URL(tokenUrl))}`;
     const requested = this.#now();
     let response: HttpResponse;
     try {

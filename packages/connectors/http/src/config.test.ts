@@ -5,9 +5,9 @@ import { HTTP_SOURCE_CONFIG_DEF, parseHttpSourceConfig, validateHttpSourceConfig
 const BASE = { 'topic.name.pattern': 'http-data', url: 'http://api.example/items' };
 
 /** Each key with errors → its messages. */
-function errors(props: Record<string, string>): Record<string, string[]> {
+async function errors(props: Record<string, string>): Promise<Record<string, string[]>> {
   return Object.fromEntries(
-    validateHttpSourceConfig(props)
+    (await validateHttpSourceConfig(props))
       .filter((v) => v.errorMessages.length > 0)
       .map((v) => [v.name, v.errorMessages]),
   );
@@ -91,12 +91,13 @@ describe('HTTP source ConfigDef', () => {
       ['oauth2.refresh.on.status.codes', 'STRING', '401'],
       ['connection.disallow.local.ips', 'BOOLEAN', false],
       ['connection.disallow.private.ips', 'BOOLEAN', false],
+      ['connection.allow.metadata.ips', 'BOOLEAN', false],
     ]);
     for (const key of HTTP_SOURCE_CONFIG_DEF.configKeys().values())
       expect(key.documentation, key.name).toBeTruthy();
   });
 
-  it('accepts the configs of the reference: the CLI example and the three worked examples', () => {
+  it('accepts the configs of the reference: the CLI example and the three worked examples', async () => {
     const examples: Record<string, string>[] = [
       {
         'connector.class': 'HttpSource',
@@ -147,7 +148,7 @@ describe('HTTP source ConfigDef', () => {
         'bearer.token': '*****',
       },
     ];
-    for (const example of examples) expect(errors(example)).toEqual({});
+    for (const example of examples) expect(await errors(example)).toEqual({});
   });
 
   it('resolves a config into its typed form', () => {
@@ -200,7 +201,7 @@ describe('HTTP source ConfigDef', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('reports every rule on its key', () => {
+  it('reports every rule on its key', async () => {
     const cases: [Record<string, string>, Record<string, string[]>][] = [
       [
         {},
@@ -377,8 +378,8 @@ describe('HTTP source ConfigDef', () => {
         { ...BASE, 'http.request.headers': 'X-Ok:1|Bad Header:2|NoColon' },
         {
           'http.request.headers': [
-            "http.request.headers: 'Bad Header:2' is not name:value with a valid header name (headers are separated by '|')",
-            "http.request.headers: 'NoColon' is not name:value with a valid header name (headers are separated by '|')",
+            "http.request.headers: header 'Bad Header' is not name:value with a valid header name (headers are separated by '|')",
+            "http.request.headers: header 3 is not name:value with a valid header name (headers are separated by '|')",
           ],
         },
       ],
@@ -394,8 +395,8 @@ describe('HTTP source ConfigDef', () => {
         { ...BASE, 'http.request.parameters': 'a=1&=2&flag' },
         {
           'http.request.parameters': [
-            "http.request.parameters: '=2' is not name=value (parameters are separated by '&')",
-            "http.request.parameters: 'flag' is not name=value (parameters are separated by '&')",
+            "http.request.parameters: parameter 2 is not name=value (parameters are separated by '&')",
+            "http.request.parameters: parameter 3 is not name=value (parameters are separated by '&')",
           ],
         },
       ],
@@ -545,7 +546,36 @@ describe('HTTP source ConfigDef', () => {
         },
       ],
     ];
-    for (const [props, expected] of cases) expect(errors(props), JSON.stringify(props)).toEqual(expected);
+    for (const [props, expected] of cases)
+      expect(await errors(props), JSON.stringify(props)).toEqual(expected);
+  });
+
+  it('refuses metadata addresses in url and oauth2.token.url by default, in any spelling', async () => {
+    const refused = (address: string) =>
+      `address ${address} is a link-local or cloud metadata address, which is refused unless connection.allow.metadata.ips is true`;
+    const spellings: [string, string][] = [
+      ['http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
+      ['http://2852039166/', '169.254.169.254'],
+      ['http://0xa9.0xfe.0xa9.0xfe/', '169.254.169.254'],
+      ['http://[::ffff:169.254.169.254]/', '::ffff:a9fe:a9fe'],
+      ['http://[64:ff9b::169.254.169.254]/', '64:ff9b::a9fe:a9fe'],
+      ['http://[fd00:ec2::254]/latest/api/token', 'fd00:ec2::254'],
+      ['http://100.100.100.200/latest/meta-data/', '100.100.100.200'],
+    ];
+    for (const [url, address] of spellings) {
+      expect(await errors({ ...BASE, url }), url).toEqual({ url: [`url: ${refused(address)}`] });
+      expect(await errors({ ...BASE, url, 'connection.allow.metadata.ips': 'true' }), url).toEqual({});
+    }
+    const oauth2 = {
+      ...BASE,
+      'auth.type': 'oauth2',
+      'oauth2.token.url': 'http://169.254.169.254/token',
+      'oauth2.client.id': 'i',
+      'oauth2.client.secret': 's',
+    };
+    expect(await errors(oauth2)).toEqual({
+      'oauth2.token.url': [`oauth2.token.url: ${refused('169.254.169.254')}`],
+    });
   });
 
   it("takes the reference's header example, leaving out the Content-Length it sets", () => {
@@ -556,9 +586,9 @@ describe('HTTP source ConfigDef', () => {
     expect(config.headers).toEqual([{ name: 'From', value: 'abcxyz@confluent.io' }]);
   });
 
-  it('lets CURSOR_PAGINATION start with an empty token in parameters, as the reference example does', () => {
+  it('lets CURSOR_PAGINATION start with an empty token in parameters, as the reference example does', async () => {
     expect(
-      errors({
+      await errors({
         ...BASE,
         'http.offset.mode': 'CURSOR_PAGINATION',
         'http.next.page.json.pointer': '/n',
@@ -567,10 +597,10 @@ describe('HTTP source ConfigDef', () => {
     ).toEqual({});
   });
 
-  it('ignores parameters with POST and the body with GET, as the reference says', () => {
-    expect(errors({ ...BASE, 'http.request.body': '{"from": ${offset}}' })).toEqual({});
+  it('ignores parameters with POST and the body with GET, as the reference says', async () => {
+    expect(await errors({ ...BASE, 'http.request.body': '{"from": ${offset}}' })).toEqual({});
     expect(
-      errors({ ...BASE, 'http.request.method': 'POST', 'http.request.parameters': 'from=${offset}' }),
+      await errors({ ...BASE, 'http.request.method': 'POST', 'http.request.parameters': 'from=${offset}' }),
     ).toEqual({});
   });
 

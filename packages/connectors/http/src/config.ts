@@ -10,8 +10,9 @@ import {
   type ConfigValue,
   type Password,
 } from '@sluice/sdk';
-import { bareHost, blockedReason, type AddressPolicy } from './address-guard.js';
+import { ALLOW_METADATA_IPS_CONFIG, bareHost, blockedReason, type AddressPolicy } from './address-guard.js';
 import { JsonPointer } from './json-pointer.js';
+import { partitionUrl } from './request.js';
 import type { RetryPolicy } from './retry.js';
 import { StatusCodes } from './status-codes.js';
 import { ENTITY_NAME_VARIABLE, OFFSET_VARIABLE, render, unknownVariables, usesVariable } from './template.js';
@@ -81,6 +82,7 @@ export const RETRY_AFTER_MAX_CONFIG = 'retry.after.max.ms';
 export const OAUTH2_REFRESH_CODES_CONFIG = 'oauth2.refresh.on.status.codes';
 export const DISALLOW_LOCAL_IPS_CONFIG = 'connection.disallow.local.ips';
 export const DISALLOW_PRIVATE_IPS_CONFIG = 'connection.disallow.private.ips';
+export { ALLOW_METADATA_IPS_CONFIG };
 
 export const OFFSET_MODES = Object.freeze(['SIMPLE_INCREMENTING', 'CHAINING', 'CURSOR_PAGINATION'] as const);
 export type OffsetModeName = (typeof OFFSET_MODES)[number];
@@ -736,6 +738,16 @@ export const HTTP_SOURCE_CONFIG_DEF = new ConfigDef()
       'Refuse requests (API and OAuth2 token) to private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), including host names that resolve to one.',
     group: SLUICE,
     orderInGroup: 8,
+  })
+  .define({
+    name: ALLOW_METADATA_IPS_CONFIG,
+    type: 'BOOLEAN',
+    defaultValue: false,
+    importance: 'MEDIUM',
+    documentation:
+      'Allow requests (API and OAuth2 token) to link-local and cloud metadata addresses: 169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200, 168.63.129.16, in any IPv6 spelling of the IPv4 ones, including host names that resolve to one. They serve instance credentials, so they are refused unless this is true; connection.disallow.local.ips and connection.disallow.private.ips still apply.',
+    group: SLUICE,
+    orderInGroup: 9,
   });
 
 /** A request header from http.request.headers or http.request.sensitive.headers. */
@@ -786,8 +798,37 @@ export interface HttpSourceConfig {
   readonly addressPolicy: AddressPolicy;
 }
 
-/** Each key's value and errors, the reference's cross-key rules included (the connector's `validate`). */
-export function validateHttpSourceConfig(props: Readonly<Record<string, string>>): ConfigValue[] {
+/**
+ * Each key's value and errors, the reference's cross-key rules included, and the TLS stores read (the
+ * connector's `validate`), so that a bad store file, password or format is reported on its key.
+ */
+export async function validateHttpSourceConfig(
+  props: Readonly<Record<string, string>>,
+): Promise<ConfigValue[]> {
+  const { results, values } = validateSettings(props);
+  const tls = tlsSettings(values);
+  if (tls !== null && (tls.keystore !== null || tls.truststore !== null)) {
+    try {
+      await tlsOptions(tls);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      const result = results.get(error.key);
+      if (result !== undefined && !result.errorMessages.includes(error.message)) {
+        result.errorMessages.push(error.message);
+      }
+    }
+  }
+  return [...results.values()];
+}
+
+/**
+ * Each key's value and errors with the cross-key rules, without reading the TLS stores; `values` holds each
+ * key's parsed value, undefined for a key the ConfigDef refused.
+ */
+function validateSettings(props: Readonly<Record<string, string>>): {
+  results: Map<string, ConfigValue>;
+  values: Map<string, unknown>;
+} {
   const results = HTTP_SOURCE_CONFIG_DEF.validateAll(props);
   const values = new Map(
     [...results].map(([name, result]) => [
@@ -799,12 +840,15 @@ export function validateHttpSourceConfig(props: Readonly<Record<string, string>>
     const result = results.get(key);
     if (result !== undefined && !result.errorMessages.includes(message)) result.errorMessages.push(message);
   });
-  return [...results.values()];
+  return { results, values };
 }
 
-/** The resolved config; throws a `ConnectError` listing every problem, each with its key. */
+/**
+ * The resolved config; throws a `ConnectError` listing every problem, each with its key. The TLS stores are
+ * not read here: {@link tlsOptions} reads them, asynchronously.
+ */
 export function parseHttpSourceConfig(props: Readonly<Record<string, string>>): HttpSourceConfig {
-  const problems = validateHttpSourceConfig(props).flatMap((value) =>
+  const problems = [...validateSettings(props).results.values()].flatMap((value) =>
     value.errorMessages.map((message) =>
       message.includes(value.name) ? message : `${value.name}: ${message}`,
     ),
@@ -976,6 +1020,7 @@ function resolve(
   const addressPolicy: AddressPolicy = {
     disallowLocal: flag(DISALLOW_LOCAL_IPS_CONFIG) ?? false,
     disallowPrivate: flag(DISALLOW_PRIVATE_IPS_CONFIG) ?? false,
+    allowMetadata: flag(ALLOW_METADATA_IPS_CONFIG) ?? false,
   };
   const sslEnabled = flag(SSL_ENABLED_CONFIG);
   const offsetMissing = usesVariable(url ?? null, OFFSET_VARIABLE) && initialOffset === null;
@@ -984,7 +1029,8 @@ function resolve(
     const sample = render(url, { offset: initialOffset ?? '', entityName: entityNames[0] ?? 'entity' });
     const parsed = httpUrl(sample);
     if (parsed === null) {
-      problem(URL_CONFIG, `${URL_CONFIG} must be an http:// or https:// URL, not '${sample}'`);
+      // Without user info and fixed query values: a key there may be resolved from a variable.
+      problem(URL_CONFIG, `${URL_CONFIG} must be an http:// or https:// URL, not '${partitionUrl(sample)}'`);
     } else {
       const blocked = literalBlocked(addressPolicy, parsed);
       if (blocked !== null) problem(URL_CONFIG, `${URL_CONFIG}: ${blocked}`);
@@ -1041,31 +1087,13 @@ function resolve(
     };
   }
 
-  // TLS: the stores are read now, so a bad file, password or format is reported on its key.
-  let tls: TlsSettings | null = null;
-  if (sslEnabled === true) {
-    tls = {
-      // An empty store value is no store (config UIs send empty strings for unset fields).
-      keystore: secret('https.ssl.keystorefile') || null,
-      keystorePassword: secret('https.ssl.keystore.password') ?? null,
-      keyPassword: secret('https.ssl.key.password') ?? null,
-      truststore: secret('https.ssl.truststorefile') || null,
-      truststorePassword: secret('https.ssl.truststore.password') ?? null,
-      protocol: string('https.ssl.protocol') ?? 'TLSv1.3',
-    };
-    if (tls.keystore === null && tls.truststore === null) {
-      problem(
-        SSL_ENABLED_CONFIG,
-        `${SSL_ENABLED_CONFIG} is true: set https.ssl.keystorefile and/or https.ssl.truststorefile`,
-      );
-    } else {
-      try {
-        tlsOptions(tls);
-      } catch (error) {
-        if (!(error instanceof StoreError)) throw error;
-        problem(error.key, error.message);
-      }
-    }
+  // TLS: the stores themselves are read by validateHttpSourceConfig and when the connector or a task starts.
+  const tls = tlsSettings(values);
+  if (tls !== null && tls.keystore === null && tls.truststore === null) {
+    problem(
+      SSL_ENABLED_CONFIG,
+      `${SSL_ENABLED_CONFIG} is true: set https.ssl.keystorefile and/or https.ssl.truststorefile`,
+    );
   }
 
   // Output and retries.
@@ -1128,6 +1156,24 @@ function resolve(
   });
 }
 
+/** The TLS settings when https.ssl.enabled is true, else null. */
+function tlsSettings(values: ReadonlyMap<string, unknown>): TlsSettings | null {
+  if (values.get(SSL_ENABLED_CONFIG) !== true) return null;
+  const secret = (key: string) => {
+    const value = values.get(key) as Password | null | undefined;
+    return value == null ? null : value.value();
+  };
+  return {
+    // An empty store value is no store (config UIs send empty strings for unset fields).
+    keystore: secret('https.ssl.keystorefile') || null,
+    keystorePassword: secret('https.ssl.keystore.password'),
+    keyPassword: secret('https.ssl.key.password'),
+    truststore: secret('https.ssl.truststorefile') || null,
+    truststorePassword: secret('https.ssl.truststore.password'),
+    protocol: (values.get('https.ssl.protocol') as string | null | undefined) ?? 'TLSv1.3',
+  };
+}
+
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function parseHeaders(
@@ -1145,8 +1191,12 @@ function parseHeaders(
     const colon = entry.indexOf(':');
     const name = colon < 0 ? '' : entry.slice(0, colon).trim();
     const value = colon < 0 ? '' : entry.slice(colon + 1).trim();
-    // Sensitive headers are not echoed into messages.
-    const shown = key === SENSITIVE_HEADERS_CONFIG ? `header ${position}` : `'${entry.trim()}'`;
+    // Values are never echoed into messages: a value resolved from a `${file:…}` variable may be a key (and a
+    // file's trailing newline is the line break most often reported). Sensitive headers keep their name too.
+    const shown =
+      key === SENSITIVE_HEADERS_CONFIG || colon < 0 || name === ''
+        ? `header ${position}`
+        : `header '${name}'`;
     if (colon < 0 || !HEADER_NAME.test(name)) {
       problem(
         key,
@@ -1168,14 +1218,17 @@ function parseParameters(
   problem: (key: string, message: string) => void,
 ): ParameterEntry[] {
   const parameters: ParameterEntry[] = [];
+  let position = 0;
   for (const entry of text.split(separator)) {
     if (entry.trim() === '') continue;
+    position++;
     const equals = entry.indexOf('=');
     const name = equals < 0 ? '' : entry.slice(0, equals).trim();
     if (name === '') {
+      // Not echoed: the entry may be a value resolved from a variable.
       problem(
         PARAMETERS_CONFIG,
-        `${PARAMETERS_CONFIG}: '${entry.trim()}' is not name=value (parameters are separated by '${separator}')`,
+        `${PARAMETERS_CONFIG}: parameter ${position} is not name=value (parameters are separated by '${separator}')`,
       );
     } else {
       parameters.push({ name, value: entry.slice(equals + 1).trim() });

@@ -21,7 +21,7 @@ function client(options: Partial<HttpClientOptions> = {}): HttpClient {
     requestTimeoutMs: 1000,
     maxResponseBytes: 1024,
     tls: null,
-    addressPolicy: { disallowLocal: false, disallowPrivate: false },
+    addressPolicy: { disallowLocal: false, disallowPrivate: false, allowMetadata: false },
     ...options,
   });
 }
@@ -155,7 +155,9 @@ describe('HttpClient', () => {
 
   it('refuses literal and resolved loopback addresses when asked to, before sending anything', async () => {
     const server = await api((_req, res) => reply(res, 200, {}));
-    const guarded = client({ addressPolicy: { disallowLocal: true, disallowPrivate: false } });
+    const guarded = client({
+      addressPolicy: { disallowLocal: true, disallowPrivate: false, allowMetadata: false },
+    });
     const literal = await failure(guarded.send({ method: 'GET', url: new URL(server.url()), headers: {} }));
     expect(literal.failure).toBe('blocked');
     expect(literal.message).toBe(
@@ -173,5 +175,25 @@ describe('HttpClient', () => {
       headers: {},
     });
     expect(allowed.status).toBe(200);
+  });
+
+  it('refuses metadata addresses by default, literal or resolved, before connecting', async () => {
+    const literal = await failure(
+      client().send({ method: 'GET', url: new URL('http://169.254.169.254/latest/meta-data/'), headers: {} }),
+    );
+    expect(literal.failure).toBe('blocked');
+    expect(literal.message).toBe(
+      'address 169.254.169.254 is a link-local or cloud metadata address, which is refused unless connection.allow.metadata.ips is true',
+    );
+    const named = await failure(
+      client({
+        lookup: (_host, _options, callback) =>
+          callback(null, [{ address: '::ffff:169.254.169.254', family: 6 }]),
+      }).send({ method: 'GET', url: new URL('http://metadata.internal/'), headers: {} }),
+    );
+    expect(named.failure).toBe('blocked');
+    expect(named.message).toBe(
+      'address ::ffff:169.254.169.254 of metadata.internal is a link-local or cloud metadata address, which is refused unless connection.allow.metadata.ips is true',
+    );
   });
 });

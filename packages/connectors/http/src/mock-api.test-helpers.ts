@@ -87,15 +87,26 @@ export function reply(
   response.end(text);
 }
 
-/** A task context whose offset reader returns `committed` for partitions with that JSON, and counts reads. */
+/**
+ * A task context whose offset reader returns `committed` for partitions with that JSON, and counts reads;
+ * `pause()` aborts the poll signal as the runtime does on pause, `resume()` gives a fresh one.
+ */
 export function fakeContext(
   props: Record<string, string>,
   committed: ReadonlyMap<string, Record<string, unknown>> = new Map(),
-): SourceTaskContext & { reads: number } {
+): SourceTaskContext & { reads: number; pause(): void; resume(): void } {
+  let polls = new AbortController();
   const context = {
     reads: 0,
     configs: () => props,
     offsetStorageReader: undefined as unknown as OffsetStorageReader,
+    get pollSignal() {
+      return polls.signal;
+    },
+    pause: () => polls.abort(),
+    resume: () => {
+      polls = new AbortController();
+    },
   };
   context.offsetStorageReader = {
     offset: (partition) => {

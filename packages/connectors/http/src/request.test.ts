@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHttpSourceConfig } from './config.js';
-import { baseHeaders, requestTarget, shownUrl } from './request.js';
+import { shownUrl } from './redaction.js';
+import { baseHeaders, partitionUrl, requestTarget } from './request.js';
 
 const BASE = { 'topic.name.pattern': 't' };
 
@@ -115,8 +116,20 @@ describe('requests', () => {
     });
   });
 
-  it('hides user info in URLs shown in messages', () => {
-    expect(shownUrl(new URL('https://u:p@api.example/x?y=1'))).toBe('https://api.example/x?y=1');
+  it('hides user info, the fragment and query values in URLs shown in messages, but the offset', () => {
+    expect(shownUrl(new URL('https://u:p@api.example/x?y=1#f'))).toBe('https://api.example/x?y=[hidden]');
     expect(shownUrl(new URL('https://api.example/x'))).toBe('https://api.example/x');
+    expect(
+      shownUrl(new URL('https://api.example/items?api_key=k3y&start=10&flag&name=a%20b'), ['10', 'a b']),
+    ).toBe('https://api.example/items?api_key=[hidden]&start=10&flag&name=a%20b');
+  });
+
+  it('shows the url template in source partitions without user info and fixed query values', () => {
+    expect(partitionUrl('https://api.example/${entityName}/items')).toBe(
+      'https://api.example/${entityName}/items',
+    );
+    expect(partitionUrl('https://u:p@api.example/items?start=${offset}&api_key=s3cret&limit=10#top')).toBe(
+      'https://api.example/items?start=${offset}&api_key=[hidden]&limit=[hidden]#top',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { HttpSourceConfig } from './config.js';
 import { OFFSET_VARIABLE, render, usesVariable, type TemplateValues } from './template.js';
+import { HIDDEN } from './redaction.js';
 import { VERSION } from './version.js';
 
 /** The parts of a request that depend on the entity and the offset. */
@@ -67,11 +68,31 @@ export function baseHeaders(config: HttpSourceConfig): Record<string, string> {
   return Object.fromEntries(headers.values());
 }
 
-/** A URL for messages: without user info. */
-export function shownUrl(url: URL): string {
-  if (url.username === '' && url.password === '') return url.href;
-  const copy = new URL(url.href);
-  copy.username = '';
-  copy.password = '';
-  return copy.href;
+/**
+ * The origin (scheme, host and port) requests of an entity may go to: that of `url` as the first request makes
+ * it. Headers, parameters and credentials are sent there only; an offset or a next page reference that would
+ * send a request elsewhere is refused.
+ */
+export function configuredOrigin(config: HttpSourceConfig, entityName: string): string {
+  return new URL(render(config.url, { offset: config.initialOffset ?? '', entityName })).origin;
+}
+
+/**
+ * The `url` template as a source partition shows it: without user info, and with the value of each query
+ * parameter that uses no template variable hidden, since an API key there (perhaps resolved from a
+ * `${file:…}` variable) would otherwise be stored in the offsets topic and shown by the offsets REST API.
+ * A rotated key then keeps the partition, and so the position, too.
+ */
+export function partitionUrl(template: string): string {
+  const withoutUserInfo = template.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
+  const question = withoutUserInfo.indexOf('?');
+  if (question < 0) return withoutUserInfo;
+  const hash = withoutUserInfo.indexOf('#', question);
+  const query = withoutUserInfo.slice(question + 1, hash < 0 ? undefined : hash);
+  const pairs = query.split('&').map((pair) => {
+    const equals = pair.indexOf('=');
+    if (equals < 0 || pair.slice(equals + 1).includes('${')) return pair;
+    return `${pair.slice(0, equals)}=${HIDDEN}`;
+  });
+  return `${withoutUserInfo.slice(0, question)}?${pairs.join('&')}${hash < 0 ? '' : withoutUserInfo.slice(hash)}`;
 }

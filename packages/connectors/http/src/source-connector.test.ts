@@ -12,8 +12,8 @@ async function started(props: Record<string, string>): Promise<HttpSourceConnect
 }
 
 describe('HttpSourceConnector', () => {
-  it('validates each key and the cross-key rules, on their keys', () => {
-    const values = new HttpSourceConnector().validate({
+  it('validates each key and the cross-key rules, on their keys', async () => {
+    const values = await new HttpSourceConnector().validate({
       url: 'http://api.example/${offset}',
       'http.offset.mode': 'CHAINING',
       'output.data.format': 'PROTOBUF',

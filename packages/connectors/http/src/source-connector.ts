@@ -13,6 +13,7 @@ import {
   type HttpSourceConfig,
 } from './config.js';
 import { OffsetError, OffsetMode } from './offset-modes.js';
+import { StoreError, tlsOptions } from './tls.js';
 import { ENTITY_NAME_FIELD, URL_FIELD } from './source-task.js';
 import { VERSION } from './version.js';
 
@@ -28,11 +29,18 @@ export class HttpSourceConnector extends SourceConnector {
     return VERSION;
   }
 
-  start(props: Record<string, string>): Promise<void> {
-    return settle(() => {
-      this.#config = parseHttpSourceConfig(props);
-      this.#props = { ...props };
-    });
+  async start(props: Record<string, string>): Promise<void> {
+    const config = await settle(() => parseHttpSourceConfig(props));
+    if (config.tls !== null) {
+      try {
+        await tlsOptions(config.tls);
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        throw new ConnectError(`Invalid HTTP source configuration: ${error.message}`);
+      }
+    }
+    this.#config = config;
+    this.#props = { ...props };
   }
 
   /**
@@ -64,7 +72,7 @@ export class HttpSourceConnector extends SourceConnector {
   }
 
   /** Each key against the ConfigDef, plus the reference's rules across keys, each reported on its key. */
-  override validate(props: Record<string, string>): ConfigValue[] {
+  override validate(props: Record<string, string>): Promise<ConfigValue[]> {
     return validateHttpSourceConfig(props);
   }
 

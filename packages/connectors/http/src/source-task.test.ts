@@ -571,3 +571,47 @@ describe('HttpSourceTask', () => {
     }
   });
 });
+
+describe('pause and stop cut a poll short', () => {
+  it('returns from a request in flight as soon as the runtime pauses, and makes it again on resume', async () => {
+    const server = await api(() => undefined); // never answers
+    const { task, context } = await startTask({
+      url: server.url('/items'),
+      'http.request.timeout.ms': '30000',
+    });
+    const polling = task.poll();
+    await waitUntil(() => server.requests.length === 1);
+    const paused = Date.now();
+    context.pause();
+    expect(await polling).toBeNull();
+    expect(Date.now() - paused).toBeLessThan(500);
+    context.resume();
+    const again = task.poll();
+    // Asked again at once, not after request.interval.ms.
+    await waitUntil(() => server.requests.length === 2, 500);
+    expect(server.paths()).toEqual(['/items', '/items']);
+    context.pause();
+    expect(await again).toBeNull();
+  });
+
+  it('returns from a retry wait (Retry-After) as soon as the runtime pauses', async () => {
+    const server = await api((_req, res) => reply(res, 503, {}, { 'Retry-After': '300' }));
+    const { task, context } = await startTask({ url: server.url('/items') });
+    const polling = task.poll();
+    await waitUntil(() => server.requests.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const paused = Date.now();
+    context.pause();
+    expect(await polling).toBeNull();
+    expect(Date.now() - paused).toBeLessThan(500);
+  });
+});
+
+/** Waits, at most `timeoutMs`, until `condition` holds. */
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSecureContext, type ConnectionOptions, type SecureVersion } from 'node:tls';
 import type * as Forge from 'node-forge';
+import { FileReadError, readRegularFile } from '@sluice/config-providers';
 
 // node-forge is CommonJS and adds its parts to one object at load time, which ESM cannot see as named exports.
 const forge = createRequire(import.meta.url)('node-forge') as typeof Forge;
@@ -40,6 +40,18 @@ export class StoreError extends Error {
   }
 }
 
+/** The largest store file read: 1 MiB (the Mozilla CA bundle is about 220 KB as PEM). */
+export const MAX_STORE_BYTES = 1024 * 1024;
+
+/**
+ * The most key derivation iterations a store may ask for, in all (PKCS12 MAC, PBE and PBKDF2 parameters,
+ * scrypt's cost, summed over the store). Deriving keys runs on the thread that reads the store, the REST
+ * API's for `validate`, so a store asking for billions would freeze it; node-forge, which reads PKCS12 trust
+ * stores, takes about 1.3 s for this many. keytool's stores ask for 20,000 (a trust store) or 30,000 (a key
+ * store), openssl's for about 6,000.
+ */
+export const MAX_KEY_DERIVATION_ITERATIONS = 50_000;
+
 const JKS_MAGIC = 0xfeedfeed;
 const JCEKS_MAGIC = 0xcececece;
 
@@ -48,21 +60,29 @@ const JCEKS_MAGIC = 0xcececece;
  * store the CA certificates the server's certificate must chain to (instead of Node's bundled CAs, as a Java
  * trust store replaces the JVM's). Stores are PKCS12 or PEM; a trust store may also be one DER certificate.
  * PKCS12 trust stores (keytool's or openssl's) are read with node-forge, since Node reads PKCS12 only as a key
- * store. JKS and JCEKS are refused with the keytool command that converts them. Throws a {@link StoreError}.
+ * store. JKS and JCEKS are refused with the keytool command that converts them. A store file is read
+ * asynchronously, only when it is a regular file of at most {@link MAX_STORE_BYTES}, and a store asking for
+ * more than {@link MAX_KEY_DERIVATION_ITERATIONS} key derivation iterations in all is refused before any runs.
+ * Rejects with a {@link StoreError}.
  */
-export function tlsOptions(settings: TlsSettings): ConnectionOptions {
+export async function tlsOptions(settings: TlsSettings): Promise<ConnectionOptions> {
   const options: ConnectionOptions = {};
   if (settings.protocol !== 'TLS') {
     options.minVersion = 'TLSv1.2';
     options.maxVersion = settings.protocol as SecureVersion;
   }
-  if (settings.keystore !== null) Object.assign(options, keyStoreOptions(settings, settings.keystore));
-  if (settings.truststore !== null) options.ca = trustedCertificates(settings, settings.truststore);
+  const keystore =
+    settings.keystore === null ? null : await readStore(KEYSTORE_CONFIG, settings.keystore, 'key store');
+  const truststore =
+    settings.truststore === null
+      ? null
+      : await readStore(TRUSTSTORE_CONFIG, settings.truststore, 'trust store');
+  if (keystore !== null) Object.assign(options, keyStoreOptions(settings, keystore));
+  if (truststore !== null) options.ca = trustedCertificates(settings, truststore);
   return options;
 }
 
-function keyStoreOptions(settings: TlsSettings, value: string): ConnectionOptions {
-  const store = readStore(KEYSTORE_CONFIG, value, 'key store');
+function keyStoreOptions(settings: TlsSettings, store: Store): ConnectionOptions {
   let options: ConnectionOptions;
   if (store.type === 'PEM') {
     if (
@@ -102,8 +122,7 @@ function keyStoreOptions(settings: TlsSettings, value: string): ConnectionOption
   return options;
 }
 
-function trustedCertificates(settings: TlsSettings, value: string): string[] {
-  const store = readStore(TRUSTSTORE_CONFIG, value, 'trust store');
+function trustedCertificates(settings: TlsSettings, store: Store): string[] {
   let certificates: string[];
   if (store.type === 'PEM') {
     certificates = [
@@ -171,11 +190,21 @@ interface Store {
   readonly text: string;
 }
 
+/** How many levels of DER inside OCTET STRINGs the key derivation check reads. */
+const MAX_NESTED_DER = 4;
+
 /** A store's bytes from a `data:` URL, inline PEM or a file, with its type. */
-function readStore(key: string, value: string, what: string): Store {
-  const bytes = storeBytes(key, value);
+async function readStore(key: string, value: string, what: string): Promise<Store> {
+  const bytes = await storeBytes(key, value);
   const text = bytes.toString('utf8');
-  if (/^\s*-----BEGIN /.test(text) || text.includes('\n-----BEGIN ')) return { type: 'PEM', bytes, text };
+  if (/^\s*-----BEGIN /.test(text) || text.includes('\n-----BEGIN ')) {
+    let iterations = 0;
+    for (const block of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
+      iterations += keyDerivationIterations(Buffer.from(block[2]!.replace(/^[\w-]+:.*$/gm, ''), 'base64'));
+    }
+    checkKeyDerivation(key, what, iterations);
+    return { type: 'PEM', bytes, text };
+  }
   const magic = bytes.length >= 4 ? bytes.readUInt32BE(0) : 0;
   if (magic === JKS_MAGIC || magic === JCEKS_MAGIC) {
     const kind = magic === JKS_MAGIC ? 'JKS' : 'JCEKS';
@@ -190,10 +219,11 @@ function readStore(key: string, value: string, what: string): Store {
   if (bytes[0] !== 0x30) {
     throw new StoreError(key, `${key}: the ${what} is neither PKCS12 nor PEM (nor JKS)`);
   }
+  checkKeyDerivation(key, what, keyDerivationIterations(bytes));
   return { type: 'PKCS12', bytes, text };
 }
 
-function storeBytes(key: string, value: string): Buffer {
+async function storeBytes(key: string, value: string): Promise<Buffer> {
   const trimmed = value.trim();
   if (/^data:/i.test(trimmed)) {
     const comma = trimmed.indexOf(',');
@@ -216,8 +246,83 @@ function storeBytes(key: string, value: string): Buffer {
   }
   if (trimmed.startsWith('-----BEGIN ')) return Buffer.from(trimmed, 'utf8');
   try {
-    return readFileSync(trimmed);
+    return await readRegularFile(trimmed, { maxBytes: MAX_STORE_BYTES });
   } catch (error) {
-    throw new StoreError(key, `${key}: cannot read ${trimmed}: ${(error as Error).message}`);
+    if (!(error instanceof FileReadError)) throw error;
+    // The value is a PASSWORD and may be anything, so it is not shown; and the message is the same for a
+    // missing, unreadable or non-regular file, so that it does not tell which paths exist on the worker.
+    const reason =
+      error.failure === 'too-large' || error.failure === 'timeout'
+        ? `the file is ${error.message}`
+        : 'the value is not a readable regular file, PEM text or a data: URL';
+    throw new StoreError(key, `${key}: ${reason}`);
   }
+}
+
+function checkKeyDerivation(key: string, what: string, iterations: number): void {
+  if (iterations <= MAX_KEY_DERIVATION_ITERATIONS) return;
+  const shown = iterations > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : String(iterations);
+  throw new StoreError(
+    key,
+    `${key}: the ${what} asks for ${shown} key derivation iterations in all; Sluice reads stores that ask for at most ${MAX_KEY_DERIVATION_ITERATIONS} (keytool's ask for 20000 to 30000, openssl's about 6000)`,
+  );
+}
+
+/**
+ * The key derivation iterations a DER structure asks for, summed, found before OpenSSL or node-forge runs
+ * any. Every such parameter (PKCS12 MacData and PBE params, PBKDF2 params, scrypt params) is a salt OCTET
+ * STRING directly followed by the count INTEGER, so the pair is looked for anywhere in the DER, inside OCTET
+ * STRINGs that hold DER too (PKCS12 nests its contents so). Bytes that are not DER count 0: the store's
+ * reader reports them.
+ */
+function keyDerivationIterations(der: Buffer): number {
+  let root: Forge.asn1.Asn1;
+  try {
+    root = forge.asn1.fromDer(der.toString('binary'));
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  // PKCS12 nests DER in OCTET STRINGs three levels deep (authSafe, SafeContents, bag values); going no deeper
+  // keeps the work linear in the store's size whatever its nesting.
+  const pending: [Forge.asn1.Asn1, number][] = [[root, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, depth] = next;
+    if (!Array.isArray(node.value)) {
+      if (depth < MAX_NESTED_DER && isUniversal(node, forge.asn1.Type.OCTETSTRING)) {
+        try {
+          pending.push([forge.asn1.fromDer(node.value), depth + 1]);
+        } catch {
+          // Not DER inside: an encrypted blob or a plain value.
+        }
+      }
+      continue;
+    }
+    const children = node.value;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      pending.push([child, depth]);
+      const previous = children[i - 1];
+      if (
+        previous !== undefined &&
+        isUniversal(previous, forge.asn1.Type.OCTETSTRING) &&
+        isUniversal(child, forge.asn1.Type.INTEGER) &&
+        typeof child.value === 'string'
+      ) {
+        total += unsignedValue(child.value);
+      }
+    }
+  }
+  return total;
+}
+
+function isUniversal(node: Forge.asn1.Asn1, type: Forge.asn1.Type): boolean {
+  return node.tagClass === forge.asn1.Class.UNIVERSAL && node.type === type && !node.constructed;
+}
+
+/** An INTEGER's content bytes as a number (huge ones as Infinity). */
+function unsignedValue(bytes: string): number {
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) value = value * 256 + bytes.charCodeAt(i);
+  return value;
 }

@@ -4,7 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SluiceError } from '@sluice/errors';
-import { LogClosedError, OffsetOutOfRangeError, TopicExistsError, UnknownTopicError } from '../errors.js';
+import {
+  LogClosedError,
+  OffsetOutOfRangeError,
+  StoreCorruptError,
+  TopicExistsError,
+  UnknownTopicError,
+} from '../errors.js';
 import { routeRecords, StickyPartitions, toBuffer } from '../partitioner.js';
 import { validateTopicName } from '../topic-name.js';
 import type {
@@ -24,9 +30,22 @@ import type {
 } from '../types.js';
 import { decodeHeaders, encodeHeaders } from './headers-codec.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import {
+  checkStoreFile,
+  damagedStoreMessage,
+  replacedStoreMessage,
+  STORE_FILE,
+  writeMarker,
+  type StoreFileState,
+} from './store-file.js';
+import { StoreLock } from './store-lock.js';
 
 export interface EmbeddedLogOptions {
-  /** Directory of the store; created when missing. */
+  /**
+   * Directory of the store; created when missing. One process at a time may use it: the first open in a
+   * process locks it for the process (opens in its other threads share the lock), and an open in another
+   * process fails with a `SLUICE_STORE_LOCKED` error naming the directory and the holder's pid.
+   */
   dataDir: string;
   /**
    * `process-crash`: an acknowledged write survives the process being killed (kill -9), not a power cut.
@@ -78,17 +97,25 @@ type RawRecordRow = [
 /** Writers in other threads or processes cannot wake a waiting fetch, so it also re-checks this often. */
 const FETCH_POLL_MS = 25;
 
-/** The log in one SQLite database (WAL mode), for a single worker with no Kafka. */
+/**
+ * The log in one SQLite database (WAL mode), for a single worker with no Kafka. Its data directory is locked
+ * for one process ({@link StoreLock}), and a store file that was emptied, truncated, overwritten or replaced is
+ * refused with what is wrong and what to do, never taken for a new, empty store.
+ */
 export class EmbeddedLog implements Log {
   readonly backend = 'embedded';
   readonly #db: Database.Database;
+  readonly #lock: StoreLock;
+  readonly #state: StoreFileState;
   readonly #statements;
   readonly #appended = new EventEmitter();
   readonly #sticky = new StickyPartitions();
   #closed = false;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, lock: StoreLock, state: StoreFileState) {
     this.#db = db;
+    this.#lock = lock;
+    this.#state = state;
     this.#appended.setMaxListeners(0);
     this.#statements = {
       topicByName: db.prepare<[string], TopicRow>('SELECT * FROM topics WHERE name = ?'),
@@ -158,10 +185,31 @@ export class EmbeddedLog implements Log {
     };
   }
 
-  /** Opens (creating when needed) the store under `options.dataDir`. */
+  /**
+   * Opens (creating when needed) the store under `options.dataDir`. Fails with `SLUICE_STORE_LOCKED` when
+   * another process uses the directory, and with `SLUICE_STORE_CORRUPT` when the store file is damaged.
+   */
   static open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
     // The executor turns a throw while opening into a rejection.
-    return new Promise((resolve) => resolve(new EmbeddedLog(openDatabase(options))));
+    return new Promise((resolve) => {
+      try {
+        mkdirSync(options.dataDir, { recursive: true });
+      } catch (error) {
+        throw new SluiceError(
+          'SLUICE_STORE_OPEN_FAILED',
+          `cannot open the embedded store at ${join(options.dataDir, STORE_FILE)}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      const lock = StoreLock.acquire(options.dataDir);
+      try {
+        const { db, state } = openDatabase(options, lock.holds);
+        resolve(new EmbeddedLog(db, lock, state));
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    });
   }
 
   clusterId(): Promise<string> {
@@ -377,7 +425,7 @@ export class EmbeddedLog implements Log {
     let bytes = 0;
     let complete = false;
     // One read transaction so the rows and the high watermark are one consistent snapshot.
-    const highWatermark = this.#db.transaction(() => {
+    const read = this.#db.transaction(() => {
       let from = offset;
       while (bytes < maxBytes) {
         const rows = this.#statements.readRecords.all(topic.id, partition, from, READ_ROWS);
@@ -399,7 +447,8 @@ export class EmbeddedLog implements Log {
         from = rows[rows.length - 1]![0] + 1;
       }
       return this.#statements.partition.get(topic.id, partition)!.next_offset;
-    })();
+    });
+    const highWatermark = this.#guard(read);
     return { records, highWatermark, complete };
   }
 
@@ -463,6 +512,7 @@ export class EmbeddedLog implements Log {
       this.#closed = true;
       this.#appended.emit('closed');
       this.#db.close();
+      this.#lock.release();
     }
     return Promise.resolve();
   }
@@ -471,8 +521,20 @@ export class EmbeddedLog implements Log {
   #run<T>(operation: () => T): Promise<T> {
     return new Promise((resolve) => {
       this.#assertOpen();
-      resolve(operation());
+      resolve(this.#guard(operation));
     });
+  }
+
+  /** Runs `operation`, telling damage SQLite finds in the file (a page zeroed, say) as such. */
+  #guard<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      if (isDamage(error)) {
+        throw new StoreCorruptError(damagedStoreMessage(this.#state, sqliteReason(error)), { cause: error });
+      }
+      throw error;
+    }
   }
 
   #assertOpen(): void {
@@ -565,36 +627,90 @@ export class EmbeddedLog implements Log {
   }
 }
 
-function openDatabase(options: EmbeddedLogOptions): Database.Database {
-  const file = join(options.dataDir, 'sluice.db');
+/**
+ * Opens the store file after {@link checkStoreFile} passed it, and checks what SQLite reads: the schema, the
+ * cluster id against the marker, and every row of the small tables that hold the configs and partitions, so
+ * that damage there is reported now rather than by a failing request. The first open of a process (`holdsLock`)
+ * writes the marker of a store that has none.
+ */
+function openDatabase(
+  options: EmbeddedLogOptions,
+  holdsLock: boolean,
+): { db: Database.Database; state: StoreFileState } {
+  const state = checkStoreFile(options.dataDir);
+  const file = state.file;
   let db: Database.Database;
   try {
-    mkdirSync(options.dataDir, { recursive: true });
     db = new Database(file);
+  } catch (error) {
+    throw openFailure(state, error);
+  }
+  try {
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit is in the OS's hands when it returns, which survives kill -9.
     db.pragma(`synchronous = ${options.durability === 'power-loss' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 10000');
-  } catch (error) {
-    throw new SluiceError('SLUICE_STORE_OPEN_FAILED', `cannot open the embedded store at ${file}`, {
-      cause: error,
-    });
-  }
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new SluiceError(
-      'SLUICE_STORE_TOO_NEW',
-      `the embedded store at ${file} has schema version ${version}; this Sluice reads up to ${SCHEMA_VERSION}`,
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new SluiceError(
+        'SLUICE_STORE_TOO_NEW',
+        `the embedded store at ${file} has schema version ${version}; this Sluice reads up to ${SCHEMA_VERSION}`,
+      );
+    }
+    const hadStore =
+      db
+        .prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+        .pluck()
+        .get() === 1;
+    if (!hadStore && state.recordedClusterId !== null) {
+      throw new StoreCorruptError(replacedStoreMessage(state, null));
+    }
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Same shape as a Kafka cluster id: 16 random bytes, base64url.
+    db.prepare("INSERT INTO meta (name, value) VALUES ('cluster.id', ?) ON CONFLICT DO NOTHING").run(
+      randomBytes(16).toString('base64url'),
     );
+    const clusterId = db
+      .prepare<[], string>("SELECT value FROM meta WHERE name = 'cluster.id'")
+      .pluck()
+      .get()!;
+    if (state.recordedClusterId !== null && clusterId !== state.recordedClusterId) {
+      throw new StoreCorruptError(replacedStoreMessage(state, clusterId));
+    }
+    for (const table of ['meta', 'topics', 'partitions', 'group_offsets']) {
+      db.prepare(`SELECT * FROM ${table}`).all();
+    }
+    if (holdsLock && state.recordedClusterId === null) writeMarker(state, clusterId);
+  } catch (error) {
+    db.close();
+    throw SluiceError.is(error) ? error : openFailure(state, error);
   }
-  db.exec(SCHEMA);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  // Same shape as a Kafka cluster id: 16 random bytes, base64url.
-  db.prepare("INSERT INTO meta (name, value) VALUES ('cluster.id', ?) ON CONFLICT DO NOTHING").run(
-    randomBytes(16).toString('base64url'),
+  return { db, state };
+}
+
+/** A store SQLite cannot open: damaged (with what to do), or another reason (permissions, disk), said. */
+function openFailure(state: StoreFileState, error: unknown): SluiceError {
+  if (isDamage(error)) {
+    return new StoreCorruptError(damagedStoreMessage(state, sqliteReason(error)), { cause: error });
+  }
+  return new SluiceError(
+    'SLUICE_STORE_OPEN_FAILED',
+    `cannot open the embedded store at ${state.file}: ${sqliteReason(error)}`,
+    { cause: error },
   );
-  return db;
+}
+
+/** Whether SQLite found the file damaged (rather than, say, unreadable or the disk full). */
+function isDamage(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
+}
+
+function sqliteReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 function describe(row: TopicRow): TopicDescription {

@@ -19,6 +19,14 @@ export interface SourceTaskContext {
   /** The task's config, as `taskConfigs` produced it. */
   configs(): Record<string, string>;
   readonly offsetStorageReader: OffsetStorageReader;
+  /**
+   * Aborted when the runtime wants the `poll` in progress to return at once: the task is being paused or
+   * stopped. A task that waits inside `poll` (a request, a retry backoff) gives up the wait when it fires and
+   * returns what it has (or null); the runtime calls `poll` again after a resume. Read it at each `poll`: once
+   * aborted it stays so, and the runtime gives a fresh signal for the polls after a resume. Sluice's runtime
+   * always sets it; it is optional so that contexts made elsewhere (a connector's own tests) need not.
+   */
+  readonly pollSignal?: AbortSignal;
 }
 
 /** Where a record was written, given to `commitRecord` (Kafka's `RecordMetadata`). */
@@ -53,7 +61,8 @@ export abstract class SourceTask {
   abstract start(props: Record<string, string>): Promise<void>;
 
   /**
-   * The next records, or null (or an empty array) when there are none yet. Waiting a little for data is fine;
+   * The next records, or null (or an empty array) when there are none yet. Waiting a little for data is fine,
+   * but a wait should end when `context.pollSignal` is aborted, so that pause and stop take effect at once;
    * throwing a `RetriableError` makes the runtime call again instead of failing the task.
    */
   abstract poll(): Promise<SourceRecord[] | null>;

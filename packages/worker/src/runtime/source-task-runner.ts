@@ -91,6 +91,8 @@ class SourceTaskRunner implements Actor {
   readonly #ensuredTopics = new Set<string>();
   readonly #activeTopics = new Set<string>();
   #commitsRecords = false;
+  /** Aborted on pause and stop, so that a poll waiting on I/O returns at once (the task's `pollSignal`). */
+  #polls = new AbortController();
 
   constructor(context: ActorContext) {
     this.#context = context;
@@ -105,6 +107,7 @@ class SourceTaskRunner implements Actor {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#polls.abort();
     this.#wakeup.wake();
     const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
     if ((await Promise.race([this.#done.then(() => 'done'), grace])) !== 'done') await this.#stopTask();
@@ -113,8 +116,10 @@ class SourceTaskRunner implements Actor {
   }
 
   #command(command: TaskRunnerCommand): void {
-    if (command.type === 'pause') this.#paused = true;
-    else if (command.type === 'resume') this.#paused = false;
+    if (command.type === 'pause') {
+      this.#paused = true;
+      this.#polls.abort();
+    } else if (command.type === 'resume') this.#paused = false;
     this.#wakeup.wake();
   }
 
@@ -169,9 +174,13 @@ class SourceTaskRunner implements Actor {
         return new Map(partitions.map((p) => [p, store.offset(connector, p) ?? null]));
       },
     };
+    const polls = () => this.#polls.signal;
     const taskContext: SourceTaskContext = {
       configs: () => ({ ...config.taskConfig }),
       offsetStorageReader: reader,
+      get pollSignal() {
+        return polls();
+      },
     };
     enter(() => task.initialize(taskContext));
     // A task whose connector is PAUSED is not started until it is resumed, as in Connect.
@@ -197,6 +206,8 @@ class SourceTaskRunner implements Actor {
         if (this.#stopping) break;
         this.#emit({ type: 'running' });
       }
+      // A pause that was lifted before the loop saw it left the signal aborted.
+      if (this.#polls.signal.aborted) this.#polls = new AbortController();
       let records: SourceRecord[] | null;
       try {
         records = await enter(() => task.poll());

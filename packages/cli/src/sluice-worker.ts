@@ -16,7 +16,7 @@ import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import { Loggers } from '@sluice/logging';
 import { PluginRegistry } from '@sluice/plugins';
 import { listen, resolveHttpsOptions, type BoundListener, type ListeningServer } from '@sluice/rest';
-import { HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
+import { describeThreadLoss, HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
 import { SLUICE_VERSION } from './version.js';
 import type { InternalTopic, WorkerConfig } from './worker-config.js';
 
@@ -155,10 +155,7 @@ export class SluiceWorker {
     const [configs, statuses, offsets] = stores;
     this.#runtime = new HostedTaskRuntime({
       pool: TaskHostPool.start({
-        onBlocked: (event) =>
-          this.#logger.error(
-            `task thread ${event.thread} was blocked for ${event.blockedMs} ms by ${event.culprit ?? 'unknown code'}; it was replaced`,
-          ),
+        onThreadLost: (event) => this.#logger.error(describeThreadLoss(event)),
       }),
       plugins,
       worker: config,

@@ -390,8 +390,13 @@ export class TaskHostPool {
    */
   #lose(host: Host, loss: Loss): Promise<void> {
     if (host.lost !== undefined) return host.lost;
-    // Nothing the old thread says counts any more: its actors are about to be ended or moved.
+    // Nothing the old thread says counts any more: its actors are about to be ended or moved. Messages
+    // for them wait until they run again.
     host.port.close();
+    for (const id of host.actors) {
+      const record = this.#actors.get(id);
+      if (record?.host === host) record.running = false;
+    }
     const exited = host.thread
       .then((thread) => thread?.terminate())
       .then(

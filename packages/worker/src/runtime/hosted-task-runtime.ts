@@ -28,18 +28,22 @@ interface RunningTask {
  * Runs tasks as source or sink task runners on the task host threads.
  *
  * **The lease** ({@link HostedTaskRuntime.setLease}) fences every task of this worker at once: while it
- * has run out, no task polls, produces, writes source offsets, creates topics, writes to its DLQ, hands
- * records to `put`, calls `preCommit` (the sink's flush) or commits group offsets; each waits (in bounded
- * waits that end when the lease is set again) and carries on once the lease is extended, or stops without
- * those writes when told to stop. Status and topic events still flow: the control plane decides what to do
- * with them. What a fence cannot take back:
- * - a produce (or offset write, or group commit) whose call passed the check before the lease ran out can
- *   still land after it: the log's call may be split into several sends and retried inside the client, and
- *   a request already on the wire cannot be recalled. That gives duplicates, never loss, as Connect's
- *   zombies do; exactly-once source support (KIP-618) is the complete answer;
- * - connector code already running (a `poll`, a `put`) finishes, and a sink task's own writes to an
- *   external system are beyond the log's reach; `task.stop()`, `close()` and `commitRecord` (records that
- *   are in the log) are still called.
+ * has run out, no task polls or fetches, produces, creates topics, writes source offsets, writes to its
+ * DLQ, hands records to `put`, calls `preCommit` (the sink's flush) or commits group offsets. Each of these
+ * is preceded by a synchronous check; a task that finds the lease run out waits (bounded waits that end
+ * as soon as the lease is set again) and carries on once it is extended, or, told to stop, stops without
+ * those writes: records not acknowledged and offsets not written are replayed by the next owner. Status,
+ * topic and log events still flow: the control plane decides what to do with them. A pause asked for
+ * while fenced takes effect once the lease is back (nothing moves meanwhile anyway). What remains possible:
+ * - a write whose call passed the check before the lease ran out can land after it: a produce already on
+ *   the wire, and on Kafka also the later ~512 KB sends of the same call and the client's retries of any
+ *   of them; likewise an offset write, a group commit or a topic creation already issued. Duplicates,
+ *   never loss, as with Connect's zombies; exactly-once source support (KIP-618) is the complete answer;
+ * - the check and the call are one synchronous step, but a process frozen (SIGSTOP) or descheduled
+ *   exactly between the two issues the call when it runs again, however late that is;
+ * - connector code already running (a `poll`, a `put`) runs to its end, and a sink task's own writes to
+ *   an external system are beyond the log's reach; `commitRecord` (for records already in the log),
+ *   `close()` and `task.stop()` are still called.
  *
  * **A task that ignores stop** for `task.shutdown.graceful.timeout.ms` has its task thread terminated, and
  * `stopTask` resolves once that thread has exited; the other tasks on that thread are started again on a

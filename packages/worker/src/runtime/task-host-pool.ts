@@ -129,7 +129,7 @@ export class TaskHostPool {
   readonly #actors = new Map<string, ActorRecord>();
   readonly #lease = new WorkerLease();
   readonly #watchdog: NodeJS.Timeout;
-  #lastCheck = Date.now();
+  #lastCheck = performance.now();
   #nextSlot = 1;
   #closed = false;
 
@@ -211,12 +211,21 @@ export class TaskHostPool {
     };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops every actor and ends the threads; a thread whose actors have not stopped within `timeoutMs`
+   * is terminated.
+   */
+  async close(timeoutMs = 5_000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#watchdog);
     for (const host of this.#hosts) this.#post(host, { type: 'shutdown' });
-    await Promise.allSettled(this.#hosts.map((host) => host.job));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.#hosts.map((host) => host.job)),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
     await this.#pool.destroy();
   }
 
@@ -265,7 +274,7 @@ export class TaskHostPool {
       index,
       port: channel.port1,
       current: new Int32Array(current),
-      lastHeartbeat: Date.now(),
+      lastHeartbeat: performance.now(),
       actors: new Set(),
       job: Promise.resolve(),
       threadId: undefined,
@@ -298,7 +307,7 @@ export class TaskHostPool {
   }
 
   #onMessage(host: Host, message: FromHost): void {
-    host.lastHeartbeat = Date.now();
+    host.lastHeartbeat = performance.now();
     if (message.type === 'hello' || message.type === 'heartbeat') return;
     const record = this.#actors.get(message.id);
     // A message about an actor that moved on (or is gone) is stale.
@@ -365,7 +374,7 @@ export class TaskHostPool {
   }
 
   #checkHosts(): void {
-    const now = Date.now();
+    const now = performance.now();
     const late = now - this.#lastCheck - this.#options.heartbeatIntervalMs;
     this.#lastCheck = now;
     for (const host of this.#hosts) {
@@ -379,7 +388,7 @@ export class TaskHostPool {
       const slot = Atomics.load(host.current, 0);
       let culprit: string | undefined;
       for (const id of host.actors) if (this.#actors.get(id)?.slot === slot) culprit = id;
-      void this.#lose(host, { reason: 'blocked', culprit, blockedMs });
+      void this.#lose(host, { reason: 'blocked', culprit, blockedMs: Math.round(blockedMs) });
     }
   }
 

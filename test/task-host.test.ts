@@ -1,37 +1,155 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runTypeScript } from '@sluice/test-kit';
+import { describeThreadLoss } from '@sluice/worker';
 
-// The pool runs in a child process: task host threads load TypeScript sources through tsx, which the
-// child has (vitest's own workers do not pass it on to threads).
+// Each scenario runs in a child process: task host threads load TypeScript sources through tsx, which the
+// child has (vitest's own workers do not pass it on to threads). Two threads, a 100 ms heartbeat, and a
+// thread silent for 1.5 s counts as blocked.
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+type Step = Record<string, unknown> & { step: string };
+
+async function drill(scenario: string): Promise<Map<string, Step>> {
+  const dir = mkdtempSync(join(tmpdir(), `sluice-host-${scenario}-`));
+  dirs.push(dir);
+  const child = runTypeScript('test/fixtures/task-host-drill.ts', [scenario, dir]);
+  const { code } = await child.exited;
+  expect(code, child.stderr()).toBe(0);
+  const steps = new Map<string, Step>();
+  for (const line of child.lines) {
+    const step = JSON.parse(line) as Step;
+    steps.set(step.step, step);
+  }
+  expect(steps.has('done'), child.stderr()).toBe(true);
+  return steps;
+}
+
 describe('TaskHostPool', () => {
-  it('starts threads only as actors need them, places actors on the least-loaded thread, reports failures, abandons an actor that ignores stop, and replaces a blocked thread naming the culprit', async () => {
-    const drill = runTypeScript('test/fixtures/task-host-drill.ts');
-    const { code } = await drill.exited;
-    expect(code, drill.stderr()).toBe(0);
-    const [placements, badStart, lateFailure, stubborn, counting, blocked, restarted, stopped, closed] =
-      drill.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(placements).toEqual({ placements: { a: 0, b: 1, c: 0 }, threads: [0, 1, 2] });
-    expect(badStart).toEqual({
-      startFailed: 'bad',
+  it('starts threads only as actors need them, places actors on the least-loaded thread, reports failures, stops actors', async () => {
+    const steps = await drill('basics');
+    expect(steps.get('placements')).toMatchObject({
+      placements: { a: 0, b: 1, c: 0 },
+      threads: [0, 1, 2],
+      handles: [0, 1, 0],
+    });
+    expect(steps.get('bad-start')).toMatchObject({
       code: 'SLUICE_TASK_FAILED',
       message: 'cannot start: bad config',
     });
-    expect(lateFailure).toEqual({
-      failed: 'late',
+    expect(steps.get('late-failure')).toMatchObject({
       code: 'SLUICE_TASK_FAILED',
       message: 'lost the connection',
     });
-    expect(stubborn).toMatchObject({ stubbornStop: 'timeout' });
-    expect(stubborn!['tookMs']).toBeLessThan(1000);
-    expect(counting).toEqual({ counting: [true, true, true] });
-    expect(blocked).toMatchObject({
-      blocked: [{ thread: 0, culprit: 'a', victims: ['c'] }],
-      otherKeptCounting: true,
-      neighbour: 'c',
-      other: 'b',
+    expect(steps.get('stopped')).toMatchObject({
+      outcomes: ['stopped', 'stopped', 'stopped'],
+      placements: {},
+      lost: [],
     });
-    expect(restarted).toEqual({ restartedCounting: true, thread: 0 });
-    expect(stopped).toEqual({ stopped: ['stopped', 'stopped'] });
-    expect(closed).toEqual({ closed: true });
+  });
+
+  it('terminates a thread blocked by an actor: the culprit fails with a trace, its neighbour is restarted and counts again, the other thread never stopped', async () => {
+    const steps = await drill('blocked');
+    const { lost, failures } = steps.get('lost')!;
+    expect(lost).toEqual([
+      {
+        thread: 0,
+        reason: 'blocked',
+        culprit: 'a',
+        restarted: ['c'],
+        ended: [],
+        blockedMs: expect.any(Number) as number,
+      },
+    ]);
+    const blockedMs = (lost as Array<{ blockedMs: number }>)[0]!.blockedMs;
+    expect(blockedMs).toBeGreaterThanOrEqual(1500);
+    const failure = (failures as Record<string, { code: string; message: string; stack: string }>)['a']!;
+    expect(failure.code).toBe('SLUICE_TASK_THREAD_BLOCKED');
+    expect(failure.message).toMatch(
+      new RegExp(
+        `^a blocked task thread 0 \\(thread id \\d+\\): its code ran for ${blockedMs} ms without yielding, ` +
+          `so the thread was terminated; its other tasks \\(c\\) were restarted on a healthy thread$`,
+      ),
+    );
+    // The trace is that story, not the stack of the main thread that noticed.
+    expect(failure.stack).toBe(`SluiceError [SLUICE_TASK_THREAD_BLOCKED]: ${failure.message}`);
+    expect(Object.keys(failures as object)).toEqual(['a']);
+    const after = steps.get('after')!;
+    // Only what runs is placed: `a` is gone (FAILED), `c` runs again, and its handle follows it.
+    expect(Object.keys(after['placements'] as object).sort()).toEqual(['b', 'c']);
+    expect((after['handles'] as Record<string, number>)['c']).toBe(
+      (after['placements'] as Record<string, number>)['c'],
+    );
+    expect(after).toMatchObject({
+      starts: { a: 1, b: 1, c: 2 },
+      otherKeptCounting: true,
+      culpritSilent: true,
+    });
+    expect(steps.get('stopped')).toMatchObject({ outcomes: ['stopped', 'stopped'] });
+  });
+
+  it('restarts every actor of a blocked thread when no actor can be blamed, and says so', async () => {
+    const steps = await drill('anonymous');
+    const { lost, failures } = steps.get('lost')!;
+    expect(lost).toEqual([
+      {
+        thread: 0,
+        reason: 'blocked',
+        restarted: ['a', 'c'],
+        ended: [],
+        blockedMs: expect.any(Number) as number,
+      },
+    ]);
+    expect(failures).toEqual({});
+    expect(steps.get('after')).toMatchObject({
+      placements: { a: expect.any(Number) as number, b: 1, c: expect.any(Number) as number },
+      starts: { a: 2, b: 1, c: 2 },
+      otherKeptCounting: true,
+    });
+    expect(describeThreadLoss((lost as [Parameters<typeof describeThreadLoss>[0]])[0])).toMatch(
+      /^task thread 0 was blocked for \d+ ms while no task's code was running, so no task could be blamed; the thread was terminated and every task on it restarted on a healthy thread: a, c$/,
+    );
+    expect(steps.get('stopped')).toMatchObject({ outcomes: ['stopped', 'stopped', 'stopped'] });
+  });
+
+  it('terminates the thread of an actor that ignores stop: stop resolves once it can no longer act, its neighbour runs on elsewhere', async () => {
+    const steps = await drill('stubborn');
+    const stubborn = steps.get('stubborn')!;
+    expect(stubborn).toMatchObject({
+      outcome: 'terminated',
+      lost: [
+        {
+          thread: 0,
+          reason: 'stop-timeout',
+          culprit: 'zombie',
+          restarted: ['neighbour'],
+          ended: ['zombie'],
+        },
+      ],
+      placements: { other: 1, neighbour: expect.any(Number) as number },
+      starts: { other: 1, neighbour: 2 },
+    });
+    expect(stubborn['tookMs']).toBeGreaterThanOrEqual(500);
+    // The zombie's counter file stopped moving the moment stop resolved.
+    expect(stubborn['atStop']).toBeGreaterThan(5);
+    expect(stubborn['later']).toBe(stubborn['atStop']);
+    expect(Object.keys(stubborn['placements'] as object)).not.toContain('zombie');
+    expect(describeThreadLoss((stubborn['lost'] as [Parameters<typeof describeThreadLoss>[0]])[0])).toBe(
+      'zombie did not stop within its shutdown timeout, so its task thread 0 was terminated; restarted on a healthy thread: neighbour; ended while stopping: zombie',
+    );
+    expect(steps.get('stopped')).toMatchObject({ outcomes: ['stopped', 'stopped'] });
+  });
+
+  it('restarts the actors of a thread that died', async () => {
+    const steps = await drill('crash');
+    expect(steps.get('crash')).toMatchObject({
+      lost: [{ thread: 0, reason: 'exited', restarted: ['a', 'c'], ended: [], error: 'a bug in a timer' }],
+      starts: { a: 2, b: 1, c: 2 },
+      failures: {},
+    });
+    expect(steps.get('stopped')).toMatchObject({ outcomes: ['stopped', 'stopped', 'stopped'] });
   });
 });

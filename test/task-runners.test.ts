@@ -162,6 +162,100 @@ describe('task runners on the embedded log', () => {
   });
 });
 
+describe("task runners under the worker's lease (embedded log)", () => {
+  // One drill (source, then sink, on one pool and one lease) for both tests.
+  let lease: Promise<Map<string, Step[]>> | undefined;
+  const leaseDrill = () => (lease ??= drill('lease'));
+
+  it('a fenced source produces nothing and writes no offset, resumes when the lease is extended, and stops while fenced without writing', async () => {
+    const steps = await leaseDrill();
+    const [fenced] = steps.get('source-fenced')!;
+    const at = fenced!['fenced'] as { end: number; offset: number };
+    // What was issued before the fence may land; after that nothing moves, and offsets never pass records.
+    expect(fenced!['later']).toEqual(at);
+    expect(fenced!['commitsWhileFenced']).toBe(0);
+    expect(at.offset).toBeGreaterThan(0);
+    expect(at.offset).toBeLessThanOrEqual(at.end);
+    const [stopped] = steps.get('source-stopped')!;
+    const resumed = stopped!['resumed'] as { end: number; offset: number };
+    expect(resumed.end).toBeGreaterThan(at.end + 30);
+    expect(resumed.offset).toBeGreaterThan(at.offset);
+    // A stop while fenced ends the task promptly and writes nothing more.
+    expect(stopped).toMatchObject({ outcome: 'stopped', failure: null, inOrder: true });
+    expect(stopped!['stopMs']).toBeLessThan(4000);
+    expect(stopped!['afterStop']).toEqual(stopped!['beforeStop']);
+    const last = stopped!['afterStop'] as { end: number; offset: number };
+    expect(last.offset).toBeLessThanOrEqual(last.end);
+    expect(stopped!['count']).toBe(last.end);
+  });
+
+  it('a fenced sink puts and commits nothing, resumes when extended, and a stop while fenced leaves the commit to the next owner', async () => {
+    const steps = await leaseDrill();
+    const [sink] = steps.get('sink-fenced')!;
+    expect(sink).toMatchObject({
+      fencedPut: 50,
+      resumedPut: 100,
+      outcome: 'stopped',
+      // Neither preCommit (the task's flush) nor a group commit while fenced; close and stop still ran.
+      group: [],
+      flushed: 0,
+      events: [expect.stringMatching(/^open .*\/0$/), expect.stringMatching(/^close .*\/0$/), 'stop'],
+      failure: null,
+    });
+    expect(sink!['stopMs']).toBeLessThan(4000);
+    const [next] = steps.get('sink-next-owner')!;
+    expect(next!['values']).toEqual(range(1, 100).map((n) => JSON.stringify(`line ${n}`)));
+    expect(next!['group']).toEqual([expect.stringMatching(/\/0:100$/)]);
+  });
+});
+
+describe('HostedTaskRuntime when a task thread is lost (embedded log)', () => {
+  it('a task blocking its thread fails with a trace, its neighbours report RUNNING (or PAUSED) again and run; stopTask of a task that ignores stop resolves once its thread is gone', async () => {
+    const steps = await drill('runtime');
+    const [blocked] = steps.get('runtime-blocked')!;
+    const states = blocked!['states'] as Record<string, string[]>;
+    const [a, b, c] = Object.keys(states) as [string, string, string];
+    expect(states[c]).toEqual(['RUNNING', 'FAILED']);
+    expect(blocked!['trace']).toMatch(
+      new RegExp(
+        `^SluiceError \\[SLUICE_TASK_THREAD_BLOCKED\\]: ${c}-0 blocked task thread 0 \\(thread id \\d+\\): ` +
+          `its code ran for \\d+ ms without yielding, so the thread was terminated; its other tasks ` +
+          `\\(${a}-0, ${b}-0\\) were restarted on a healthy thread$`,
+      ),
+    );
+    // a runs again; b comes back in the state it was asked for (PAUSED, producing nothing), then resumes.
+    expect(states[a]).toEqual(['RUNNING']);
+    expect(states[b]).toEqual(['PAUSED', 'RUNNING']);
+    expect(blocked).toMatchObject({
+      lost: [{ thread: 0, reason: 'blocked', culprit: `${c}-0`, restarted: [`${a}-0`, `${b}-0`], ended: [] }],
+      stillPaused: true,
+      placements: [`${a}-0`, `${b}-0`],
+    });
+    const [stubborn] = steps.get('runtime-stubborn')!;
+    const d = Object.keys(stubborn!['states'] as object)[2]!;
+    // task.shutdown.graceful.timeout.ms is 1000 here.
+    expect(stubborn!['stopMs']).toBeGreaterThanOrEqual(1000);
+    expect(stubborn).toMatchObject({
+      states: {
+        [a]: ['RUNNING'],
+        [b]: ['RUNNING'],
+        [d]: ['RUNNING'],
+      },
+      lost: [
+        {
+          thread: 0,
+          reason: 'stop-timeout',
+          culprit: `${d}-0`,
+          restarted: [`${a}-0`, `${b}-0`],
+          ended: [`${d}-0`],
+        },
+      ],
+      dStill: true,
+      placements: [`${a}-0`, `${b}-0`],
+    });
+  });
+});
+
 describe('task runners on Kafka', () => {
   it('carry records in order through each converter', async () => {
     expectFormats(await drill('formats', 'kafka'));

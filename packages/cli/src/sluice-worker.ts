@@ -27,7 +27,7 @@ import {
   type BoundListener,
   type ListeningServer,
 } from '@sluice/rest';
-import { HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
+import { describeThreadLoss, HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
 import { SLUICE_VERSION } from './version.js';
 import type { InternalTopic, WorkerConfig } from './worker-config.js';
 
@@ -180,10 +180,7 @@ export class SluiceWorker {
     if (config.mode === 'distributed') await Promise.all([configs.start(), statuses.start()]);
     this.#runtime = new HostedTaskRuntime({
       pool: TaskHostPool.start({
-        onBlocked: (event) =>
-          this.#logger.error(
-            `task thread ${event.thread} was blocked for ${event.blockedMs} ms by ${event.culprit ?? 'unknown code'}; it was replaced`,
-          ),
+        onThreadLost: (event) => this.#logger.error(describeThreadLoss(event)),
       }),
       plugins,
       worker: config,
@@ -266,6 +263,7 @@ export class SluiceWorker {
       scheduledRebalanceMaxDelayMs: config.scheduledRebalanceMaxDelayMs,
       workerSyncTimeoutMs: config.workerSyncTimeoutMs,
       internalRequests: config.internalRequests,
+      onLease: (expiresAt) => this.#runtime?.setLease(expiresAt),
       sendTaskConfigs: async (leaderUrl, connector, body, headers) => {
         const url = new URL(
           `connectors/${encodePathSegment(connector)}/tasks`,

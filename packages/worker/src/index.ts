@@ -3,14 +3,15 @@
  * task actors), the source and sink task runners, converters, transforms and error handling, and the
  * `TaskRuntime` the control plane runs tasks through.
  */
-export type { Actor, ActorContext, ActorFactory } from './runtime/actor.js';
+export type { Actor, ActorContext, ActorFactory, ActorLease } from './runtime/actor.js';
 export {
+  describeThreadLoss,
   TaskHostPool,
   type ActorHandle,
   type ActorHandlers,
   type ActorSpec,
-  type BlockedEvent,
   type TaskHostPoolOptions,
+  type ThreadLostEvent,
 } from './runtime/task-host-pool.js';
 export { HostedTaskRuntime, type HostedTaskRuntimeOptions } from './runtime/hosted-task-runtime.js';
 export type { TaskWorkerSettings } from './runtime/worker-settings.js';

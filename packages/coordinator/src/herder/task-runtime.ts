@@ -21,9 +21,19 @@ export interface TaskEvents {
 /** Where tasks run: the herder decides what runs, the runtime runs it (task host threads). */
 export interface TaskRuntime {
   startTask(spec: TaskSpec, events: TaskEvents): Promise<void>;
-  /** Stops a task; resolves once it stopped or was abandoned after the shutdown timeout. */
+  /**
+   * Stops a task; resolves once it can no longer act: it stopped, or it ignored stop for the shutdown
+   * timeout and the thread it ran on was terminated.
+   */
   stopTask(connector: string, task: number): Promise<void>;
   pauseTask(connector: string, task: number): void;
   resumeTask(connector: string, task: number): void;
+  /**
+   * Sets until when this worker's tasks may act (zombie safety): `expiresAt` on the main thread's
+   * `performance.now()` clock, `Infinity` for always (the default, embedded mode), 0 to fence now. While
+   * it has run out, tasks make no side effect visible and move no committed state; they resume once it
+   * is extended. Optional: a runtime without task threads of its own may have nothing to fence.
+   */
+  setLease?(expiresAt: number): void;
   close(): Promise<void>;
 }

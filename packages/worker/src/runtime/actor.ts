@@ -18,6 +18,21 @@ export interface ActorContext {
   enter<T>(callback: () => T): T;
   /** Reports that the actor failed on its own (outside `stop`); the host forgets it. */
   fail(error: unknown): void;
+  /** The worker's lease on its tasks, shared by every thread of the process (see {@link ActorLease}). */
+  readonly lease: ActorLease;
+}
+
+/**
+ * The worker's lease, as a task thread sees it (`HostedTaskRuntime.setLease` sets it on the main thread).
+ * While it is valid the worker may act on its tasks; once it has run out (the worker may have lost its
+ * membership, another worker may run these tasks now) an actor makes no side effect visible to others and
+ * moves no committed state until the lease is extended or it is told to stop.
+ */
+export interface ActorLease {
+  /** Whether the lease has not run out. Synchronous (one atomic load): check it right before acting. */
+  valid(): boolean;
+  /** Resolves when the lease is set again (extended or fenced), or after `timeoutMs`. */
+  changed(timeoutMs: number): Promise<void>;
 }
 
 export interface Actor {

@@ -18,10 +18,41 @@ export interface HostedTaskRuntimeOptions {
   loggers: Loggers;
 }
 
-/** Runs tasks as source or sink task runners on the task host threads. */
+interface RunningTask {
+  handle: ActorHandle;
+  /** The target state the control plane last asked for: a task restarted on another thread keeps it. */
+  target: { paused: boolean };
+}
+
+/**
+ * Runs tasks as source or sink task runners on the task host threads.
+ *
+ * **The lease** ({@link HostedTaskRuntime.setLease}) fences every task of this worker at once: while it
+ * has run out, no task polls or fetches, produces, creates topics, writes source offsets, writes to its
+ * DLQ, hands records to `put`, calls `preCommit` (the sink's flush) or commits group offsets. Each of these
+ * is preceded by a synchronous check; a task that finds the lease run out waits (bounded waits that end
+ * as soon as the lease is set again) and carries on once it is extended, or, told to stop, stops without
+ * those writes: records not acknowledged and offsets not written are replayed by the next owner. Status,
+ * topic and log events still flow: the control plane decides what to do with them. A pause asked for
+ * while fenced takes effect once the lease is back (nothing moves meanwhile anyway). What remains possible:
+ * - a write whose call passed the check before the lease ran out can land after it: a produce already on
+ *   the wire, and on Kafka also the later ~512 KB sends of the same call and the client's retries of any
+ *   of them; likewise an offset write, a group commit or a topic creation already issued. Duplicates,
+ *   never loss, as with Connect's zombies; exactly-once source support (KIP-618) is the complete answer;
+ * - the check and the call are one synchronous step, but a process frozen (SIGSTOP) or descheduled
+ *   exactly between the two issues the call when it runs again, however late that is;
+ * - connector code already running (a `poll`, a `put`) runs to its end, and a sink task's own writes to
+ *   an external system are beyond the log's reach; `commitRecord` (for records already in the log),
+ *   `close()` and `task.stop()` are still called.
+ *
+ * **A task that ignores stop** for `task.shutdown.graceful.timeout.ms` has its task thread terminated, and
+ * `stopTask` resolves once that thread has exited; the other tasks on that thread are started again on a
+ * healthy thread (they report RUNNING, or PAUSED, again). A task whose code blocks its thread fails
+ * (FAILED, with a trace naming the thread and how long it was blocked) and its neighbours are restarted.
+ */
 export class HostedTaskRuntime implements TaskRuntime {
   readonly #o: HostedTaskRuntimeOptions;
-  readonly #handles = new Map<string, ActorHandle>();
+  readonly #tasks = new Map<string, RunningTask>();
 
   constructor(options: HostedTaskRuntimeOptions) {
     this.#o = options;
@@ -30,6 +61,15 @@ export class HostedTaskRuntime implements TaskRuntime {
   /** Which host thread runs each task (`connector-task` → thread). */
   placements(): Map<string, number> {
     return this.#o.pool.placements();
+  }
+
+  /**
+   * Sets until when this worker's tasks may act: `expiresAt` on the main thread's `performance.now()`
+   * clock; `Infinity` (the default, embedded mode) never runs out, 0 fences now. Task threads see it at
+   * once; tasks waiting for it resume at once.
+   */
+  setLease(expiresAt: number): void {
+    this.#o.pool.setLease(expiresAt);
   }
 
   async startTask(spec: TaskSpec, events: TaskEvents): Promise<void> {
@@ -52,9 +92,11 @@ export class HostedTaskRuntime implements TaskRuntime {
       offsetFlushTimeoutMs: worker.offsetFlushTimeoutMs,
       paused: spec.paused,
     };
+    const id = key(spec.connector, spec.task);
+    const target = { paused: spec.paused };
     const handle = await this.#o.pool.startActor(
       {
-        id: `${spec.connector}-${spec.task}`,
+        id,
         module: runnerModule(sink ? 'sink-task-runner' : 'source-task-runner'),
         export: sink ? 'sinkTaskRunner' : 'sourceTaskRunner',
         config,
@@ -69,36 +111,42 @@ export class HostedTaskRuntime implements TaskRuntime {
             this.#o.loggers.get(event.logger).error(event.message, withStack(event.stack));
         },
         onFailed: (error) => {
-          this.#handles.delete(key(spec.connector, spec.task));
+          if (this.#tasks.get(id)?.target === target) this.#tasks.delete(id);
           events.onState('FAILED', error.stack ?? error.message);
         },
+        // A task restarted on another thread starts in the target state it has now.
+        restartConfig: () => ({ ...config, paused: target.paused }),
       },
     );
-    this.#handles.set(key(spec.connector, spec.task), handle);
+    this.#tasks.set(id, { handle, target });
   }
 
+  /** Stops a task; resolves once it stopped, or once its thread was terminated for ignoring stop. */
   async stopTask(connector: string, task: number): Promise<void> {
-    const handle = this.#handles.get(key(connector, task));
-    if (handle === undefined) return;
-    this.#handles.delete(key(connector, task));
-    await handle.stop(this.#o.worker.taskShutdownGracefulTimeoutMs);
+    const running = this.#tasks.get(key(connector, task));
+    if (running === undefined) return;
+    this.#tasks.delete(key(connector, task));
+    await running.handle.stop(this.#o.worker.taskShutdownGracefulTimeoutMs);
   }
 
   pauseTask(connector: string, task: number): void {
-    this.#handles.get(key(connector, task))?.send({ type: 'pause' });
+    const running = this.#tasks.get(key(connector, task));
+    if (running === undefined) return;
+    running.target.paused = true;
+    running.handle.send({ type: 'pause' });
   }
 
   resumeTask(connector: string, task: number): void {
-    this.#handles.get(key(connector, task))?.send({ type: 'resume' });
+    const running = this.#tasks.get(key(connector, task));
+    if (running === undefined) return;
+    running.target.paused = false;
+    running.handle.send({ type: 'resume' });
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.#handles.keys()].map((id) =>
-        this.#handles.get(id)!.stop(this.#o.worker.taskShutdownGracefulTimeoutMs),
-      ),
-    );
-    this.#handles.clear();
+    const running = [...this.#tasks.values()];
+    this.#tasks.clear();
+    await Promise.all(running.map(({ handle }) => handle.stop(this.#o.worker.taskShutdownGracefulTimeoutMs)));
     await this.#o.pool.close();
   }
 }

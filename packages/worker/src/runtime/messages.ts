@@ -25,5 +25,7 @@ export interface HostJob {
   port: MessagePort;
   /** Shared with the main thread: slot 0 holds the slot of the actor whose code is running now (0 = none). */
   current: SharedArrayBuffer;
+  /** Shared with the main thread and every host: the worker's task lease (see `WorkerLease`). */
+  lease: SharedArrayBuffer;
   heartbeatIntervalMs: number;
 }

@@ -22,6 +22,7 @@ import {
   type ErrorReporter,
   type FailedRecord,
 } from './error-handling.js';
+import { FENCED, fencedLog, LeaseGate, isFenced } from './lease.js';
 import { TransformationChain } from './transformation-chain.js';
 import {
   isRetriable,
@@ -74,6 +75,12 @@ interface PartitionState extends TopicPartition {
  * revokes and assigns partitions as a rebalance would (commit, `close`, `open`). The consumer group is
  * `connect-<connector>`; a partition starts after its committed offset, else at its beginning (Connect's
  * `consumer.auto.offset.reset=earliest`).
+ *
+ * **The lease.** While the worker's lease has run out the runner fetches nothing (checked before each
+ * fetch), hands nothing to `put`, calls no `preCommit` (the task's flush) and commits no group offsets,
+ * each checked synchronously right before the call; DLQ writes wait too (the task's log is wrapped by
+ * `fencedLog`). A stop while fenced commits nothing more: the next owner starts after the last commit.
+ * `close` and `stop` are still called, to release the task's resources.
  */
 export const sinkTaskRunner: ActorFactory = (context) => new SinkTaskRunner(context);
 
@@ -83,6 +90,7 @@ class SinkTaskRunner implements Actor {
   readonly #group: string;
   readonly #taskCount: number;
   readonly #wakeup = new Wakeup();
+  readonly #gate: LeaseGate;
   readonly #done: Promise<{ error: unknown } | undefined>;
   readonly #enter = <T>(callback: () => T): T => this.#context.enter(callback);
   #stopping = false;
@@ -114,6 +122,7 @@ class SinkTaskRunner implements Actor {
     const tasksMax = Number(this.#config.connectorConfig['tasks.max'] ?? '1');
     this.#taskCount = this.#config.taskCount ?? (Number.isInteger(tasksMax) && tasksMax > 0 ? tasksMax : 1);
     this.#paused = this.#config.paused ?? false;
+    this.#gate = new LeaseGate(context.lease, this.#wakeup, () => this.#stopping);
     context.onMessage((payload) => this.#command(payload as TaskRunnerCommand));
     this.#done = this.#run().then(
       () => undefined,
@@ -155,7 +164,7 @@ class SinkTaskRunner implements Actor {
     const descriptor = await loadConnectorPlugin(config.plugin, 'sink');
     this.#converters = await createConverters(config.converters, enter);
     this.#transforms = await TransformationChain.load(config.transforms, enter);
-    this.#log = await openTaskLog(config.log);
+    this.#log = fencedLog(await openTaskLog(config.log), this.#gate);
     // With a DLQ or the error log a task gets an errant record reporter, which reports records as read.
     if (config.errors.deadLetterQueue !== undefined || config.errors.logEnable)
       this.#consumed = new WeakMap();
@@ -292,6 +301,9 @@ class SinkTaskRunner implements Actor {
         if (this.#stopping) break;
         this.#emit({ type: 'running' });
       }
+      // Fenced: fetch nothing (none of it could be delivered) until the lease is extended, or stop. A
+      // pause asked for meanwhile takes effect after that.
+      if (!this.#gate.open && !(await this.#gate.ready())) break;
       if (Date.now() >= this.#nextMetadata) await this.#refreshAssignment();
       this.#applySeeks();
       if (this.#retry !== undefined) {
@@ -457,8 +469,10 @@ class SinkTaskRunner implements Actor {
   /** Hands a batch to `put`; on a `RetriableError` keeps it for another try after the task's timeout. */
   async #deliver(records: SinkRecord[], ends: Array<[PartitionState, number]>): Promise<void> {
     const task = this.#task!;
+    let delivered;
     try {
-      await this.#context.enter(() => task.put(records));
+      // What `put` takes may become visible to others at once: only while the lease holds.
+      delivered = await this.#gate.run(() => this.#context.enter(() => task.put(records)));
     } catch (error) {
       if (!isRetriable(error)) throw error;
       const backoff = this.#timeoutMs ?? DEFAULT_RETRY_BACKOFF_MS;
@@ -466,6 +480,8 @@ class SinkTaskRunner implements Actor {
       this.#retry = { records, ends, at: Date.now() + backoff };
       return;
     }
+    // Stopping while fenced: not delivered, hence not committed; the next owner gets these records.
+    if (delivered === FENCED) return;
     this.#retry = undefined;
     for (const [state, next] of ends) if (this.#assignment.get(state.key) === state) state.current = next;
   }
@@ -488,19 +504,22 @@ class SinkTaskRunner implements Actor {
     this.#commitRequested = false;
     this.#nextCommit = Date.now() + this.#config.offsetFlushIntervalMs;
     if (!this.#started || partitions.length === 0) return;
+    // Neither the task's flush nor the commit while fenced; a stop meanwhile commits nothing.
+    if (!(await this.#gate.ready())) return;
     // Errant records the task reported must be in the DLQ before offsets move past them.
     await this.#errors!.flush();
     const task = this.#task!;
     const current = partitions.map(({ topic, partition, current: offset }) => ({ topic, partition, offset }));
-    let safe: readonly TopicPartitionOffset[];
+    let safe: readonly TopicPartitionOffset[] | typeof FENCED;
     try {
-      safe = await this.#context.enter(() => task.preCommit(current));
+      safe = await this.#gate.run(() => this.#context.enter(() => task.preCommit(current)));
     } catch (error) {
       if (this.#stopping) throw error;
       for (const state of partitions) state.position = state.current = state.committed;
       this.#retry = undefined;
       return;
     }
+    if (safe === FENCED) return;
     const toCommit: Array<{ state: PartitionState; offset: number }> = [];
     for (const tpo of safe) {
       const state = this.#assignment.get(keyOf(tpo));
@@ -508,14 +527,18 @@ class SinkTaskRunner implements Actor {
         toCommit.push({ state, offset: tpo.offset });
     }
     if (toCommit.length === 0) return;
+    const committing = this.#log!.commitGroupOffsets(
+      this.#group,
+      toCommit.map(({ state, offset }) => ({ topic: state.topic, partition: state.partition, offset })),
+    );
     const outcome = await within(
-      this.#log!.commitGroupOffsets(
-        this.#group,
-        toCommit.map(({ state, offset }) => ({ topic: state.topic, partition: state.partition, offset })),
-      ),
+      committing.catch((error: unknown) => {
+        if (isFenced(error)) return 'fenced' as const;
+        throw error;
+      }),
       this.#config.offsetFlushTimeoutMs,
     );
-    if (outcome === 'timeout') return;
+    if (outcome === 'timeout' || outcome === 'fenced') return;
     for (const { state, offset } of toCommit) state.committed = offset;
     this.#emit({ type: 'committed', offsets: toCommit.length });
   }

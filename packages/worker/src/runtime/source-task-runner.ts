@@ -19,6 +19,7 @@ import {
   type ErrorReporter,
   type FailedRecord,
 } from './error-handling.js';
+import { fencedLog, LeaseGate, isFenced } from './lease.js';
 import { TransformationChain } from './transformation-chain.js';
 import {
   isRetriable,
@@ -62,6 +63,12 @@ interface Sent {
  * acknowledged, so order is kept. Source offsets are remembered only for acknowledged records and written
  * to the offsets topic in the background as they are acknowledged (one write at a time), and on pause and
  * on stop; the task itself keeps its position, so nothing is emitted twice for want of a commit.
+ *
+ * **The lease.** While the worker's lease has run out the runner polls nothing (checked before each
+ * `poll`), and every write to the log waits: each produce, topic creation and source offset write checks
+ * the lease synchronously right before it is issued (the task's log is wrapped by `fencedLog`). A stop
+ * while fenced writes nothing more: records not acknowledged and offsets not written are replayed by the
+ * next owner. `commitRecord` is still called for records the log acknowledged.
  */
 export const sourceTaskRunner: ActorFactory = (context) => new SourceTaskRunner(context);
 
@@ -69,6 +76,7 @@ class SourceTaskRunner implements Actor {
   readonly #context: ActorContext;
   readonly #config: TaskRunnerConfig;
   readonly #wakeup = new Wakeup();
+  readonly #gate: LeaseGate;
   readonly #done: Promise<{ error: unknown } | undefined>;
   readonly #enter = <T>(callback: () => T): T => this.#context.enter(callback);
   #stopping = false;
@@ -98,6 +106,7 @@ class SourceTaskRunner implements Actor {
     this.#context = context;
     this.#config = taskRunnerConfig(context.config);
     this.#paused = this.#config.paused ?? false;
+    this.#gate = new LeaseGate(context.lease, this.#wakeup, () => this.#stopping);
     context.onMessage((payload) => this.#command(payload as TaskRunnerCommand));
     this.#done = this.#run().then(
       () => undefined,
@@ -157,7 +166,7 @@ class SourceTaskRunner implements Actor {
       sleep: (ms) => this.#wakeup.wait(ms),
       stopping: () => this.#stopping,
     });
-    this.#log = await openTaskLog(config.log);
+    this.#log = fencedLog(await openTaskLog(config.log), this.#gate);
     this.#store = await OffsetStore.open(this.#log, config.offsetStorage);
     const task = enter(() => descriptor.createTask());
     this.#task = task;
@@ -206,6 +215,9 @@ class SourceTaskRunner implements Actor {
         if (this.#stopping) break;
         this.#emit({ type: 'running' });
       }
+      // Fenced: poll nothing (none of it could go out) until the lease is extended, or stop. A pause
+      // asked for meanwhile takes effect after that.
+      if (!this.#gate.open && !(await this.#gate.ready())) break;
       // A pause that was lifted before the loop saw it left the signal aborted.
       if (this.#polls.signal.aborted) this.#polls = new AbortController();
       let records: SourceRecord[] | null;
@@ -353,6 +365,9 @@ class SourceTaskRunner implements Actor {
     if (sent === undefined) return;
     this.#pending = undefined;
     const outcome = await sent.done;
+    // Given up because the task stops while fenced: not acknowledged, so its offsets are not written and
+    // the next owner replays it.
+    if (!outcome.ok && this.#stopping && isFenced(outcome.error)) return;
     // A failed produce fails the task whatever errors.tolerance says: Connect tolerates (KIP-779) only
     // what its producer, retrying for ever, gives up on, while kafkajs gives up on a broker outage too,
     // and a produce here covers a whole poll; skipping it would lose records.

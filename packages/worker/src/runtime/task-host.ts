@@ -4,6 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { SluiceError, type SerializedError } from '@sluice/errors';
 import { loadModule } from '@sluice/plugins';
 import type { Actor, ActorContext, ActorFactory } from './actor.js';
+import { threadLease } from './lease.js';
 import type { FromHost, HostJob, ToHost } from './messages.js';
 
 export function serialize(error: unknown): SerializedError {
@@ -20,19 +21,33 @@ export function serialize(error: unknown): SerializedError {
   return { name: 'Error', code: 'SLUICE_TASK_FAILED', message: String(error), retriable: false };
 }
 
-export default async function taskHost({ port, current, heartbeatIntervalMs }: HostJob): Promise<void> {
+interface Entry {
+  actor?: Actor;
+  listeners: Array<(payload: unknown) => void>;
+  /** Settles once the factory returned or failed: a stop that comes earlier waits for it. */
+  starting: Promise<void>;
+}
+
+export default async function taskHost({
+  port,
+  current,
+  lease,
+  heartbeatIntervalMs,
+}: HostJob): Promise<void> {
   const running = new Int32Array(current);
-  const actors = new Map<string, { actor?: Actor; listeners: Array<(payload: unknown) => void> }>();
+  const actorLease = threadLease(lease);
+  const actors = new Map<string, Entry>();
   const post = (message: FromHost) => port.postMessage(message);
   post({ type: 'hello', threadId });
   const heartbeat = setInterval(() => post({ type: 'heartbeat' }), heartbeatIntervalMs);
 
-  async function start(message: Extract<ToHost, { type: 'start' }>): Promise<void> {
-    const entry: { actor?: Actor; listeners: Array<(payload: unknown) => void> } = { listeners: [] };
+  function start(message: Extract<ToHost, { type: 'start' }>): void {
+    const entry: Entry = { listeners: [], starting: Promise.resolve() };
     actors.set(message.id, entry);
     const context: ActorContext = {
       id: message.id,
       config: message.config,
+      lease: actorLease,
       emit: (payload) => post({ type: 'event', id: message.id, payload }),
       onMessage: (listener) => entry.listeners.push(listener),
       enter: (callback) => {
@@ -47,26 +62,30 @@ export default async function taskHost({ port, current, heartbeatIntervalMs }: H
         if (actors.delete(message.id)) post({ type: 'failed', id: message.id, error: serialize(error) });
       },
     };
-    try {
-      const loaded = await loadModule(message.module);
-      const factory = loaded[message.export];
-      if (typeof factory !== 'function') {
-        throw new SluiceError(
-          'SLUICE_ACTOR_NOT_FOUND',
-          `${message.module} exports no function '${message.export}'`,
-        );
+    entry.starting = (async () => {
+      try {
+        const loaded = await loadModule(message.module);
+        const factory = loaded[message.export];
+        if (typeof factory !== 'function') {
+          throw new SluiceError(
+            'SLUICE_ACTOR_NOT_FOUND',
+            `${message.module} exports no function '${message.export}'`,
+          );
+        }
+        entry.actor = await context.enter(() => (factory as ActorFactory)(context));
+        // Told to stop while starting: `stop` stops it now that it exists, and says so.
+        if (actors.get(message.id) === entry) post({ type: 'started', id: message.id });
+      } catch (error) {
+        context.fail(error);
       }
-      entry.actor = await context.enter(() => (factory as ActorFactory)(context));
-      if (actors.get(message.id) === entry) post({ type: 'started', id: message.id });
-    } catch (error) {
-      context.fail(error);
-    }
+    })();
   }
 
   async function stop(id: string): Promise<void> {
     const entry = actors.get(id);
     if (entry === undefined) return post({ type: 'stopped', id });
     actors.delete(id);
+    await entry.starting;
     try {
       await entry.actor?.stop();
       post({ type: 'stopped', id });
@@ -79,7 +98,7 @@ export default async function taskHost({ port, current, heartbeatIntervalMs }: H
     port.on('message', (message: ToHost) => {
       switch (message.type) {
         case 'start':
-          void start(message);
+          start(message);
           break;
         case 'stop':
           void stop(message.id);

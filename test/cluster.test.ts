@@ -1,0 +1,482 @@
+// Workers that share a group.id form one cluster on a real broker: real worker processes.
+import { createHmac } from 'node:crypto';
+import { waitFor } from '@sluice/test-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spread, TestCluster, type ClusterWorker, type Status } from './helpers-cluster.js';
+
+const clusters: TestCluster[] = [];
+
+afterEach(async () => {
+  await Promise.all(clusters.splice(0).map((cluster) => cluster.close()));
+});
+
+async function cluster(workers: number): Promise<TestCluster> {
+  const started = await TestCluster.start({ workers });
+  clusters.push(started);
+  return started;
+}
+
+const counting = (topic: string, tasks: number) => ({
+  'connector.class': 'test.CountingSourceConnector',
+  topic,
+  count: '1000000',
+  'poll.delay.ms': '200',
+  batch: '1',
+  'tasks.max': String(tasks),
+  'connector.tasks': String(tasks),
+});
+
+const allRunning = (status: Status | undefined, tasks: number) =>
+  status !== undefined &&
+  status.connector.state === 'RUNNING' &&
+  status.tasks.length === tasks &&
+  status.tasks.every((task) => task.state === 'RUNNING');
+
+describe('a cluster of workers', () => {
+  it('spreads connectors and tasks evenly, runs what a follower created, and every worker tells the same status', async () => {
+    const c = await cluster(3);
+    const leader = await c.leader();
+    const follower = c.workers.find((worker) => worker !== leader)!;
+
+    // A connector created through a follower: forwarded to the leader, visible on every worker within 1 s.
+    const created = await c.call(follower, 'POST', '/connectors', {
+      name: 'c0',
+      config: counting(`${c.id}-c0`, 2),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`${follower.url}/connectors/c0`);
+    const seenAt = Date.now();
+    await Promise.all(
+      c.workers.map((worker) =>
+        waitFor(
+          `c0 on ${worker.url}`,
+          async () => ((await c.call(worker, 'GET', '/connectors/c0')).status === 200 ? true : undefined),
+          {
+            timeoutMs: 1_000,
+            intervalMs: 20,
+          },
+        ),
+      ),
+    );
+    expect(Date.now() - seenAt).toBeLessThan(1_000);
+    for (let i = 1; i < 6; i++) {
+      const worker = c.workers[i % c.workers.length]!;
+      expect(
+        (await c.call(worker, 'POST', '/connectors', { name: `c${i}`, config: counting(`${c.id}-c${i}`, 2) }))
+          .status,
+      ).toBe(201);
+    }
+    const names = Array.from({ length: 6 }, (_, i) => `c${i}`);
+    await waitFor(
+      'six connectors with two running tasks each',
+      async () => {
+        const statuses = await Promise.all(names.map((name) => c.status(leader, name)));
+        return statuses.every((status) => allRunning(status, 2)) ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+
+    // Balanced, each unit owned exactly once.
+    const views = await c.settled();
+    expect(spread(views.map((view) => view.assignment.connectors.length))).toBeLessThanOrEqual(1);
+    expect(spread(views.map((view) => view.assignment.tasks.length))).toBeLessThanOrEqual(1);
+    const tasks = views.flatMap((view) => view.assignment.tasks);
+    expect(tasks.sort()).toEqual(names.flatMap((name) => [`${name}/0`, `${name}/1`]).sort());
+    expect(views.flatMap((view) => view.assignment.connectors).sort()).toEqual(names);
+
+    // Every worker's REST API tells the same statuses, and they name the worker that runs each.
+    const owners = new Map<string, string>();
+    for (const view of views) {
+      for (const unit of [...view.assignment.connectors, ...view.assignment.tasks])
+        owners.set(unit, new URL(view.url).host);
+    }
+    await waitFor(
+      'every worker to report the same statuses',
+      async () => {
+        const reports = await Promise.all(
+          c.workers.map(async (worker) =>
+            JSON.stringify((await c.call(worker, 'GET', '/connectors?expand=status')).body),
+          ),
+        );
+        return new Set(reports).size === 1 ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
+    for (const name of names) {
+      const status = (await c.status(follower, name))!;
+      expect(status.connector.worker_id).toBe(owners.get(name));
+      for (const task of status.tasks) expect(task.worker_id).toBe(owners.get(`${name}/${task.id}`));
+    }
+  });
+
+  it("forwards as Connect does, and refuses internal requests that are not signed with the cluster's session key", async () => {
+    const c = await cluster(2);
+    const leader = await c.leader();
+    const follower = c.workers.find((worker) => worker !== leader)!;
+    const config = counting(`${c.id}-fwd`, 1);
+
+    // The hop rule: a follower told not to forward cannot serve a leader's write.
+    expect(await c.call(follower, 'POST', '/connectors?forward=false', { name: 'fwd', config })).toEqual({
+      status: 409,
+      headers: expect.anything(),
+      body: {
+        error_code: 409,
+        message: 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)',
+      },
+    });
+    expect((await c.call(leader, 'GET', '/connectors')).body).toEqual([]);
+    // Through the follower it reaches the leader; a config change, a restart and a delete too.
+    expect((await c.call(follower, 'POST', '/connectors', { name: 'fwd', config })).status).toBe(201);
+    expect((await c.call(follower, 'PUT', '/connectors/fwd/config', { ...config, batch: '2' })).status).toBe(
+      200,
+    );
+    // Read-your-writes through the worker the write went to.
+    expect(
+      ((await c.call(follower, 'GET', '/connectors/fwd/config')).body as Record<string, string>)['batch'],
+    ).toBe('2');
+    await waitFor(
+      'fwd running',
+      async () => (allRunning(await c.status(follower, 'fwd'), 1) ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    for (const worker of c.workers) {
+      expect((await c.call(worker, 'POST', '/connectors/fwd/tasks/0/restart')).status).toBe(204);
+      expect((await c.call(worker, 'POST', '/connectors/fwd/restart')).status).toBe(204);
+    }
+
+    // Internal task configs: unsigned 400, a wrong algorithm 400, a forged signature 403, with Connect's messages.
+    const body = JSON.stringify([{ ...config, 'connector.class': 'test.CountingSourceConnector' }]);
+    const internal = (worker: ClusterWorker, headers: Record<string, string>) =>
+      fetch(`${worker.url}/connectors/fwd/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as unknown }));
+    for (const worker of c.workers) {
+      expect(await internal(worker, {})).toEqual({
+        status: 400,
+        body: { error_code: 400, message: 'Internal request missing required signature' },
+      });
+      expect(
+        await internal(worker, {
+          'X-Connect-Authorization': createHmac('sha256', Buffer.alloc(32, 7)).update(body).digest('base64'),
+          'X-Connect-Request-Signature-Algorithm': 'HmacSHA256',
+        }),
+      ).toEqual({
+        status: 403,
+        body: { error_code: 403, message: 'Internal request contained invalid signature.' },
+      });
+      expect(
+        (
+          await internal(worker, {
+            'X-Connect-Authorization': 'AAAA',
+            'X-Connect-Request-Signature-Algorithm': 'HmacMD5',
+          })
+        ).status,
+      ).toBe(400);
+    }
+    // Nothing of the refused requests was written.
+    const tasks = (await c.call(leader, 'GET', '/connectors/fwd/tasks')).body as Array<{
+      config: Record<string, string>;
+    }>;
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]!.config['batch']).toBe('2');
+
+    expect((await c.call(follower, 'DELETE', '/connectors/fwd')).status).toBe(204);
+    for (const worker of c.workers) expect((await c.call(worker, 'GET', '/connectors')).body).toEqual([]);
+  });
+});
+
+interface Sequenced {
+  task: number;
+  seq: number;
+  worker: string;
+  incarnation: string;
+}
+
+const json = {
+  'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+  'value.converter.schemas.enable': 'false',
+};
+
+/** A sequence source (three tasks) and a sink collecting what it wrote, on a cluster. */
+async function pipeline(c: TestCluster, tasks = 3): Promise<{ topic: string; file: string }> {
+  const topic = `${c.id}-seq`;
+  const file = `${c.dir}/sink.jsonl`;
+  const leader = await c.leader();
+  const source = {
+    'connector.class': 'test.SequenceSourceConnector',
+    topic,
+    'tasks.max': String(tasks),
+    batch: '20',
+    'poll.delay.ms': '20',
+    ...json,
+  };
+  expect((await c.call(leader, 'POST', '/connectors', { name: 'seq', config: source })).status).toBe(201);
+  const sink = {
+    'connector.class': 'test.CollectingSinkConnector',
+    topics: topic,
+    'tasks.max': '2',
+    file,
+    ...json,
+  };
+  expect((await c.call(leader, 'POST', '/connectors', { name: 'sink', config: sink })).status).toBe(201);
+  await waitFor(
+    'the pipeline running',
+    async () =>
+      allRunning(await c.status(leader, 'seq'), tasks) && allRunning(await c.status(leader, 'sink'), 2)
+        ? true
+        : undefined,
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  return { topic, file };
+}
+
+/** What the source wrote, per task, in the order of the topic (one task's records share a partition). */
+async function written(c: TestCluster, topic: string): Promise<Map<number, Sequenced[]>> {
+  const byTask = new Map<number, Sequenced[]>();
+  for (const record of await c.records(topic)) {
+    const value = JSON.parse(record.value!.toString('utf8')) as Sequenced;
+    byTask.set(value.task, [...(byTask.get(value.task) ?? []), value]);
+  }
+  return byTask;
+}
+
+/** Stops the source, waits until the sink has everything it wrote, and checks that no number is missing. */
+async function noneMissing(
+  c: TestCluster,
+  topic: string,
+  file: string,
+): Promise<{ records: number; duplicates: number }> {
+  const worker = c.running()[0]!;
+  const stopping = Date.now();
+  expect((await c.call(worker, 'PUT', '/connectors/seq/stop')).status).toBe(204);
+  process.stdout.write(`stop answered in ${Date.now() - stopping} ms\n`);
+  await waitFor(
+    'the source to stop',
+    async () => ((await c.status(worker, 'seq'))?.connector.state === 'STOPPED' ? true : undefined),
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  process.stdout.write(`source stopped after ${Date.now() - stopping} ms\n`);
+  const inTopic = await written(c, topic);
+  const wanted = new Map([...inTopic].map(([task, values]) => [task, Math.max(...values.map((v) => v.seq))]));
+  const { readFileSync, existsSync } = await import('node:fs');
+  let lastSeen = '';
+  const seen = await waitFor(
+    'the sink to have every record',
+    () => {
+      if (!existsSync(file)) return undefined;
+      const got = new Map<number, Set<number>>();
+      let lines = 0;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line === '') continue;
+        lines++;
+        // The sink shows JSON integers as the int64 they convert to: "12n".
+        const value = JSON.parse((JSON.parse(line) as { value: string }).value) as Record<string, string>;
+        const [task, seq] = [
+          Number(value['task']!.replace(/n$/, '')),
+          Number(value['seq']!.replace(/n$/, '')),
+        ];
+        got.set(task, (got.get(task) ?? new Set()).add(seq));
+      }
+      for (const [task, max] of wanted) {
+        if ((got.get(task)?.size ?? 0) < max) {
+          lastSeen = `task ${task}: ${got.get(task)?.size ?? 0} of ${max}; missing ${[...Array(max).keys()]
+            .map((i) => i + 1)
+            .filter((i) => !got.get(task)?.has(i))
+            .slice(0, 10)
+            .join(',')}`;
+          return undefined;
+        }
+      }
+      return { got, lines };
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  ).catch((error: unknown) => {
+    process.stdout.write(`sink incomplete: ${lastSeen}\n`);
+    throw error;
+  });
+  let records = 0;
+  for (const [task, max] of wanted) {
+    const got = seen.got.get(task)!;
+    // Every number from 1 to the last one written reached the sink.
+    for (let seq = 1; seq <= max; seq++) expect(got.has(seq), `task ${task} seq ${seq}`).toBe(true);
+    records += max;
+  }
+  return { records, duplicates: seen.lines - records };
+}
+
+describe('a cluster losing workers', () => {
+  it('runs the tasks of a worker killed with -9 elsewhere within session + heartbeat + 2 s, and loses no record', async () => {
+    const c = await cluster(3);
+    const { topic, file } = await pipeline(c);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const leader = await c.leader();
+    const views = await c.settled();
+    const victimView = views.find(
+      (view) => !view.leader && view.assignment.tasks.some((t) => t.startsWith('seq/')),
+    )!;
+    const victim = c.workers.find((worker) => worker.url === victimView.url)!;
+    const moved = victimView.assignment.tasks
+      .filter((t) => t.startsWith('seq/'))
+      .map((t) => Number(t.split('/')[1]));
+    expect(moved.length).toBeGreaterThan(0);
+
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+    const back = await waitFor(
+      "the killed worker's tasks running elsewhere",
+      async () => {
+        const status = await c.status(leader, 'seq');
+        const ok = moved.every((id) => {
+          const task = status?.tasks.find((t) => t.id === id);
+          return task?.state === 'RUNNING' && task.worker_id !== victim.id;
+        });
+        return ok ? Date.now() - killedAt : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    process.stdout.write(`failover after kill -9: ${back} ms (bound ${c.failoverBoundMs} ms)\n`);
+    expect(back).toBeLessThanOrEqual(c.failoverBoundMs);
+    // And producing again: the moved tasks' numbers go on.
+    const before = await written(c, topic);
+    await waitFor(
+      'the moved tasks to produce',
+      async () => {
+        const now = await written(c, topic);
+        return moved.every((id) => (now.get(id)?.length ?? 0) > (before.get(id)?.length ?? 0))
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    const { records, duplicates } = await noneMissing(c, topic, file);
+    process.stdout.write(`kill -9 drill: ${records} records, ${duplicates} duplicates at the sink\n`);
+  }, 180_000);
+
+  it('elects a new leader when the leader is killed, and takes writes again within the same bound', async () => {
+    const c = await cluster(3);
+    const leader = await c.leader();
+    const survivor = c.workers.find((worker) => worker !== leader)!;
+    expect(
+      (await c.call(survivor, 'POST', '/connectors', { name: 'before', config: counting(`${c.id}-b`, 1) }))
+        .status,
+    ).toBe(201);
+    const killedAt = Date.now();
+    await leader.stop('SIGKILL');
+    const created = await c.call(survivor, 'POST', '/connectors', {
+      name: 'after',
+      config: counting(`${c.id}-a`, 1),
+    });
+    const tookMs = Date.now() - killedAt;
+    process.stdout.write(
+      `write accepted ${tookMs} ms after the leader was killed (bound ${c.failoverBoundMs} ms)\n`,
+    );
+    expect(created.status).toBe(201);
+    expect(tookMs).toBeLessThanOrEqual(c.failoverBoundMs);
+    expect(
+      (
+        await c.call(survivor, 'PUT', '/connectors/before/config', {
+          ...counting(`${c.id}-b`, 1),
+          batch: '3',
+        })
+      ).status,
+    ).toBe(200);
+    const newLeader = await c.leader();
+    expect(newLeader).not.toBe(leader);
+    for (const name of ['before', 'after']) {
+      await waitFor(
+        `${name} running`,
+        async () => (allRunning(await c.status(survivor, name), 1) ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+    }
+  });
+
+  it('never runs a task twice when a frozen worker comes back after its session expired', async () => {
+    const c = await cluster(3);
+    const { topic, file } = await pipeline(c);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const views = await c.settled();
+    const victimView = views.find((view) => view.assignment.tasks.some((t) => t.startsWith('seq/')))!;
+    const victim = c.workers.find((worker) => worker.url === victimView.url)!;
+    const observer = c.workers.find((worker) => worker !== victim)!;
+    const moved = victimView.assignment.tasks
+      .filter((t) => t.startsWith('seq/'))
+      .map((t) => Number(t.split('/')[1]));
+
+    victim.freeze();
+    await waitFor(
+      "the frozen worker's tasks running elsewhere",
+      async () => {
+        const status = await c.status(observer, 'seq');
+        return moved.every((id) => {
+          const task = status?.tasks.find((t) => t.id === id);
+          return task?.state === 'RUNNING' && task.worker_id !== victim.id;
+        })
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    // The new owners produce for a while before the old one wakes up.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    victim.thaw();
+    await c.settled();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    // Output: once a newer incarnation of a task wrote, no older one writes again.
+    let stale = 0;
+    for (const [task, values] of await written(c, topic)) {
+      const finished = new Set<string>();
+      let current: string | undefined;
+      for (const value of values) {
+        if (value.incarnation !== current) {
+          if (current !== undefined) finished.add(current);
+          if (finished.has(value.incarnation)) {
+            stale++;
+            process.stdout.write(
+              `task ${task}: ${value.worker} wrote seq ${value.seq} after a newer incarnation\n`,
+            );
+          }
+          current = value.incarnation;
+        }
+      }
+    }
+    expect(stale).toBe(0);
+
+    // Status history: a RUNNING of a task never follows a RUNNING of another worker at the same or a later
+    // generation (no two owners at once), in the order of the status topic.
+    const history = new Map<string, Array<{ state: string; worker: string; generation: number }>>();
+    for (const record of await c.records(`${c.id}-status`)) {
+      const key = record.key?.toString('utf8') ?? '';
+      if (!key.startsWith('status-task-seq-') || record.value === null) continue;
+      const value = JSON.parse(record.value.toString('utf8')) as {
+        state: string;
+        worker_id: string;
+        generation: number;
+      };
+      history.set(key, [
+        ...(history.get(key) ?? []),
+        { state: value.state, worker: value.worker_id, generation: value.generation },
+      ]);
+    }
+    for (const [key, entries] of history) {
+      let last: { worker: string; generation: number } | undefined;
+      for (const entry of entries.filter((e) => e.state === 'RUNNING')) {
+        if (last !== undefined && entry.worker !== last.worker) {
+          expect(entry.generation, `${key}: ${JSON.stringify(entries)}`).toBeGreaterThan(last.generation);
+        }
+        last = entry;
+      }
+    }
+    const { records, duplicates } = await noneMissing(c, topic, file);
+    process.stdout.write(`freeze drill: ${records} records, ${duplicates} duplicates at the sink\n`);
+  }, 180_000);
+});

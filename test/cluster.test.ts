@@ -153,7 +153,7 @@ describe('a cluster of workers', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body,
-      }).then(async (response) => ({ status: response.status, body: (await response.json()) as unknown }));
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) }));
     for (const worker of c.workers) {
       expect(await internal(worker, {})).toEqual({
         status: 400,

@@ -153,7 +153,7 @@ describe('a cluster of workers', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body,
-      }).then(async (response) => ({ status: response.status, body: (await response.json()) }));
+      }).then(async (response) => ({ status: response.status, body: await response.json() }));
     for (const worker of c.workers) {
       expect(await internal(worker, {})).toEqual({
         status: 400,
@@ -479,4 +479,94 @@ describe('a cluster losing workers', () => {
     const { records, duplicates } = await noneMissing(c, topic, file);
     process.stdout.write(`freeze drill: ${records} records, ${duplicates} duplicates at the sink\n`);
   }, 180_000);
+});
+
+describe("a cluster's leader duties", () => {
+  it('rotates the session key, and restarts and offset changes reach the workers that must make them', async () => {
+    const c = await TestCluster.start({ workers: 2, extra: ['inter.worker.key.ttl.ms=2000'] });
+    clusters.push(c);
+    const leader = await c.leader();
+    const follower = c.workers.find((worker) => worker !== leader)!;
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const keys = (await c.records(`${c.id}-configs`)).filter(
+      (r) => r.key?.toString('utf8') === 'session-key',
+    );
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    const key = JSON.parse(keys.at(-1)!.value!.toString('utf8')) as Record<string, unknown>;
+    expect(Object.keys(key).sort()).toEqual(['algorithm', 'creation-timestamp', 'key']);
+    expect(key['algorithm']).toBe('HmacSHA256');
+    expect(Buffer.from(key['key'] as string, 'base64')).toHaveLength(32);
+
+    // Connectors the follower runs get their task configs to the leader with the rotated key.
+    const names = ['r0', 'r1', 'r2', 'r3'];
+    for (const name of names) {
+      expect(
+        (await c.call(follower, 'POST', '/connectors', { name, config: counting(`${c.id}-${name}`, 1) }))
+          .status,
+      ).toBe(201);
+    }
+    await waitFor(
+      'every connector running',
+      async () => {
+        const statuses = await Promise.all(names.map((name) => c.status(follower, name)));
+        return statuses.every((status) => allRunning(status, 1)) ? statuses : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const views = await c.settled();
+    const followerView = views.find((view) => view.url === follower.url)!;
+    expect(followerView.assignment.tasks.length).toBeGreaterThan(0);
+
+    // A restart of connector and tasks through either worker: the leader writes the request, owners restart.
+    for (const worker of c.workers) {
+      const restarting = await c.call(
+        worker,
+        'POST',
+        '/connectors/r0/restart?includeTasks=true&onlyFailed=false',
+      );
+      expect(restarting.status).toBe(202);
+      expect(restarting.body).toMatchObject({
+        name: 'r0',
+        connector: { state: 'RESTARTING' },
+        tasks: [{ id: 0, state: 'RESTARTING' }],
+      });
+      await waitFor(
+        'r0 running again',
+        async () => (allRunning(await c.status(worker, 'r0'), 1) ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+    }
+
+    // Offsets of a connector stopped through the follower, altered through the follower, read on both.
+    expect((await c.call(follower, 'PUT', '/connectors/r1/stop')).status).toBe(204);
+    await waitFor(
+      'r1 stopped',
+      async () => ((await c.status(leader, 'r1'))?.connector.state === 'STOPPED' ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const altered = await c.call(follower, 'PATCH', '/connectors/r1/offsets', {
+      offsets: [{ partition: { source: 'counter' }, offset: { position: 7 } }],
+    });
+    expect(altered).toMatchObject({
+      status: 200,
+      body: { message: expect.stringContaining('altered successfully') as string },
+    });
+    for (const worker of c.workers) {
+      expect((await c.call(worker, 'GET', '/connectors/r1/offsets')).body).toEqual({
+        offsets: [{ partition: { source: 'counter' }, offset: { position: 7 } }],
+      });
+    }
+    expect((await c.call(leader, 'PUT', '/connectors/r1/resume')).status).toBe(202);
+    await waitFor(
+      'r1 running again',
+      async () => (allRunning(await c.status(follower, 'r1'), 1) ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+  }, 120_000);
 });

@@ -490,15 +490,21 @@ export class Reconciler {
     }
   }
 
-  // No status is written for a connector the config topic no longer has: its statuses were removed.
+  // No status is written for a connector the config topic no longer has: its statuses were removed. What
+  // this worker gives up (UNASSIGNED) is written only over its own status or an older generation (Connect's
+  // putSafe): a late one must not hide the RUNNING of the worker that took the work over.
   async #putConnectorStatus(name: string, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    await this.#o.statuses.putConnector(name, this.#status(state, failure));
+    const status = this.#status(state, failure);
+    if (state === 'UNASSIGNED') await this.#o.statuses.putConnectorSafe(name, status);
+    else await this.#o.statuses.putConnector(name, status);
   }
 
   async #putTaskStatus(name: string, task: number, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    await this.#o.statuses.putTask(name, task, this.#status(state, failure));
+    const status = this.#status(state, failure);
+    if (state === 'UNASSIGNED') await this.#o.statuses.putTaskSafe(name, task, status);
+    else await this.#o.statuses.putTask(name, task, status);
   }
 
   #status(state: State, failure: string | undefined): Status {

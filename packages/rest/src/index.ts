@@ -3,7 +3,15 @@
  * listeners and TLS, request bodies read within a limit, error bodies, Jersey-style resource selection,
  * and forwarding a request to another worker.
  */
-export { bodyBytesOf, MAX_BODY_BYTES, readBodyBytes, readJson, readJsonObject } from './body.js';
+export {
+  bodyBytesOf,
+  MAX_BODY_BYTES,
+  parseJsonBody,
+  readBodyBytes,
+  readJson,
+  readJsonObject,
+} from './body.js';
+export { inexactNumber, MAX_JSON_DEPTH, numberText } from './json.js';
 export { PeerClient, PeerUnreachableError, type PeerClientOptions, type PeerResponse } from './client.js';
 export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
 export { listen, type BoundListener, type Listener, type ListeningServer } from './listener.js';

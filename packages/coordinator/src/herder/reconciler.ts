@@ -3,6 +3,7 @@ import type { Logger } from '@sluice/logging';
 import type { PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
 import {
   ConnectError,
+  taskClassOf,
   type Connector,
   type SinkConnectorPlugin,
   type SourceConnectorPlugin,
@@ -12,6 +13,13 @@ import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js'
 import type { State, Status, StatusStore } from '../stores/status-store.js';
 import { findConnectorPlugin } from './connector-config.js';
 import type { RestartRequest } from './herder.js';
+import {
+  checkedTaskConfigs,
+  CONNECTOR_CALL_TIMEOUT_MS,
+  MAX_TASKS,
+  tasksMax,
+  withinTimeout,
+} from './task-configs.js';
 import type { TaskRuntime } from './task-runtime.js';
 import { NO_WORK, splitTaskKey, taskKey, type WorkAssignment } from './work.js';
 
@@ -34,7 +42,15 @@ export interface ReconcilerOptions {
    * worker sends them to the leader. Resolves once they are written.
    */
   publishTaskConfigs(connector: string, configs: ConnectorConfig[]): Promise<void>;
+  /**
+   * How long a connector's `start`, `taskConfigs` and `stop` may take before it is FAILED.
+   * @default 60000 (`CONNECTOR_CALL_TIMEOUT_MS`)
+   */
+  connectorCallTimeoutMs?: number;
 }
+
+/** The key of the task class's name in every task config, as Connect's `TaskConfig.TASK_CLASS_CONFIG`. */
+const TASK_CLASS = 'task.class';
 
 interface RunningConnector {
   instance: Connector;
@@ -101,6 +117,10 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
+  }
+
+  get #callTimeoutMs(): number {
+    return this.#o.connectorCallTimeoutMs ?? CONNECTOR_CALL_TIMEOUT_MS;
   }
 
   /** What this worker is assigned (it may still be starting or stopping parts of it). */
@@ -307,21 +327,26 @@ export class Reconciler {
     let taskConfigs: ConnectorConfig[];
     try {
       const resolved = running.resolved;
-      const maxTasks = Number(resolved['tasks.max'] ?? '1');
-      const generated = await running.instance.taskConfigs(maxTasks);
-      // More tasks than tasks.max is the connector's bug: it fails (tasks.max.enforce, Connect 3.8+),
-      // or, with tasks.max.enforce=false, the extra tasks run as they did before 3.8.
-      if (generated.length > maxTasks) {
-        const message =
-          `The connector ${name} has generated ${generated.length} tasks, which is greater than ${maxTasks}, ` +
-          'the maximum number of tasks it is configured to create.';
-        if ((resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false')
-          throw new ConnectError(message);
-        this.#o.logger.warn(`${message} Running them all, as tasks.max.enforce=false`);
-      }
+      // Checked before the connector is asked: a stored tasks.max of a billion must fail this connector only.
+      const maxTasks = tasksMax(name, resolved);
+      const generated: unknown = await withinTimeout(
+        () => running.instance.taskConfigs(maxTasks),
+        this.#callTimeoutMs,
+        `The connector ${name}'s taskConfigs()`,
+      );
+      const enforce = (resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false';
+      const checked = checkedTaskConfigs(name, generated, maxTasks, enforce, (tooMany) =>
+        this.#o.logger.warn(`${tooMany} Running them all, as tasks.max.enforce=false`),
+      );
       // The connector saw resolved values; the stored task configs keep the variables (no secrets at rest).
-      taskConfigs = Providers.reverseTransform(config, generated);
+      // Each carries the task class, as Connect's do.
+      const taskClass = taskClassOf(running.plugin.descriptor as SourceConnectorPlugin | SinkConnectorPlugin);
+      taskConfigs = Providers.reverseTransform(config, checked).map((taskConfig) => ({
+        ...taskConfig,
+        [TASK_CLASS]: taskClass,
+      }));
     } catch (error) {
+      this.#o.logger.error(`connector ${name} failed to generate task configs`, error);
       return this.#putConnectorStatus(name, 'FAILED', trace(error));
     }
     await this.#putConnectorStatus(name, 'RUNNING');
@@ -382,6 +407,15 @@ export class Reconciler {
       }
     }
     if (config === undefined || target === 'STOPPED') return;
+    if (committed.length > MAX_TASKS) {
+      // Written by an older version or another runtime: starting them all could exhaust the worker.
+      const error = new ConnectError(
+        `The connector ${name} has ${committed.length} task configs committed, more than the ${MAX_TASKS} tasks Sluice runs per connector; none are started`,
+      );
+      this.#o.logger.error(error.message);
+      if (this.ownsConnector(name)) await this.#putConnectorStatus(name, 'FAILED', trace(error));
+      return;
+    }
     const owned = committed.flatMap((taskConfig, task) =>
       this.ownsTask(name, task) ? [{ task, taskConfig }] : [],
     );
@@ -419,9 +453,13 @@ export class Reconciler {
     });
     const resolved = (await this.#o.configProviders.transform(config)).config;
     try {
-      await instance.start(resolved);
+      await withinTimeout(
+        () => instance.start(resolved),
+        this.#callTimeoutMs,
+        `The connector ${name}'s start()`,
+      );
     } catch (error) {
-      await instance.stop().catch(() => undefined);
+      await withinTimeout(() => instance.stop(), this.#callTimeoutMs, 'stop()').catch(() => undefined);
       throw error;
     }
     const running = { instance, plugin, config, resolved, writes: this.#configWrites.get(name) ?? 0 };
@@ -494,7 +532,11 @@ export class Reconciler {
     if (running === undefined) return;
     this.#running.delete(name);
     try {
-      await running.instance.stop();
+      await withinTimeout(
+        () => running.instance.stop(),
+        this.#callTimeoutMs,
+        `The connector ${name}'s stop()`,
+      );
     } catch (error) {
       this.#o.logger.error(`connector ${name} failed to stop cleanly`, error);
     }

@@ -33,6 +33,7 @@ import type {
   TaskInfo,
 } from './herder.js';
 import { restartPlan, type Reconciler } from './reconciler.js';
+import { CONNECTOR_CALL_TIMEOUT_MS, withinTimeout } from './task-configs.js';
 import { sinkOffset } from './sink-offsets.js';
 
 export interface WorkerHerderOptions {
@@ -334,7 +335,15 @@ export class WorkerHerder implements Herder {
   async #validate(config: ConnectorConfig): Promise<void> {
     // Checked on the config as given: the message quotes it, and resolved values may be secrets.
     requireConnectorClass(config);
-    const { infos } = await validateConnectorConfig(this.#o.plugins, await this.#resolved(config));
+    const resolved = await this.#resolved(config);
+    // A connector's validate() runs inside the leader's serial path: one that never settles must not
+    // hold up every later write.
+    const { infos } = await withinTimeout(
+      () => validateConnectorConfig(this.#o.plugins, resolved),
+      CONNECTOR_CALL_TIMEOUT_MS,
+      'Validating the connector config',
+      (message) => new RequestTimeoutError(`Request timed out. ${message}`),
+    );
     if (infos.error_count > 0) throw new BadRequestError(invalidConfigMessage(infos));
   }
 
@@ -395,9 +404,12 @@ export class WorkerHerder implements Herder {
     if (plugin.descriptor.kind === 'sink') {
       const parsed = offsets.map((o) => sinkOffset(o));
       const connector = plugin.descriptor.create();
-      managedExternally = await connector.alterOffsets(
-        await this.#resolved(config),
-        parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+      const resolved = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(() =>
+        connector.alterOffsets(
+          resolved,
+          parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+        ),
       );
       // As Connect's Worker: a reset deletes the consumer group; a null offset deletes that partition's
       // committed offset, so the partition starts again from its beginning (auto.offset.reset=earliest).
@@ -418,14 +430,26 @@ export class WorkerHerder implements Herder {
       }
     } else {
       const connector = (plugin.descriptor as SourceConnectorPlugin).create();
-      managedExternally = await connector.alterOffsets(
-        await this.#resolved(config),
-        new Map(offsets.map((o) => [o.partition, o.offset])),
+      const resolved = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(() =>
+        connector.alterOffsets(resolved, new Map(offsets.map((o) => [o.partition, o.offset]))),
       );
       await this.#o.offsets.write(name, offsets);
     }
     return managedExternally
       ? `The offsets for this connector have been ${action} successfully`
       : `The Connect framework-managed offsets for this connector have been ${action} successfully. However, if this connector manages offsets externally, they will need to be manually ${action === 'altered' ? 'altered' : 'reset'} in the system that the connector uses.`;
+  }
+}
+
+/**
+ * Runs a connector's `alterOffsets`: whatever it throws is its refusal of the offsets the client sent, a 400
+ * with its message (Connect answers 500 there, though the request is what is wrong).
+ */
+async function refusedAsBadRequest(alter: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await alter();
+  } catch (error) {
+    throw new BadRequestError(error instanceof Error ? error.message : String(error), { cause: error });
   }
 }

@@ -7,3 +7,4 @@ export { ConfigProviders, type ConfigProvidersOptions } from './config-providers
 export type { TransformResult } from './config-transformer.js';
 export type { WarningSink } from './config-provider.js';
 export { parseProperties } from './properties.js';
+export { containsVariable } from './variables.js';

@@ -186,7 +186,10 @@ describe('Reconciler with a connector whose taskConfigs misbehaves', () => {
       expect(state(name), name).toMatchObject({ state: 'FAILED', trace: expect.stringContaining(trace) });
       expect(published.has(name), name).toBe(false);
     }
-    expect(lines.join('')).toContain('ERROR connector hanger failed to generate task configs');
+    expect(lines.join('')).toContain(
+      "ERROR Connector hanger failed: ConnectError: The connector hanger's taskConfigs()",
+    );
+    expect(lines.join('')).toContain('INFO Connector good is RUNNING');
   });
 
   it('fails a stored tasks.max past the bound without asking the connector, and keeps running', async () => {

@@ -12,6 +12,7 @@ import { ConfigProviders as Providers } from '@sluice/config-providers';
 import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js';
 import type { State, Status, StatusStore } from '../stores/status-store.js';
 import { findConnectorPlugin } from './connector-config.js';
+import { configSecrets, Redactor } from './redaction.js';
 import type { RestartRequest } from './herder.js';
 import {
   checkedTaskConfigs,
@@ -110,6 +111,11 @@ export class Reconciler {
    * instance started after a write already runs with its config, so that write does not restart it again.
    */
   readonly #configWrites = new Map<string, number>();
+  /**
+   * Per connector, the secrets its instance and tasks were given (resolved variables, PASSWORD values): they
+   * are hidden in every trace and log line that leaves them.
+   */
+  readonly #redactors = new Map<string, Redactor>();
   /** Connectors whose task configs could not be published, and when to try again. */
   readonly #publishRetries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -295,7 +301,10 @@ export class Reconciler {
     const snapshot = this.#o.configs.snapshot();
     const config = snapshot.connectors.get(name);
     const target = snapshot.targetStates.get(name) ?? 'STARTED';
-    if (config === undefined) return this.#stopConnector(name);
+    if (config === undefined) {
+      this.#redactors.delete(name);
+      return this.#stopConnector(name);
+    }
     if (target === 'STOPPED') {
       await this.#stopConnector(name);
       return this.#putConnectorStatus(name, 'STOPPED');
@@ -318,7 +327,6 @@ export class Reconciler {
       try {
         running = await this.#startConnector(name, config);
       } catch (error) {
-        this.#o.logger.error(`connector ${name} failed to start`, error);
         // Its tasks run on their committed configs all the same, as Connect's do.
         return this.#putConnectorStatus(name, 'FAILED', trace(error));
       }
@@ -346,7 +354,6 @@ export class Reconciler {
         [TASK_CLASS]: taskClass,
       }));
     } catch (error) {
-      this.#o.logger.error(`connector ${name} failed to generate task configs`, error);
       return this.#putConnectorStatus(name, 'FAILED', trace(error));
     }
     await this.#putConnectorStatus(name, 'RUNNING');
@@ -412,8 +419,8 @@ export class Reconciler {
       const error = new ConnectError(
         `The connector ${name} has ${committed.length} task configs committed, more than the ${MAX_TASKS} tasks Sluice runs per connector; none are started`,
       );
-      this.#o.logger.error(error.message);
       if (this.ownsConnector(name)) await this.#putConnectorStatus(name, 'FAILED', trace(error));
+      else this.#o.logger.error(error.message);
       return;
     }
     const owned = committed.flatMap((taskConfig, task) =>
@@ -451,7 +458,9 @@ export class Reconciler {
           current() ? this.#putConnectorStatus(name, 'FAILED', trace(error)) : Promise.resolve(),
         ).catch(() => undefined),
     });
-    const resolved = (await this.#o.configProviders.transform(config)).config;
+    const transformed = await this.#o.configProviders.transform(config);
+    const resolved = transformed.config;
+    this.#redactors.set(name, configSecrets(this.#o.plugins, resolved, transformed.secrets));
     try {
       await withinTimeout(
         () => instance.start(resolved),
@@ -481,19 +490,28 @@ export class Reconciler {
     const current = () => this.#incarnations.get(key) === incarnation;
     try {
       const providers = this.#o.configProviders;
+      const connectorResolved = await providers.transform(connectorConfig);
+      const taskResolved = await providers.transform(taskConfig);
+      this.#learnSecrets(name, connectorResolved.config, connectorResolved.secrets);
+      this.#learnSecrets(
+        name,
+        { ...taskResolved.config, 'connector.class': connectorConfig['connector.class'] ?? '' },
+        taskResolved.secrets,
+      );
       await this.#o.runtime.startTask(
         {
           connector: name,
           task,
           plugin: plugin.location,
-          connectorConfig: (await providers.transform(connectorConfig)).config,
-          taskConfig: (await providers.transform(taskConfig)).config,
+          connectorConfig: connectorResolved.config,
+          taskConfig: taskResolved.config,
           paused,
         },
         {
           onState: (state, failure) => {
             if (current()) void this.#putTaskStatus(name, task, state, failure).catch(() => undefined);
           },
+          redact: (text) => this.#redactor(name).redact(text),
           onTopic: (topic) =>
             void this.#o.statuses
               .putActiveTopic({ topic, connector: name, task, discoverTimestamp: Date.now() })
@@ -504,6 +522,16 @@ export class Reconciler {
       if (this.#tasks.get(key)?.task === taskConfig) this.#tasks.delete(key);
       await this.#putTaskStatus(name, task, 'FAILED', trace(error));
     }
+  }
+
+  /** Adds what a resolved config of connector `name` holds that must stay hidden. */
+  #learnSecrets(name: string, resolved: ConnectorConfig, variableValues: readonly string[]): void {
+    const found = configSecrets(this.#o.plugins, resolved, variableValues);
+    if (!found.empty) this.#redactors.set(name, this.#redactor(name).with(found.secrets));
+  }
+
+  #redactor(name: string): Redactor {
+    return this.#redactors.get(name) ?? Redactor.NONE;
   }
 
   #nextIncarnation(key: string): number {
@@ -543,14 +571,26 @@ export class Reconciler {
   }
 
   // No status is written for a connector the config topic no longer has: its statuses were removed.
+  // Traces are stored (and logged) with the connector's secrets hidden.
   async #putConnectorStatus(name: string, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    await this.#o.statuses.putConnector(name, this.#status(state, failure));
+    const status = this.#status(state, this.#redactor(name).redact(failure));
+    this.#logChange(`Connector ${name}`, this.#o.statuses.connector(name), status);
+    await this.#o.statuses.putConnector(name, status);
   }
 
   async #putTaskStatus(name: string, task: number, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    await this.#o.statuses.putTask(name, task, this.#status(state, failure));
+    const status = this.#status(state, this.#redactor(name).redact(failure));
+    this.#logChange(`Task ${name}-${task}`, this.#o.statuses.task(name, task), status);
+    await this.#o.statuses.putTask(name, task, status);
+  }
+
+  /** A state change as Connect logs it: INFO, a failure at ERROR with its trace; a repeat says nothing. */
+  #logChange(what: string, previous: Status | undefined, next: Status): void {
+    if (previous?.state === next.state && previous.trace === next.trace) return;
+    if (next.state === 'FAILED') this.#o.logger.error(`${what} failed: ${next.trace ?? 'no trace'}`);
+    else this.#o.logger.info(`${what} is ${next.state}`);
   }
 
   #status(state: State, failure: string | undefined): Status {

@@ -33,6 +33,7 @@ import type {
   TaskInfo,
 } from './herder.js';
 import { restartPlan, type Reconciler } from './reconciler.js';
+import { configSecrets, type Redactor } from './redaction.js';
 import { CONNECTOR_CALL_TIMEOUT_MS, withinTimeout } from './task-configs.js';
 import { sinkOffset } from './sink-offsets.js';
 
@@ -335,7 +336,7 @@ export class WorkerHerder implements Herder {
   async #validate(config: ConnectorConfig): Promise<void> {
     // Checked on the config as given: the message quotes it, and resolved values may be secrets.
     requireConnectorClass(config);
-    const resolved = await this.#resolved(config);
+    const { config: resolved, redactor } = await this.#resolved(config);
     // A connector's validate() runs inside the leader's serial path: one that never settles must not
     // hold up every later write.
     const { infos } = await withinTimeout(
@@ -343,14 +344,23 @@ export class WorkerHerder implements Herder {
       CONNECTOR_CALL_TIMEOUT_MS,
       'Validating the connector config',
       (message) => new RequestTimeoutError(`Request timed out. ${message}`),
-    );
-    if (infos.error_count > 0) throw new BadRequestError(invalidConfigMessage(infos));
+    ).catch((error: unknown) => {
+      if (error instanceof RequestTimeoutError) throw error;
+      // The connector's validate() refused the config: the client's mistake, told without its secrets.
+      throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
+    });
+    // Messages may quote resolved values (Invalid value <secret> for …): they are hidden.
+    if (infos.error_count > 0) throw new BadRequestError(redactor.redact(invalidConfigMessage(infos)));
   }
 
-  /** `config` with its `${provider:path:key}` variables resolved, as Connect validates it; 400 if one fails. */
-  async #resolved(config: ConnectorConfig): Promise<ConnectorConfig> {
+  /**
+   * `config` with its `${provider:path:key}` variables resolved, as Connect validates it (400 if one fails),
+   * and how to hide what must not leave the connector in messages about it.
+   */
+  async #resolved(config: ConnectorConfig): Promise<{ config: ConnectorConfig; redactor: Redactor }> {
     try {
-      return (await this.#o.configProviders.transform(config)).config;
+      const { config: resolved, secrets } = await this.#o.configProviders.transform(config);
+      return { config: resolved, redactor: configSecrets(this.#o.plugins, resolved, secrets) };
     } catch (error) {
       throw new BadRequestError(error instanceof Error ? error.message : String(error), { cause: error });
     }
@@ -404,8 +414,8 @@ export class WorkerHerder implements Herder {
     if (plugin.descriptor.kind === 'sink') {
       const parsed = offsets.map((o) => sinkOffset(o));
       const connector = plugin.descriptor.create();
-      const resolved = await this.#resolved(config);
-      managedExternally = await refusedAsBadRequest(() =>
+      const { config: resolved, redactor } = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(redactor, () =>
         connector.alterOffsets(
           resolved,
           parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
@@ -430,8 +440,8 @@ export class WorkerHerder implements Herder {
       }
     } else {
       const connector = (plugin.descriptor as SourceConnectorPlugin).create();
-      const resolved = await this.#resolved(config);
-      managedExternally = await refusedAsBadRequest(() =>
+      const { config: resolved, redactor } = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(redactor, () =>
         connector.alterOffsets(resolved, new Map(offsets.map((o) => [o.partition, o.offset]))),
       );
       await this.#o.offsets.write(name, offsets);
@@ -446,10 +456,10 @@ export class WorkerHerder implements Herder {
  * Runs a connector's `alterOffsets`: whatever it throws is its refusal of the offsets the client sent, a 400
  * with its message (Connect answers 500 there, though the request is what is wrong).
  */
-async function refusedAsBadRequest(alter: () => Promise<boolean>): Promise<boolean> {
+async function refusedAsBadRequest(redactor: Redactor, alter: () => Promise<boolean>): Promise<boolean> {
   try {
     return await alter();
   } catch (error) {
-    throw new BadRequestError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
   }
 }

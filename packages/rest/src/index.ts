@@ -13,6 +13,16 @@ export {
 } from './body.js';
 export { inexactNumber, MAX_JSON_DEPTH, numberText } from './json.js';
 export { PeerClient, PeerUnreachableError, type PeerClientOptions, type PeerResponse } from './client.js';
+export {
+  basicAuth,
+  basicCredentials,
+  jaasLogin,
+  UNAUTHORIZED_MESSAGE,
+  type BasicAuthOptions,
+  type LoginFlag,
+  type UsersModule,
+} from './basic-auth.js';
+export { accessLog, allowedHosts, parseAllowedHost } from './guards.js';
 export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
 export { listen, type BoundListener, type Listener, type ListeningServer } from './listener.js';
 export { emptyResponse, encodePathSegment } from './responses.js';

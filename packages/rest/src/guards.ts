@@ -46,28 +46,47 @@ export function allowedHosts(
 }
 
 /**
- * Writes one line per request once it is answered, in the NCSA layout Connect's Jetty writes (remote
+ * Writes one line per request once its answer is sent, in the NCSA layout Connect's Jetty writes (remote
  * address, time, request line, status, response bytes, referrer, user agent) plus the milliseconds it took.
  * Never a body or a header carrying credentials.
  */
 export function accessLog(write: (line: string) => void, now: () => number = Date.now): MiddlewareHandler {
   return async (c, next) => {
     const started = now();
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
     try {
       await next();
     } finally {
-      write(accessLine(c, now() - started));
+      const length = await responseLength(c, outgoing);
+      if (outgoing === undefined) {
+        // No socket (app.request): the answer is what the handlers made.
+        write(accessLine(c, c.res.status, length, now() - started));
+      } else {
+        // Written once the adapter has sent the answer: the status that went out, the time it took.
+        const done = () => {
+          outgoing.off('finish', done).off('close', done);
+          write(accessLine(c, outgoing.statusCode, length, now() - started));
+        };
+        if (outgoing.writableFinished) done();
+        else outgoing.once('finish', done).once('close', done);
+      }
     }
   };
 }
 
-function accessLine(c: Context, elapsedMs: number): string {
+/** The body's length in bytes, as text; `0` for an answer written straight to the socket without one. */
+async function responseLength(c: Context, outgoing: HttpBindings['outgoing'] | undefined): Promise<string> {
+  if (outgoing?.headersSent === true) return String(outgoing.getHeader('content-length') ?? 0);
+  const declared = c.res.headers.get('content-length');
+  if (declared !== null) return declared;
+  if (c.res.body === null) return '0';
+  // REST answers are small JSON documents: measured on a copy.
+  return String((await c.res.clone().arrayBuffer()).byteLength);
+}
+
+function accessLine(c: Context, status: number, length: string, elapsedMs: number): string {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  // A response written straight to the socket (emptyResponse) is not `c.res`.
-  const status = outgoing?.headersSent === true ? outgoing.statusCode : c.res.status;
   const url = new URL(c.req.url);
-  const length = c.res.headers.get('content-length') ?? (outgoing?.headersSent === true ? '0' : '-');
   const quoted = (value: string | undefined) => (value === undefined ? '"-"' : JSON.stringify(value));
   return (
     `${incoming?.socket.remoteAddress ?? '-'} - - [${ncsaTime(new Date())}] ` +

@@ -588,7 +588,9 @@ export class Reconciler {
 
   /** A state change as Connect logs it: INFO, a failure at ERROR with its trace; a repeat says nothing. */
   #logChange(what: string, previous: Status | undefined, next: Status): void {
-    if (previous?.state === next.state && previous.trace === next.trace) return;
+    // The same failure again (a retried start) differs only in the stack's last frames.
+    const headline = (status: Status | undefined) => status?.trace?.split('\n', 1)[0];
+    if (previous?.state === next.state && headline(previous) === headline(next)) return;
     if (next.state === 'FAILED') this.#o.logger.error(`${what} failed: ${next.trace ?? 'no trace'}`);
     else this.#o.logger.info(`${what} is ${next.state}`);
   }

@@ -22,7 +22,10 @@ describe('a worker attacked through its REST API (embedded)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    worker = await WorkerProcess.create('embedded', [`plugin.path=${fixtures}`]);
+    // A bounded heap: should a defect come back, the worker fails fast instead of taking the machine's memory.
+    worker = await WorkerProcess.create('embedded', [`plugin.path=${fixtures}`], {
+      NODE_OPTIONS: '--max-old-space-size=512',
+    });
     dir = mkdtempSync(join(tmpdir(), 'sluice-hardening-'));
   });
   afterAll(async () => {
@@ -121,7 +124,11 @@ describe('a worker attacked through its REST API (embedded)', () => {
         upload.write('{"name": "big", "config": {"pad": "');
         // Paced, as a client on a modest link: the whole upload would take about 2 seconds.
         const pump = () => {
-          if (answered || sent >= total) return;
+          if (answered) return;
+          if (sent >= total) {
+            upload.end('"}}');
+            return;
+          }
           sent += chunk.length;
           if (upload.write(chunk)) setTimeout(pump, 5);
           else upload.once('drain', () => setTimeout(pump, 5));

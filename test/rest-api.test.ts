@@ -54,9 +54,10 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
       type: string;
       version: string;
     }>;
+    // Connect's order: sink connectors, then source connectors, each by class name.
     expect(plugins.map((p) => [p.class, p.type])).toEqual([
-      ['io.confluent.connect.http.HttpSourceConnector', 'source'],
       [FILE_SINK, 'sink'],
+      ['io.confluent.connect.http.HttpSourceConnector', 'source'],
       [FILE_SOURCE, 'source'],
     ]);
     const all = (await worker.call('GET', '/connector-plugins?connectorsOnly=false')).body as Array<{

@@ -75,6 +75,12 @@ describe('a worker attacked through its REST API (embedded)', () => {
         { ...sinkConfig('absurd', { 'tasks.max': '1000000000' }), name: 'absurd' },
         'STARTED',
       );
+      // Records no version of Connect or Sluice wrote: skipped with a warning, not a reason to stop.
+      await log.produce('sluice-configs', [
+        { key: 'connector-garbled', value: 'not JSON' },
+        { key: 'target-state-fine', value: '{"state": "DANCING"}' },
+      ]);
+      await log.produce('sluice-status', [{ key: 'status-connector-fine', value: '{' }]);
     } finally {
       await log.close();
     }
@@ -87,6 +93,7 @@ describe('a worker attacked through its REST API (embedded)', () => {
       'The connector absurd has tasks.max=1000000000, which is not an integer from 1 to 1000',
     );
     await worker.until<Status>('/connectors/fine/status', (s) => s.tasks[0]?.state === 'RUNNING');
+    expect(worker.log()).toMatch(/record at sluice-configs-0@\d+ is not JSON; skipped/);
     // And again: a restart does not crash on it either.
     await worker.stop();
     await worker.start();

@@ -47,7 +47,7 @@ export class TopicTail {
         let applied = false;
         for (const record of records) {
           if (record.offset >= end) break;
-          apply(record);
+          applyOrSkip(apply, record);
           position = record.offset + 1;
           applied = true;
         }
@@ -57,6 +57,19 @@ export class TopicTail {
       }
       this.#positions.set(partition, position);
     }
+  }
+}
+
+/**
+ * Applies a record; one the store finds corrupt (not JSON, a wrong shape) is skipped with a warning, as
+ * Connect's backing stores log and skip it: a worker must never fail at every start over one bad record.
+ */
+function applyOrSkip(apply: (record: LogRecord) => void, record: LogRecord): void {
+  try {
+    apply(record);
+  } catch (error) {
+    if (!SluiceError.is(error) || error.code !== 'SLUICE_CORRUPT_STATE_RECORD') throw error;
+    process.emitWarning(`${error.message}; skipped`, { code: error.code });
   }
 }
 

@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerProcess, type RawReply } from './helpers-rest.js';
+import { WorkerProcess, type Backend, type RawReply } from './helpers-rest.js';
 
 const SEED = Number(process.env['SLUICE_FUZZ_SEED'] ?? 0x5eed_2024);
+/** CI runs it embedded; `SLUICE_FUZZ_BACKEND=kafka` explores the Kafka backend too. */
+const BACKEND: Backend = process.env['SLUICE_FUZZ_BACKEND'] === 'kafka' ? 'kafka' : 'embedded';
 const REQUESTS = 3000;
 /** The test stops sending after this long, whatever the count, so it stays within CI's patience. */
 const TIME_BOUND_MS = 150_000;
@@ -396,14 +398,14 @@ async function snapshot(worker: WorkerProcess): Promise<string> {
   return JSON.stringify(state);
 }
 
-describe('REST fuzzing against a real worker (embedded)', () => {
+describe(`REST fuzzing against a real worker (${BACKEND})`, () => {
   let worker: WorkerProcess;
   let dir: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-fuzz-'));
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, `f${i}.txt`), 'one\ntwo\n');
-    worker = await WorkerProcess.create('embedded', [], { NODE_OPTIONS: '--max-old-space-size=768' });
+    worker = await WorkerProcess.create(BACKEND, [], { NODE_OPTIONS: '--max-old-space-size=768' });
   });
   afterAll(async () => {
     await worker?.close();

@@ -1,5 +1,5 @@
 import type { ConfigProviders } from '@sluice/config-providers';
-import type { Log } from '@sluice/log';
+import { validateTopicName, type Log } from '@sluice/log';
 import type { PluginRegistry } from '@sluice/plugins';
 import type { SourceConnectorPlugin } from '@sluice/sdk';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -402,6 +402,33 @@ export class WorkerHerder implements Herder {
     };
   }
 
+  /**
+   * Offsets to commit must name partitions that exist: on Kafka the commit fails otherwise, and what the
+   * client asked for cannot be (Connect answers 500 there).
+   */
+  async #requireExistingPartitions(
+    offsets: ReadonlyArray<{ topic: string; partition: number }>,
+  ): Promise<void> {
+    const partitions = new Map<string, number | undefined>();
+    for (const { topic, partition } of offsets) {
+      if (!partitions.has(topic)) {
+        try {
+          validateTopicName(topic);
+        } catch (error) {
+          throw new BadRequestError(`Kafka topic names must be valid: ${(error as Error).message}`);
+        }
+        partitions.set(topic, (await this.#o.log.describeTopic(topic))?.partitions);
+      }
+      const count = partitions.get(topic);
+      if (count === undefined) throw new BadRequestError(`The topic ${topic} does not exist`);
+      if (partition >= count) {
+        throw new BadRequestError(
+          `The partition ${topic}-${partition} does not exist: ${topic} has ${count} partition${count === 1 ? '' : 's'}`,
+        );
+      }
+    }
+  }
+
   async #writeOffsets(
     name: string,
     offsets: ConnectorOffset[],
@@ -413,6 +440,7 @@ export class WorkerHerder implements Herder {
     let managedExternally: boolean;
     if (plugin.descriptor.kind === 'sink') {
       const parsed = offsets.map((o) => sinkOffset(o));
+      await this.#requireExistingPartitions(parsed.filter((o) => o.offset !== null));
       const connector = plugin.descriptor.create();
       const { config: resolved, redactor } = await this.#resolved(config);
       managedExternally = await refusedAsBadRequest(redactor, () =>

@@ -72,7 +72,11 @@ async function runWorker(args: readonly string[]): Promise<number> {
       ? `embedded, data in ${resolve(config.dataDir)}`
       : `distributed, Kafka at ${config.bootstrapServers.join(',')}`;
   process.stdout.write(`Sluice ${SLUICE_VERSION} worker started (${where})\n`);
-  for (const listener of worker.listeners) process.stdout.write(`REST API listening on ${listener.url}\n`);
+  for (const listener of worker.listeners) {
+    // No host (Connect's default `http://:8083`) is every interface: said plainly, not as localhost.
+    const every = listener.host === '' ? ' (every interface)' : '';
+    process.stdout.write(`REST API listening on ${listener.url}${every}\n`);
+  }
 
   await new Promise<void>((resolveStop) => {
     const stop = () => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigProviders } from '@sluice/config-providers';
-import { createConnectApp } from '@sluice/connect-rest';
+import { CONNECT_API_VERSION, createConnectApp } from '@sluice/connect-rest';
 import {
   ConfigStore,
   everything,
@@ -28,7 +28,8 @@ import {
   type ListeningServer,
 } from '@sluice/rest';
 import { describeThreadLoss, HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
-import { SLUICE_VERSION } from './version.js';
+import { loadJaasUsers } from './rest-auth.js';
+import { SLUICE_COMMIT, SLUICE_VERSION } from './version.js';
 import type { InternalTopic, WorkerConfig } from './worker-config.js';
 
 /** How often a slow start reports what it is waiting for. */
@@ -72,6 +73,11 @@ export class SluiceWorker {
     const https = config.listeners.some((l) => l.protocol === 'https')
       ? resolveHttpsOptions(config.originals)
       : undefined;
+    // The users are read before anything listens: a bad JAAS or users file fails the start, naming it.
+    const basicAuth =
+      config.restBasicAuth === undefined
+        ? undefined
+        : loadJaasUsers(config.restBasicAuth.jaasPath, config.restBasicAuth.from);
     const clientId = config.clientId ?? 'sluice-worker';
     // `config.providers*` are checked here too: a bad one fails the start naming its key. Warnings come
     // later, from transforms, once the worker (and its logger) exists.
@@ -105,7 +111,12 @@ export class SluiceWorker {
     let herderStarted: { resolve(herder: WorkerHerder): void; reject(error: unknown): void } | undefined;
     const herder = new Promise<WorkerHerder>((resolve, reject) => (herderStarted = { resolve, reject }));
     try {
-      const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
+      const info = {
+        version: CONNECT_API_VERSION,
+        commit: SLUICE_COMMIT,
+        kafka_cluster_id: await log.clusterId(),
+        sluice_version: SLUICE_VERSION,
+      };
       const app = createConnectApp({
         info: () => info,
         ready: () => worker.#ready && (worker.#group?.ready ?? true),
@@ -113,10 +124,10 @@ export class SluiceWorker {
         herder,
         peers: worker.#peers,
         cluster: () => worker.#group?.describe() ?? worker.#soleDescription(),
-        catalog: new PluginCatalog(
-          plugins,
-          async (connectorConfig) => (await configProviders.transform(connectorConfig)).config,
-        ),
+        catalog: new PluginCatalog(plugins, (connectorConfig) => configProviders.transform(connectorConfig)),
+        ...(basicAuth === undefined ? {} : { basicAuth }),
+        allowedHosts: config.restAllowedHosts,
+        advertisedHosts: () => (worker.#listeners.length === 0 ? [] : [new URL(worker.advertisedUrl).host]),
       });
       for (const listener of config.listeners) {
         const server = await listen(app.fetch, listener, https);

@@ -3,6 +3,7 @@ import type { Logger } from '@sluice/logging';
 import type { PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
 import {
   ConnectError,
+  taskClassOf,
   type Connector,
   type SinkConnectorPlugin,
   type SourceConnectorPlugin,
@@ -11,7 +12,15 @@ import { ConfigProviders as Providers } from '@sluice/config-providers';
 import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js';
 import type { State, Status, StatusStore } from '../stores/status-store.js';
 import { findConnectorPlugin } from './connector-config.js';
+import { configSecrets, Redactor } from './redaction.js';
 import type { RestartRequest } from './herder.js';
+import {
+  checkedTaskConfigs,
+  CONNECTOR_CALL_TIMEOUT_MS,
+  MAX_TASKS,
+  tasksMax,
+  withinTimeout,
+} from './task-configs.js';
 import type { TaskRuntime } from './task-runtime.js';
 import { NO_WORK, splitTaskKey, taskKey, type WorkAssignment } from './work.js';
 
@@ -34,7 +43,15 @@ export interface ReconcilerOptions {
    * worker sends them to the leader. Resolves once they are written.
    */
   publishTaskConfigs(connector: string, configs: ConnectorConfig[]): Promise<void>;
+  /**
+   * How long a connector's `start`, `taskConfigs` and `stop` may take before it is FAILED.
+   * @default 60000 (`CONNECTOR_CALL_TIMEOUT_MS`)
+   */
+  connectorCallTimeoutMs?: number;
 }
+
+/** The key of the task class's name in every task config, as Connect's `TaskConfig.TASK_CLASS_CONFIG`. */
+const TASK_CLASS = 'task.class';
 
 interface RunningConnector {
   instance: Connector;
@@ -88,6 +105,11 @@ export class Reconciler {
    * instance started after a write already runs with its config, so that write does not restart it again.
    */
   readonly #configWrites = new Map<string, number>();
+  /**
+   * Per connector, the secrets its instance and tasks were given (resolved variables, PASSWORD values): they
+   * are hidden in every trace and log line that leaves them.
+   */
+  readonly #redactors = new Map<string, Redactor>();
   /** Connectors whose task configs could not be published, and when to try again. */
   readonly #publishRetries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -95,6 +117,10 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
+  }
+
+  get #callTimeoutMs(): number {
+    return this.#o.connectorCallTimeoutMs ?? CONNECTOR_CALL_TIMEOUT_MS;
   }
 
   /** What this worker is assigned (it may still be starting or stopping parts of it). */
@@ -264,7 +290,10 @@ export class Reconciler {
     const snapshot = this.#o.configs.snapshot();
     const config = snapshot.connectors.get(name);
     const target = snapshot.targetStates.get(name) ?? 'STARTED';
-    if (config === undefined) return this.#stopConnector(name);
+    if (config === undefined) {
+      this.#redactors.delete(name);
+      return this.#stopConnector(name);
+    }
     if (target === 'STOPPED') {
       await this.#stopConnector(name);
       return this.#putConnectorStatus(name, 'STOPPED');
@@ -287,7 +316,6 @@ export class Reconciler {
       try {
         running = await this.#startConnector(name, config);
       } catch (error) {
-        this.#o.logger.error(`connector ${name} failed to start`, error);
         // Its tasks run on their committed configs all the same, as Connect's do.
         return this.#putConnectorStatus(name, 'FAILED', trace(error));
       }
@@ -296,20 +324,24 @@ export class Reconciler {
     let taskConfigs: ConnectorConfig[];
     try {
       const resolved = running.resolved;
-      const maxTasks = Number(resolved['tasks.max'] ?? '1');
-      const generated = await running.instance.taskConfigs(maxTasks);
-      // More tasks than tasks.max is the connector's bug: it fails (tasks.max.enforce, Connect 3.8+),
-      // or, with tasks.max.enforce=false, the extra tasks run as they did before 3.8.
-      if (generated.length > maxTasks) {
-        const message =
-          `The connector ${name} has generated ${generated.length} tasks, which is greater than ${maxTasks}, ` +
-          'the maximum number of tasks it is configured to create.';
-        if ((resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false')
-          throw new ConnectError(message);
-        this.#o.logger.warn(`${message} Running them all, as tasks.max.enforce=false`);
-      }
+      // Checked before the connector is asked: a stored tasks.max of a billion must fail this connector only.
+      const maxTasks = tasksMax(name, resolved);
+      const generated: unknown = await withinTimeout(
+        () => running.instance.taskConfigs(maxTasks),
+        this.#callTimeoutMs,
+        `The connector ${name}'s taskConfigs()`,
+      );
+      const enforce = (resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false';
+      const checked = checkedTaskConfigs(name, generated, maxTasks, enforce, (tooMany) =>
+        this.#o.logger.warn(`${tooMany} Running them all, as tasks.max.enforce=false`),
+      );
       // The connector saw resolved values; the stored task configs keep the variables (no secrets at rest).
-      taskConfigs = Providers.reverseTransform(config, generated);
+      // Each carries the task class, as Connect's do.
+      const taskClass = taskClassOf(running.plugin.descriptor as SourceConnectorPlugin | SinkConnectorPlugin);
+      taskConfigs = Providers.reverseTransform(config, checked).map((taskConfig) => ({
+        ...taskConfig,
+        [TASK_CLASS]: taskClass,
+      }));
     } catch (error) {
       return this.#putConnectorStatus(name, 'FAILED', trace(error));
     }
@@ -372,6 +404,15 @@ export class Reconciler {
       }
     }
     if (config === undefined || target === 'STOPPED') return;
+    if (committed.length > MAX_TASKS) {
+      // Written by an older version or another runtime: starting them all could exhaust the worker.
+      const error = new ConnectError(
+        `The connector ${name} has ${committed.length} task configs committed, more than the ${MAX_TASKS} tasks Sluice runs per connector; none are started`,
+      );
+      if (this.ownsConnector(name)) await this.#putConnectorStatus(name, 'FAILED', trace(error));
+      else this.#o.logger.error(error.message);
+      return;
+    }
     const owned = committed.flatMap((taskConfig, task) =>
       this.ownsTask(name, task) ? [{ task, taskConfig }] : [],
     );
@@ -407,11 +448,17 @@ export class Reconciler {
           current() ? this.#putConnectorStatus(name, 'FAILED', trace(error)) : Promise.resolve(),
         ).catch(() => undefined),
     });
-    const resolved = (await this.#o.configProviders.transform(config)).config;
+    const transformed = await this.#o.configProviders.transform(config);
+    const resolved = transformed.config;
+    this.#redactors.set(name, configSecrets(this.#o.plugins, resolved, transformed.secrets));
     try {
-      await instance.start(resolved);
+      await withinTimeout(
+        () => instance.start(resolved),
+        this.#callTimeoutMs,
+        `The connector ${name}'s start()`,
+      );
     } catch (error) {
-      await instance.stop().catch(() => undefined);
+      await withinTimeout(() => instance.stop(), this.#callTimeoutMs, 'stop()').catch(() => undefined);
       throw error;
     }
     const running = { instance, plugin, config, resolved, writes: this.#configWrites.get(name) ?? 0 };
@@ -433,19 +480,28 @@ export class Reconciler {
     const current = () => this.#incarnations.get(key) === incarnation;
     try {
       const providers = this.#o.configProviders;
+      const connectorResolved = await providers.transform(connectorConfig);
+      const taskResolved = await providers.transform(taskConfig);
+      this.#learnSecrets(name, connectorResolved.config, connectorResolved.secrets);
+      this.#learnSecrets(
+        name,
+        { ...taskResolved.config, 'connector.class': connectorConfig['connector.class'] ?? '' },
+        taskResolved.secrets,
+      );
       await this.#o.runtime.startTask(
         {
           connector: name,
           task,
           plugin: plugin.location,
-          connectorConfig: (await providers.transform(connectorConfig)).config,
-          taskConfig: (await providers.transform(taskConfig)).config,
+          connectorConfig: connectorResolved.config,
+          taskConfig: taskResolved.config,
           paused,
         },
         {
           onState: (state, failure) => {
             if (current()) void this.#putTaskStatus(name, task, state, failure).catch(() => undefined);
           },
+          redact: (text) => this.#redactor(name).redact(text),
           onTopic: (topic) =>
             void this.#o.statuses
               .putActiveTopic({ topic, connector: name, task, discoverTimestamp: Date.now() })
@@ -456,6 +512,16 @@ export class Reconciler {
       if (this.#tasks.get(key)?.task === taskConfig) this.#tasks.delete(key);
       await this.#putTaskStatus(name, task, 'FAILED', trace(error));
     }
+  }
+
+  /** Adds what a resolved config of connector `name` holds that must stay hidden. */
+  #learnSecrets(name: string, resolved: ConnectorConfig, variableValues: readonly string[]): void {
+    const found = configSecrets(this.#o.plugins, resolved, variableValues);
+    if (!found.empty) this.#redactors.set(name, this.#redactor(name).with(found.secrets));
+  }
+
+  #redactor(name: string): Redactor {
+    return this.#redactors.get(name) ?? Redactor.NONE;
   }
 
   #nextIncarnation(key: string): number {
@@ -484,27 +550,43 @@ export class Reconciler {
     if (running === undefined) return;
     this.#running.delete(name);
     try {
-      await running.instance.stop();
+      await withinTimeout(
+        () => running.instance.stop(),
+        this.#callTimeoutMs,
+        `The connector ${name}'s stop()`,
+      );
     } catch (error) {
       this.#o.logger.error(`connector ${name} failed to stop cleanly`, error);
     }
   }
 
-  // No status is written for a connector the config topic no longer has: its statuses were removed. What
-  // this worker gives up (UNASSIGNED) is written only over its own status or an older generation (Connect's
-  // putSafe): a late one must not hide the RUNNING of the worker that took the work over.
+  // No status is written for a connector the config topic no longer has: its statuses were removed.
+  // Traces are stored (and logged) with the connector's secrets hidden. What this worker gives up
+  // (UNASSIGNED) is written only over its own status or an older generation (Connect's putSafe): a late
+  // one must not hide the RUNNING of the worker that took the work over.
   async #putConnectorStatus(name: string, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    const status = this.#status(state, failure);
+    const status = this.#status(state, this.#redactor(name).redact(failure));
+    this.#logChange(`Connector ${name}`, this.#o.statuses.connector(name), status);
     if (state === 'UNASSIGNED') await this.#o.statuses.putConnectorSafe(name, status);
     else await this.#o.statuses.putConnector(name, status);
   }
 
   async #putTaskStatus(name: string, task: number, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    const status = this.#status(state, failure);
+    const status = this.#status(state, this.#redactor(name).redact(failure));
+    this.#logChange(`Task ${name}-${task}`, this.#o.statuses.task(name, task), status);
     if (state === 'UNASSIGNED') await this.#o.statuses.putTaskSafe(name, task, status);
     else await this.#o.statuses.putTask(name, task, status);
+  }
+
+  /** A state change as Connect logs it: INFO, a failure at ERROR with its trace; a repeat says nothing. */
+  #logChange(what: string, previous: Status | undefined, next: Status): void {
+    // The same failure again (a retried start) differs only in the stack's last frames.
+    const headline = (status: Status | undefined) => status?.trace?.split('\n', 1)[0];
+    if (previous?.state === next.state && headline(previous) === headline(next)) return;
+    if (next.state === 'FAILED') this.#o.logger.error(`${what} failed: ${next.trace ?? 'no trace'}`);
+    else this.#o.logger.info(`${what} is ${next.state}`);
   }
 
   #status(state: State, failure: string | undefined): Status {

@@ -16,6 +16,8 @@ export interface TaskEvents {
   onState(state: 'RUNNING' | 'PAUSED' | 'FAILED', trace?: string): void;
   /** The task used a topic for the first time (Connect's active topics). */
   onTopic(topic: string): void;
+  /** Hides the task's secrets in text it sends out (log lines); the runtime applies it before logging. */
+  redact?(text: string): string;
 }
 
 /** Where tasks run: the herder decides what runs, the runtime runs it (task host threads). */

@@ -1,5 +1,5 @@
 import type { ConfigProviders } from '@sluice/config-providers';
-import type { Log } from '@sluice/log';
+import { validateTopicName, type Log } from '@sluice/log';
 import type { PluginRegistry } from '@sluice/plugins';
 import type { SourceConnectorPlugin } from '@sluice/sdk';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +33,8 @@ import type {
   TaskInfo,
 } from './herder.js';
 import { restartPlan, type Reconciler } from './reconciler.js';
+import { configSecrets, type Redactor } from './redaction.js';
+import { CONNECTOR_CALL_TIMEOUT_MS, withinTimeout } from './task-configs.js';
 import { sinkOffset } from './sink-offsets.js';
 
 export interface WorkerHerderOptions {
@@ -335,14 +337,31 @@ export class WorkerHerder implements Herder {
   async #validate(config: ConnectorConfig): Promise<void> {
     // Checked on the config as given: the message quotes it, and resolved values may be secrets.
     requireConnectorClass(config);
-    const { infos } = await validateConnectorConfig(this.#o.plugins, await this.#resolved(config));
-    if (infos.error_count > 0) throw new BadRequestError(invalidConfigMessage(infos));
+    const { config: resolved, redactor } = await this.#resolved(config);
+    // A connector's validate() runs inside the leader's serial path: one that never settles must not
+    // hold up every later write.
+    const { infos } = await withinTimeout(
+      () => validateConnectorConfig(this.#o.plugins, resolved),
+      CONNECTOR_CALL_TIMEOUT_MS,
+      'Validating the connector config',
+      (message) => new RequestTimeoutError(`Request timed out. ${message}`),
+    ).catch((error: unknown) => {
+      if (error instanceof RequestTimeoutError) throw error;
+      // The connector's validate() refused the config: the client's mistake, told without its secrets.
+      throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
+    });
+    // Messages may quote resolved values (Invalid value <secret> for …): they are hidden.
+    if (infos.error_count > 0) throw new BadRequestError(redactor.redact(invalidConfigMessage(infos)));
   }
 
-  /** `config` with its `${provider:path:key}` variables resolved, as Connect validates it; 400 if one fails. */
-  async #resolved(config: ConnectorConfig): Promise<ConnectorConfig> {
+  /**
+   * `config` with its `${provider:path:key}` variables resolved, as Connect validates it (400 if one fails),
+   * and how to hide what must not leave the connector in messages about it.
+   */
+  async #resolved(config: ConnectorConfig): Promise<{ config: ConnectorConfig; redactor: Redactor }> {
     try {
-      return (await this.#o.configProviders.transform(config)).config;
+      const { config: resolved, secrets } = await this.#o.configProviders.transform(config);
+      return { config: resolved, redactor: configSecrets(this.#o.plugins, resolved, secrets) };
     } catch (error) {
       throw new BadRequestError(error instanceof Error ? error.message : String(error), { cause: error });
     }
@@ -384,6 +403,33 @@ export class WorkerHerder implements Herder {
     };
   }
 
+  /**
+   * Offsets to commit must name partitions that exist: on Kafka the commit fails otherwise, and what the
+   * client asked for cannot be (Connect answers 500 there).
+   */
+  async #requireExistingPartitions(
+    offsets: ReadonlyArray<{ topic: string; partition: number }>,
+  ): Promise<void> {
+    const partitions = new Map<string, number | undefined>();
+    for (const { topic, partition } of offsets) {
+      if (!partitions.has(topic)) {
+        try {
+          validateTopicName(topic);
+        } catch (error) {
+          throw new BadRequestError(`Kafka topic names must be valid: ${(error as Error).message}`);
+        }
+        partitions.set(topic, (await this.#o.log.describeTopic(topic))?.partitions);
+      }
+      const count = partitions.get(topic);
+      if (count === undefined) throw new BadRequestError(`The topic ${topic} does not exist`);
+      if (partition >= count) {
+        throw new BadRequestError(
+          `The partition ${topic}-${partition} does not exist: ${topic} has ${count} partition${count === 1 ? '' : 's'}`,
+        );
+      }
+    }
+  }
+
   async #writeOffsets(
     name: string,
     offsets: ConnectorOffset[],
@@ -395,10 +441,14 @@ export class WorkerHerder implements Herder {
     let managedExternally: boolean;
     if (plugin.descriptor.kind === 'sink') {
       const parsed = offsets.map((o) => sinkOffset(o));
+      await this.#requireExistingPartitions(parsed.filter((o) => o.offset !== null));
       const connector = plugin.descriptor.create();
-      managedExternally = await connector.alterOffsets(
-        await this.#resolved(config),
-        parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+      const { config: resolved, redactor } = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(redactor, () =>
+        connector.alterOffsets(
+          resolved,
+          parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+        ),
       );
       // As Connect's Worker: a reset deletes the consumer group; a null offset deletes that partition's
       // committed offset, so the partition starts again from its beginning (auto.offset.reset=earliest).
@@ -419,14 +469,26 @@ export class WorkerHerder implements Herder {
       }
     } else {
       const connector = (plugin.descriptor as SourceConnectorPlugin).create();
-      managedExternally = await connector.alterOffsets(
-        await this.#resolved(config),
-        new Map(offsets.map((o) => [o.partition, o.offset])),
+      const { config: resolved, redactor } = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(redactor, () =>
+        connector.alterOffsets(resolved, new Map(offsets.map((o) => [o.partition, o.offset]))),
       );
       await this.#o.offsets.write(name, offsets);
     }
     return managedExternally
       ? `The offsets for this connector have been ${action} successfully`
       : `The Connect framework-managed offsets for this connector have been ${action} successfully. However, if this connector manages offsets externally, they will need to be manually ${action === 'altered' ? 'altered' : 'reset'} in the system that the connector uses.`;
+  }
+}
+
+/**
+ * Runs a connector's `alterOffsets`: whatever it throws is its refusal of the offsets the client sent, a 400
+ * with its message (Connect answers 500 there, though the request is what is wrong).
+ */
+async function refusedAsBadRequest(redactor: Redactor, alter: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await alter();
+  } catch (error) {
+    throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
   }
 }

@@ -107,8 +107,11 @@ export class HostedTaskRuntime implements TaskRuntime {
           if (event.type === 'running') events.onState('RUNNING');
           else if (event.type === 'paused') events.onState('PAUSED');
           else if (event.type === 'topic') events.onTopic(event.topic);
-          else if (event.type === 'log')
-            this.#o.loggers.get(event.logger).error(event.message, withStack(event.stack));
+          else if (event.type === 'log') {
+            const redact = (text: string) => events.redact?.(text) ?? text;
+            const stack = event.stack === undefined ? undefined : redact(event.stack);
+            this.#o.loggers.get(event.logger).error(redact(event.message), withStack(stack));
+          }
         },
         onFailed: (error) => {
           if (this.#tasks.get(id)?.target === target) this.#tasks.delete(id);

@@ -109,3 +109,8 @@ export {
   type WorkerGroupOptions,
   type WorkerProtocolName,
 } from './cluster/worker-group.js';
+export {
+  RANGE_ASSIGNOR_NAME,
+  rangeAssign,
+  type RangeAssignorMember,
+} from './consumer-group/range-assignor.js';

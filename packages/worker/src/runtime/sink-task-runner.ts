@@ -333,12 +333,13 @@ class SinkTaskRunner implements Actor {
       onAssigned: (assignment) => this.#serial(() => this.#assigned(assignment)),
       onRevoked: (reason) => this.#revoked(reason),
       onLease: () => this.#wakeup.wake(),
-      // Warnings and errors only: joining and leaving, each generation, would flood the worker's log.
+      // Warnings only: joining and leaving, each generation, would flood the worker's log, and a failed
+      // membership fails the task (with its trace) unless another copy fenced it (logged below).
       logger: (level, message, fields) => {
-        if (level !== 'warn' && level !== 'error') return;
+        if (level !== 'warn') return;
         this.#emit({
           type: 'log',
-          level,
+          level: 'warn',
           logger: GROUP_LOGGER,
           message: `${connector}-${task}: ${message} ${JSON.stringify(fields)}`,
         });

@@ -117,6 +117,28 @@ describe('sink tasks in their consumer group, on an in-memory coordinator', () =
       committed: ['payments/0:20', 'payments/1:20'],
     });
   });
+  it('rejoin when the subscription changes: a topic matching topics.regex appears, a task restarts with other topics (once, no storm)', async () => {
+    const steps = await drill('in-memory-subscription');
+    expect(steps.get('regex')).toMatchObject({
+      generations: [1, 2],
+      group: { members: { 'r-0': ['events-a/0', 'events-a/1', 'events-b/0', 'events-b/1'] } },
+      events: [
+        'open events-a/0,events-a/1',
+        'put 10',
+        'close events-a/0,events-a/1',
+        'open events-a/0,events-a/1,events-b/0,events-b/1',
+        'put 10',
+      ],
+    });
+    // The restarted copy first got its old assignment (t1 only) in generation 1, then rejoined once.
+    expect(steps.get('resubscribe')).toMatchObject({
+      generations: [1, 2, 2],
+      group: { members: { 'm-0': ['t1/0', 't1/1', 't2/0', 't2/1'] } },
+      events: ['open t1/0,t1/1', 'close t1/0,t1/1', 'open t1/0,t1/1,t2/0,t2/1', 'put 10'],
+      delivered: at('t2', [0, 1], 0, 5),
+      failures: [null, null, null],
+    });
+  });
 });
 
 describe('sink tasks in their consumer group, on Kafka', () => {

@@ -36,6 +36,7 @@ import {
   isRefusedCommit,
   SinkGroup,
   type SinkAssignment,
+  type SinkGroupOptions,
   type SinkGroupTiming,
   type SinkView,
 } from './sink-group.js';
@@ -318,11 +319,10 @@ class SinkTaskRunner implements Actor {
       // A client of its own: a coordinator serves one connection's requests one at a time.
       new KafkaGroupClient(createKafka({ brokers: log.backend === 'kafka' ? log.brokers : [], clientId }));
     const { pattern, topics } = subscription(this.#config);
-    const group = new SinkGroup({
+    const group = this.#newGroup(client, {
       groupId: this.#groupId,
       groupInstanceId: `${connector}-${task}`,
       timing: this.#config.sinkGroup ?? DEFAULT_GROUP_TIMING,
-      client,
       view: () => this.#view,
       subscribes: (topic) => (pattern === undefined ? topics.includes(topic) : pattern.test(topic)),
       partitionCounts: async (names) => {
@@ -363,6 +363,16 @@ class SinkTaskRunner implements Actor {
       this.#wakeup.wake();
     });
     group.start();
+  }
+
+  /** A `SinkGroup` on `client`; the client is disconnected if the group cannot be made (bad settings). */
+  #newGroup(client: GroupCoordinatorClient, options: Omit<SinkGroupOptions, 'client'>): SinkGroup {
+    try {
+      return new SinkGroup({ ...options, client });
+    } catch (error) {
+      void client.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** A generation's assignment (group mode): its partitions open, from their committed offsets. */

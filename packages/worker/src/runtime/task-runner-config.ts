@@ -43,7 +43,8 @@ export interface TaskRunnerConfig {
   /** How long a source offset flush may take before it is abandoned until the next one. */
   offsetFlushTimeoutMs: number;
   /**
-   * How many tasks the sink connector runs; partitions are split across them.
+   * How many tasks the sink connector runs; on the embedded log partitions are split across them (on
+   * Kafka the consumer group assigns them).
    * @default `tasks.max` of the connector config, else 1
    */
   taskCount?: number;

@@ -55,6 +55,12 @@ describe('sinkGroupTiming', () => {
         'consumer.override.heartbeat.interval.ms',
         "a sink task's heartbeat.interval.ms (10000) must be lower than its session.timeout.ms (10000)",
       ],
+      [
+        new Map([['consumer.session.timeout.ms', '2000']]),
+        {},
+        'heartbeat.interval.ms',
+        "a sink task's heartbeat.interval.ms (3000) must be lower than its session.timeout.ms (2000)",
+      ],
     ];
     for (const [originals, connector, key, message] of cases) {
       let thrown: unknown;

@@ -45,14 +45,15 @@ export function sinkGroupTiming(
   workerOriginals: ReadonlyMap<string, string>,
   connectorConfig: Readonly<Record<string, string>>,
 ): SinkGroupTiming {
-  const setting = (key: string, fallback: number): number => {
+  const source = (key: string): [name: string, raw: string | undefined] => {
     const override = connectorConfig[`consumer.override.${key}`];
-    const [name, raw] =
-      override !== undefined
-        ? [`consumer.override.${key}`, override]
-        : workerOriginals.has(`consumer.${key}`)
-          ? [`consumer.${key}`, workerOriginals.get(`consumer.${key}`)!]
-          : [key, String(fallback)];
+    if (override !== undefined) return [`consumer.override.${key}`, override];
+    const worker = workerOriginals.get(`consumer.${key}`);
+    return worker !== undefined ? [`consumer.${key}`, worker] : [key, undefined];
+  };
+  const setting = (key: string, fallback: number): number => {
+    const [name, raw] = source(key);
+    if (raw === undefined) return fallback;
     const value = Number(raw.trim());
     if (raw.trim() === '' || !Number.isSafeInteger(value) || value <= 0)
       throw new ConfigError(name, `${name} must be a positive integer of milliseconds, got '${raw}'`);
@@ -65,7 +66,7 @@ export function sinkGroupTiming(
   };
   if (timing.heartbeatIntervalMs >= timing.sessionTimeoutMs) {
     throw new ConfigError(
-      'consumer.override.heartbeat.interval.ms',
+      source('heartbeat.interval.ms')[0],
       `a sink task's heartbeat.interval.ms (${timing.heartbeatIntervalMs}) must be lower than its ` +
         `session.timeout.ms (${timing.sessionTimeoutMs})`,
     );
@@ -159,7 +160,8 @@ export function isRefusedCommit(error: unknown): boolean {
  * - its assignment came from a Sluice leader that saw another view of its topics (partition counts, or the
  *   topics themselves) than this member sees now. That covers partitions added to a topic, a listed topic
  *   created or deleted, and a task restarted with a new subscription: a static member that joins again
- *   gets its old assignment without a rebalance (Kafka only compares protocols), and only this check
+ *   gets its old assignment without a rebalance (Kafka rebalances then only if the choice of protocol
+ *   changes), and only this check
  *   notices. For a view it already rejoined for, it asks again only after a backoff (5 s, doubling to
  *   5 min), so a leader whose metadata lags does not cause a storm.
  *   Its Subscription carries the generation it last held, so the rejoin differs from what the coordinator

@@ -395,7 +395,8 @@ export class Reconciler {
       if (owner !== name) continue;
       const gone = config === undefined || target === 'STOPPED' || task >= committed.length;
       if (gone || !this.ownsTask(name, task)) {
-        await this.#stopTask(name, task, { unassigned: true });
+        // Gone for good: a sink task leaves its consumer group; one that moves keeps its place for its successor.
+        await this.#stopTask(name, task, { unassigned: true, leaveGroup: gone });
       } else if (
         JSON.stringify(started.task) !== JSON.stringify(committed[task]) ||
         (connectorChanges && JSON.stringify(started.connector) !== JSON.stringify(config))
@@ -530,17 +531,20 @@ export class Reconciler {
     return next;
   }
 
-  /** Stops a task if it runs here; `unassigned` records that it no longer runs anywhere for now. */
+  /**
+   * Stops a task if it runs here; `unassigned` records that it no longer runs anywhere for now;
+   * `leaveGroup` that it is gone for good (deleted, STOPPED, no longer configured), not moved or restarted.
+   */
   async #stopTask(
     name: string,
     task: number,
-    { unassigned = false }: { unassigned?: boolean } = {},
+    { unassigned = false, leaveGroup = false }: { unassigned?: boolean; leaveGroup?: boolean } = {},
   ): Promise<void> {
     const key = taskKey(name, task);
     if (!this.#tasks.delete(key)) return;
     // Events the stopping task still sends are stale from here on.
     this.#nextIncarnation(key);
-    await this.#o.runtime.stopTask(name, task);
+    await this.#o.runtime.stopTask(name, task, { leaveGroup });
     if (unassigned) await this.#putTaskStatus(name, task, 'UNASSIGNED');
   }
 

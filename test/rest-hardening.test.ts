@@ -93,7 +93,7 @@ describe('a worker attacked through its REST API (embedded)', () => {
       'The connector absurd has tasks.max=1000000000, which is not an integer from 1 to 1000',
     );
     await worker.until<Status>('/connectors/fine/status', (s) => s.tasks[0]?.state === 'RUNNING');
-    expect(worker.log()).toMatch(/record at sluice-configs-0@\d+ is not JSON; skipped/);
+    expect(worker.log()).toMatch(/record at sluice-configs-0@\d+ is not JSON; it was skipped/);
     // And again: a restart does not crash on it either.
     await worker.stop();
     await worker.start();

@@ -175,12 +175,14 @@ export class SluiceWorker {
       SLOW_START_REPORT_MS,
     );
     slow.unref();
+    // A record the stores cannot read is skipped, as Connect's backing stores skip it, and said here.
+    const stored = { onError: (error: Error) => this.#logger.warn(error.message) };
     let stores: [ConfigStore, StatusStore, OffsetStore];
     try {
       stores = await Promise.all([
-        track(config.configStorage.name, ConfigStore.open(log, topic(config.configStorage, 1))),
-        track(config.statusStorage.name, StatusStore.open(log, topic(config.statusStorage))),
-        track(config.offsetStorage.name, OffsetStore.open(log, topic(config.offsetStorage))),
+        track(config.configStorage.name, ConfigStore.open(log, topic(config.configStorage, 1), stored)),
+        track(config.statusStorage.name, StatusStore.open(log, topic(config.statusStorage), stored)),
+        track(config.offsetStorage.name, OffsetStore.open(log, topic(config.offsetStorage), stored)),
       ]);
     } finally {
       clearInterval(slow);

@@ -95,14 +95,23 @@ async function cluster(): Promise<{ id: string; runs: Runs }> {
   return { id: uniqueName('group'), runs: new Runs() };
 }
 
-/** A worker's control plane; `plugins` limits the connector plugins it tells the group it has. */
-async function worker(id: string, runs: Runs, index: number, only?: string[]): Promise<TestWorker> {
+/**
+ * A worker's control plane; `plugins` limits the connector plugins it tells the group it has, and a worker
+ * that does not `follow` reads the config topic only when it must (to catch up with an assignment).
+ */
+async function worker(
+  id: string,
+  runs: Runs,
+  index: number,
+  only?: string[],
+  { follow = true }: { follow?: boolean } = {},
+): Promise<TestWorker> {
   const url = `http://worker-${index}:8083`;
   const spec = (name: string, partitions: number) => ({ name: `${id}-${name}`, partitions });
   const configs = await ConfigStore.open(log, spec('configs', 1));
   const statuses = await StatusStore.open(log, spec('status', 2));
   const offsets = await OffsetStore.open(log, spec('offsets', 2));
-  await configs.start();
+  if (follow) await configs.start();
   await statuses.start();
   const logger = new Loggers({ write: () => undefined }).get('test');
   const providers = ConfigProviders.fromWorkerProperties({});
@@ -237,6 +246,17 @@ const tasksOf = (name: string, count: number) =>
   Array.from({ length: count }, (_, task) => `${name}/${task}`);
 
 describe('workers of one group', () => {
+  it('catch up with the config topic up to the offset the leader assigned at before they start anything', async () => {
+    const { id, runs } = await cluster();
+    const leading = await worker(id, runs, 1);
+    // This one never follows the config topic: what it knows comes from catching up with each assignment.
+    const behind = await worker(id, runs, 2, undefined, { follow: false });
+    await (await leader()).herder.putConnectorConfig('s', sink('s', 4), { allowReplace: false });
+    await settledRuns(runs, tasksOf('s', 4), [leading, behind]);
+    expect(runs.on(behind.url)).toHaveLength(2);
+    expect(runs.doubles).toEqual([]);
+  });
+
   it('balance connectors and tasks, move a leaving worker’s tasks, and never run a task twice', async () => {
     const { id, runs } = await cluster();
     const [a, b, c] = [await worker(id, runs, 1), await worker(id, runs, 2), await worker(id, runs, 3)];

@@ -178,6 +178,14 @@ export class Reconciler {
       if ((this.#running.get(name)?.writes ?? write) < write) await this.#stopConnector(name);
       await this.#reconcileConnector(name, { recover: true });
       await this.#reconcileTasks(name, 'connector-config');
+      // A deleted connector leaves nothing behind here (names come and go for the worker's whole life).
+      if (!this.#o.configs.snapshot().connectors.has(name)) {
+        this.#configWrites.delete(name);
+        this.#redactors.delete(name);
+        for (const key of [...this.#incarnations.keys()]) {
+          if (splitTaskKey(key)[0] === name && !this.#tasks.has(key)) this.#incarnations.delete(key);
+        }
+      }
     });
   }
 

@@ -154,6 +154,9 @@ export class KafkaLog implements Log {
       await this.createTopic(spec);
     } catch (error) {
       if (!(SluiceError.is(error) && error.code === 'SLUICE_TOPIC_EXISTS')) throw error;
+      // Another client created it a moment ago (workers starting together): the controller knows it before
+      // the broker we ask has its metadata.
+      await this.#waitForLeaders(spec.name, 1);
     }
     const description = await this.describeTopic(spec.name);
     if (description === undefined) throw new UnknownTopicError(spec.name);

@@ -14,7 +14,16 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Fail, commandLine, fetchMetadata, isAlive, parseHostPorts, readJson, tail } from './kafka.mjs';
+import {
+  Fail,
+  commandLine,
+  fetchMetadata,
+  isAlive,
+  isOurJava,
+  parseHostPorts,
+  readJson,
+  tail,
+} from './kafka.mjs';
 
 // ---------------------------------------------------------------------------
 // The topology, shared with docker-compose.yml
@@ -355,6 +364,13 @@ function runKafkaScript(args) {
   return run.stdout.trim().split('\n').pop();
 }
 
+/** Whether the Kafka cluster that `up` started for this cluster still runs (any node of it). */
+function kafkaRunning(state) {
+  if (!state.kafkaDir) return false;
+  const kafka = readJson(path.join(state.kafkaDir, 'state.json'));
+  return Boolean(kafka?.processes?.some((proc) => isOurJava(proc.pid, state.kafkaDir)));
+}
+
 /** Replicas for the internal topics: min(brokers, 3), asking the cluster how many brokers it has. */
 async function replicationFor(bootstrap) {
   let lastError;
@@ -407,7 +423,10 @@ async function up(count, options) {
   const dir = clusterDir(options.dir);
   const timeout = timeoutOf(options);
   const existing = readState(dir);
-  if (existing) {
+  // What a failed or interrupted run left, nothing of it running: start afresh, as scripts/kafka does.
+  if (existing && existing.workers.every((w) => !isOurWorker(w)) && !kafkaRunning(existing)) {
+    log(`nothing of the cluster in ${dir} runs any more; starting afresh`);
+  } else if (existing) {
     const states = existing.workers.map((w) => processState(w));
     if (states.every((s) => s === 'running') && existing.workers.length === count) {
       log(`cluster already running in ${dir}`);

@@ -378,7 +378,7 @@ export function commandLine(pid) {
 /** Every JVM we start carries -Dsluice.dir=<its dir>; a recycled pid will not. */
 const dirTag = (dir) => `-Dsluice.dir=${dir}`;
 
-function isOurJava(pid, dir) {
+export function isOurJava(pid, dir) {
   if (!isAlive(pid)) return false;
   const argv = commandLine(pid);
   return argv.length > 0 && path.basename(argv[0]) === 'java' && argv.includes(dirTag(dir));

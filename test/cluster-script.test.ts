@@ -160,6 +160,24 @@ describe('scripts/cluster', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('holds a cluster (worker 1 exited, worker 2 running)');
 
+    // Nothing of it runs any more (as after a failed up): up starts afresh in the same directory.
+    expect((await cluster('kill', '2', '--dir', dir)).code).toBe(0);
+    const fresh = await cluster(
+      'up',
+      '2',
+      '--bootstrap',
+      kafkaBootstrap().join(','),
+      '--group',
+      group,
+      '--dir',
+      dir,
+      '--base-port',
+      String(port),
+    );
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stderr).toContain(`nothing of the cluster in ${dir} runs any more; starting afresh`);
+    expect(fresh.result).toBe(urls.join(','));
+
     // A pid in the state that is not one of its workers any more (here: this test's own) is left alone.
     const stateFile = join(dir, 'state.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { workers: Array<{ pid: number | null }> };

@@ -178,13 +178,17 @@ describe('scripts/cluster', () => {
     expect(fresh.stderr).toContain(`nothing of the cluster in ${dir} runs any more; starting afresh`);
     expect(fresh.result).toBe(urls.join(','));
 
-    // A pid in the state that is not one of its workers any more (here: this test's own) is left alone.
+    // A pid in the state that is not one of its workers any more (here: this test's own, in place of worker
+    // 1 once killed) is left alone.
+    const pids = (await status(dir)).map((row) => row.pid!);
+    expect((await cluster('kill', '1', '--dir', dir)).code).toBe(0);
     const stateFile = join(dir, 'state.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { workers: Array<{ pid: number | null }> };
     state.workers[0]!.pid = process.pid;
     writeFileSync(stateFile, JSON.stringify(state));
     const down = await cluster('down', '--dir', dir);
     expect(down.code, down.stderr).toBe(0);
+    expect(pids.map(running)).toEqual([false, false]);
     expect(down.stderr).toContain(
       `pid ${process.pid} (worker 1) is no longer a worker of ${dir}; leaving it alone`,
     );

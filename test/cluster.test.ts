@@ -505,10 +505,11 @@ describe("a cluster's leader duties", () => {
     // Connectors the follower runs get their task configs to the leader with the rotated key.
     const names = ['r0', 'r1', 'r2', 'r3'];
     for (const name of names) {
-      expect(
-        (await c.call(follower, 'POST', '/connectors', { name, config: counting(`${c.id}-${name}`, 1) }))
-          .status,
-      ).toBe(201);
+      const created = await c.call(follower, 'POST', '/connectors', {
+        name,
+        config: counting(`${c.id}-${name}`, 1),
+      });
+      expect(created, JSON.stringify(created.body)).toMatchObject({ status: 201 });
     }
     await waitFor(
       'every connector running',
@@ -563,6 +564,23 @@ describe("a cluster's leader duties", () => {
     for (const worker of c.workers) {
       expect((await c.call(worker, 'GET', '/connectors/r1/offsets')).body).toEqual({
         offsets: [{ partition: { source: 'counter' }, offset: { position: 7 } }],
+      });
+    }
+    // Stopped through the leader and altered at once, while the follower still stops the task: the offsets
+    // kept are the ones asked for, not those the stopping task commits last.
+    const onFollower = ['r0', 'r2', 'r3'].find((name) =>
+      followerView.assignment.tasks.some((task) => task.startsWith(`${name}`)),
+    )!;
+    expect(onFollower).toBeDefined();
+    expect((await c.call(leader, 'PUT', `/connectors/${onFollower}/stop`)).status).toBe(204);
+    const atOnce = await c.call(leader, 'PATCH', `/connectors/${onFollower}/offsets`, {
+      offsets: [{ partition: { source: 'counter' }, offset: { position: 3 } }],
+    });
+    expect(atOnce.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    for (const worker of c.workers) {
+      expect((await c.call(worker, 'GET', `/connectors/${onFollower}/offsets`)).body).toEqual({
+        offsets: [{ partition: { source: 'counter' }, offset: { position: 3 } }],
       });
     }
     expect((await c.call(leader, 'PUT', '/connectors/r1/resume')).status).toBe(202);

@@ -334,14 +334,19 @@ export async function pipeline(
     ...json,
   };
   expect((await c.call(leader, 'POST', '/connectors', { name: 'sink', config: sink })).status).toBe(201);
+  let last: unknown;
   await waitFor(
     'the pipeline running',
-    async () =>
-      allRunning(await c.status(leader, 'seq'), tasks) && allRunning(await c.status(leader, 'sink'), 2)
-        ? true
-        : undefined,
+    async () => {
+      last = [await c.status(leader, 'seq'), await c.status(leader, 'sink')];
+      const [seq, sinks] = last as Array<Status | undefined>;
+      return allRunning(seq, tasks) && allRunning(sinks, 2) ? true : undefined;
+    },
     { timeoutMs: 60_000, intervalMs: 250 },
-  );
+  ).catch((error: unknown) => {
+    process.stdout.write(`pipeline statuses: ${JSON.stringify(last)}\n`);
+    throw error;
+  });
   return { topic, file };
 }
 

@@ -91,9 +91,11 @@ describe('TaskHostPool', () => {
     expect(steps.get('stopped')).toMatchObject({ outcomes: ['stopped', 'stopped'] });
   });
 
-  it('restarts every actor of a blocked thread when no actor can be blamed, and says so', async () => {
+  it('restarts every actor of a blocked thread when no actor can be blamed, after a longer wait, and says so', async () => {
     const steps = await drill('anonymous');
     const { lost, failures } = steps.get('lost')!;
+    // Not at blockedAfterMs (1.5 s) but at unattributedBlockedAfterMs (4 s): nothing to blame, so no haste.
+    expect((lost as [{ blockedMs: number }])[0].blockedMs).toBeGreaterThanOrEqual(4000);
     expect(lost).toEqual([
       {
         thread: 0,

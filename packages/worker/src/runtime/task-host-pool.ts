@@ -13,6 +13,11 @@ export interface TaskHostPoolOptions {
   /** A host silent this long has a blocked event loop: its thread is terminated and replaced. @default 5000 */
   blockedAfterMs?: number;
   /**
+   * The same when no actor's code is running on the silent host (it is loading a plugin, or the machine is
+   * starved): no task can be blamed and a new thread would face the same, so it waits longer. @default 30000
+   */
+  unattributedBlockedAfterMs?: number;
+  /**
    * Told when a host thread was terminated (or exited by itself), once it is gone: its culprit, if one
    * was named, and which actors were restarted on a healthy thread. Meant for the worker's log.
    */
@@ -141,7 +146,13 @@ export class TaskHostPool {
         `task threads must be a positive integer, got ${threads}`,
       );
     }
-    this.#options = { threads, heartbeatIntervalMs: 500, blockedAfterMs: 5000, ...options };
+    this.#options = {
+      threads,
+      heartbeatIntervalMs: 500,
+      blockedAfterMs: 5000,
+      unattributedBlockedAfterMs: 30_000,
+      ...options,
+    };
     this.#pool = new Piscina({
       filename: hostModule(),
       // Threads start with the first actors that need them: an idle worker carries no task threads.
@@ -388,6 +399,7 @@ export class TaskHostPool {
       const slot = Atomics.load(host.current, 0);
       let culprit: string | undefined;
       for (const id of host.actors) if (this.#actors.get(id)?.slot === slot) culprit = id;
+      if (culprit === undefined && blockedMs < this.#options.unattributedBlockedAfterMs) continue;
       void this.#lose(host, { reason: 'blocked', culprit, blockedMs: Math.round(blockedMs) });
     }
   }

@@ -8,7 +8,8 @@ import {
   KafkaGroupClient,
   type KafkaClientConfig,
 } from '@sluice/kafka-client';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import type { Admin, CompressionTypes, Kafka, Producer } from 'kafkajs';
 import type {
   ClusterAdmin,
   ClusterInfo,
@@ -50,6 +51,13 @@ import type {
 export interface KafkaLogOptions extends KafkaClientConfig {
   /** Replication factor of topics created without one. @default -1, the broker's default */
   defaultReplicationFactor?: number;
+  /** How produced records are sent (the REST Proxy's `producer.*` overrides). */
+  producer?: {
+    /** -1 waits for every in-sync replica (`acks=all`), 1 for the leader. @default -1 */
+    acks?: -1 | 1;
+    /** Record batch compression; kafkajs has gzip built in, no other codec. @default 'none' */
+    compression?: 'none' | 'gzip';
+  };
 }
 
 /** kafkajs sends a whole `send()` as one batch per partition; keep batches under the broker's 1 MB default. */
@@ -116,6 +124,8 @@ export class KafkaLog implements Log, ClusterAdmin {
   readonly #broker: BrokerClient;
   readonly #groups: KafkaGroupClient;
   readonly #defaultReplicationFactor: number;
+  readonly #acks: -1 | 1;
+  readonly #compression: CompressionTypes;
   readonly #topics = new Map<string, TopicInfo>();
   readonly #sticky = new StickyPartitions();
   readonly #readers = new Set<KafkaLogReader>();
@@ -128,6 +138,11 @@ export class KafkaLog implements Log, ClusterAdmin {
     this.#broker = new BrokerClient(kafka);
     this.#groups = new KafkaGroupClient(kafka);
     this.#defaultReplicationFactor = options.defaultReplicationFactor ?? -1;
+    this.#acks = options.producer?.acks ?? -1;
+    this.#compression =
+      options.producer?.compression === 'gzip'
+        ? kafkajs.CompressionTypes.GZIP
+        : kafkajs.CompressionTypes.None;
   }
 
   static async open(options: KafkaLogOptions): Promise<KafkaLog> {
@@ -239,7 +254,8 @@ export class KafkaLog implements Log, ClusterAdmin {
         this.#call(topic, () =>
           this.#producer.send({
             topic,
-            acks: -1,
+            acks: this.#acks,
+            compression: this.#compression,
             messages: chunk as Parameters<Producer['send']>[0]['messages'],
           }),
         );

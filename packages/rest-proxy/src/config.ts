@@ -281,6 +281,9 @@ const IGNORED_PREFIXES = [
   'bearer.auth.',
 ];
 
+/** What a proxy in a worker takes from the worker's log rather than from its own settings. */
+const HOSTED_FIXED = new Set(['bootstrap.servers', 'data.dir', 'producer.acks', 'producer.compression.type']);
+
 /** Kafka client overrides Sluice passes on where it has an equivalent; the others are accepted and named. */
 const CLIENT_PREFIXES = ['producer.', 'consumer.', 'client.', 'admin.'];
 
@@ -290,6 +293,8 @@ export interface ResolveOptions {
    * may not be set here.
    */
   hosted?: boolean;
+  /** Put before each key in messages: `rest.proxy.` in a worker's properties. @default '' */
+  keyPrefix?: string;
 }
 
 /**
@@ -305,7 +310,9 @@ export function resolveRestProxyConfig(
   const values = new Map<string, unknown>();
   const ignored: string[] = [];
   const notes: string[] = [];
+  const prefix = options.keyPrefix ?? '';
   for (const [key, raw] of properties) {
+    const shown = prefix + key;
     const definition = DEFINITIONS[key];
     if (definition === undefined) {
       if (key.startsWith('ssl.')) continue; // the https listener's, read by resolveHttpsOptions
@@ -314,30 +321,31 @@ export function resolveRestProxyConfig(
         IGNORED_PREFIXES.some((prefix) => key.startsWith(prefix)) ||
         CLIENT_PREFIXES.some((prefix) => key.startsWith(prefix))
       ) {
-        ignored.push(key);
+        ignored.push(shown);
       } else {
-        errors.push(new ConfigError(key, `${key} is not a REST Proxy setting`));
+        errors.push(new ConfigError(shown, `${shown} is not a REST Proxy setting`));
       }
       continue;
     }
-    if (options.hosted === true && (key === 'bootstrap.servers' || key === 'data.dir')) {
+    if (options.hosted === true && HOSTED_FIXED.has(key)) {
+      const what = key === 'bootstrap.servers' || key === 'data.dir' ? key : 'producer';
       errors.push(
         new ConfigError(
-          key,
-          `rest.proxy.${key} cannot be set: a REST Proxy in a worker uses the worker's ${key}`,
+          shown,
+          `${shown} cannot be set: a REST Proxy in a worker uses the worker's log (its ${what})`,
         ),
       );
       continue;
     }
     try {
-      values.set(key, definition.parse(raw, key));
+      values.set(key, definition.parse(raw, shown));
     } catch (error) {
       errors.push(error as ConfigError);
     }
   }
   for (const [key, definition] of Object.entries(DEFINITIONS)) {
-    if (!values.has(key) && definition.default !== undefined && !errors.some((e) => e.key === key)) {
-      values.set(key, definition.parse(definition.default, key));
+    if (!values.has(key) && definition.default !== undefined && !errors.some((e) => e.key === prefix + key)) {
+      values.set(key, definition.parse(definition.default, prefix + key));
     }
   }
   const get = <T>(key: string) => values.get(key) as T;
@@ -346,8 +354,8 @@ export function resolveRestProxyConfig(
   if (session !== undefined && heartbeat !== undefined && heartbeat >= session) {
     errors.push(
       new ConfigError(
-        'consumer.heartbeat.interval.ms',
-        `consumer.heartbeat.interval.ms must be lower than consumer.session.timeout.ms (${session}), got ${heartbeat}`,
+        `${prefix}consumer.heartbeat.interval.ms`,
+        `${prefix}consumer.heartbeat.interval.ms must be lower than ${prefix}consumer.session.timeout.ms (${session}), got ${heartbeat}`,
       ),
     );
   }
@@ -358,8 +366,8 @@ export function resolveRestProxyConfig(
     if (schemes.has(url.protocol)) {
       errors.push(
         new ConfigError(
-          'advertised.listeners',
-          `advertised.listeners names ${url.protocol.slice(0, -1)} twice; give one URL per scheme`,
+          `${prefix}advertised.listeners`,
+          `${prefix}advertised.listeners names ${url.protocol.slice(0, -1)} twice; give one URL per scheme`,
         ),
       );
     }

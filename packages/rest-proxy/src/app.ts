@@ -10,8 +10,8 @@ import {
 } from '@sluice/rest';
 import type { ProxyContext } from './context.js';
 import { mapLogError } from './errors.js';
-import { errorType, isV3 } from './http.js';
-import { embeddedFormatOf, mediaType, V2_JSON } from './media.js';
+import { errorType, isV3, offersFor } from './http.js';
+import { embeddedFormatOf, mediaType, negotiate, notAcceptable, V2_JSON } from './media.js';
 import { mountV2Consumers } from './v2/consumers.js';
 import { mountV2Topics } from './v2/topics.js';
 import { mountV3Admin } from './v3/admin.js';
@@ -44,6 +44,13 @@ export function createRestProxyApp(context: ProxyContext, options: RestProxyAppO
   const app = new Hono({ strict: false });
   if (options.accessLog !== undefined) app.use(accessLog(options.accessLog));
   app.use(selectResourceMethod(app, { consumes }));
+  // An Accept no answer type meets is 406 before anything is done (a produce must not happen, then fail).
+  app.use(async (c, next) => {
+    const records = c.req.method === 'GET' && c.req.path.endsWith('/records');
+    if (!records && negotiate(c.req.header('accept'), offersFor(c.req.path)) === undefined)
+      throw notAcceptable();
+    await next();
+  });
   if (context.config.apiV2Enabled) {
     mountV2Topics(app, context);
     mountV2Consumers(app, context);

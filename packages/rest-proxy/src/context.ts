@@ -3,6 +3,8 @@ import type { PeerClient } from '@sluice/rest';
 import type { RestProxyConfig } from './config.js';
 import type { ConsumerManager } from './consumers/consumer-manager.js';
 import type { GroupCoordination } from './consumers/coordination.js';
+import type { ProduceQueue } from './produce-queue.js';
+import type { TopicCache } from './topic-cache.js';
 
 /** What the routes of the proxy work with. */
 export interface ProxyContext {
@@ -10,6 +12,10 @@ export interface ProxyContext {
   log: AdminLog;
   /** The cluster's id (the Kafka cluster's, or the embedded store's). */
   clusterId: string;
+  /** Where every produce goes: the shared producer, which coalesces concurrent requests. */
+  producer: ProduceQueue;
+  /** Partition counts of the topics produced to. */
+  topics: TopicCache;
   consumers: ConsumerManager;
   groups: GroupCoordination;
   /** How this instance calls the owner of a consumer instance. */

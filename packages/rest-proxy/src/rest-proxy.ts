@@ -19,6 +19,8 @@ import {
 } from './consumers/coordination.js';
 import { ConsumerRegistry } from './consumers/registry.js';
 import type { ProxyContext } from './context.js';
+import { ProduceQueue } from './produce-queue.js';
+import { TopicCache } from './topic-cache.js';
 
 /** Where the proxy reports what it does (the worker's named logger, or the console of `sluice rest-proxy`). */
 export interface RestProxyLogger {
@@ -129,6 +131,8 @@ export class RestProxy {
       config,
       log,
       clusterId: await log.clusterId(),
+      producer: new ProduceQueue(log),
+      topics: new TopicCache(log),
       consumers: this.#consumers,
       groups: this.#groups,
       peers: new PeerClient(https === undefined ? {} : { tls: { ca, cert, key, pfx, passphrase } }),

@@ -95,7 +95,9 @@ export function mountV2Topics(app: Hono, context: ProxyContext): void {
     if (format === undefined) throw new Error('produce without an embedded format');
     const body = await requiredObject(c, 'request', context.config.producer.maxRequestSize);
     const records = toProduceRecords(body, format, partition);
-    const { partitions } = await requireTopic(context, topic);
+    const highest = Math.max(-1, ...records.map((record) => record.partition ?? -1));
+    const partitions = await context.topics.partitions(topic, highest);
+    if (partitions === undefined) throw Errors.topicNotFound();
     for (const record of records) {
       if (record.partition !== undefined && (record.partition < 0 || record.partition >= partitions)) {
         throw Errors.partitionNotFound();
@@ -103,7 +105,7 @@ export function mountV2Topics(app: Hono, context: ProxyContext): void {
     }
     let offsets;
     try {
-      const positions = await log.produce(topic, records);
+      const positions = await context.producer.produce(topic, records);
       offsets = positions.map((p) => ({
         partition: p.partition,
         offset: p.offset,

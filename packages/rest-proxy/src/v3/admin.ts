@@ -254,6 +254,7 @@ export function mountV3Admin(app: Hono, context: ProxyContext): void {
     const topic = c.req.param('topic');
     await partitionsOf(context, topic);
     await log.deleteTopic(topic);
+    context.topics.forget(topic);
     return noContent(c);
   });
 

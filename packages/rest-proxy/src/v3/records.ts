@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { SluiceError } from '@sluice/errors';
 import type { Header, ProduceRecord, RecordPosition } from '@sluice/log';
 import { HttpError, isHttpError, parseJsonBody, toErrorResponse } from '@sluice/rest';
 import type { ProxyContext } from '../context.js';
@@ -70,10 +69,10 @@ function headers(entry: Record<string, unknown>): Header[] | undefined {
 }
 
 /** One record of the stream, checked; a problem is its own report, not the stream's end. */
-function prepare(bytes: Uint8Array, partitions: number): Prepared {
+function prepare(bytes: Uint8Array): Prepared {
   const entry = asObject(parseJsonBody(bytes), 'a produce request');
   const partition = field.integer(entry, 'partition_id');
-  if (partition !== undefined && (partition < 0 || partition >= partitions)) throw Errors.partitionNotFound();
+  if (partition !== undefined && partition < 0) throw Errors.partitionNotFound();
   let timestamp = Date.now();
   if (entry['timestamp'] !== undefined && entry['timestamp'] !== null) {
     const text = entry['timestamp'];
@@ -113,12 +112,9 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
   app.post('/v3/clusters/:cluster/topics/:topic/records', async (c) => {
     linksFor(c, context);
     const topic = c.req.param('topic');
-    const described = await context.log.describeTopic(topic).catch((error: unknown) => {
-      if (SluiceError.is(error) && error.code === 'SLUICE_INVALID_TOPIC') return undefined;
-      throw error;
-    });
-    if (described === undefined) throw Errors.unknownTopicOrPartition();
-    const partitions = described.partitions;
+    const known = await context.topics.partitions(topic);
+    if (known === undefined) throw Errors.unknownTopicOrPartition();
+    let partitions = known;
     const input = c.req.raw.body as ReadableStream<Uint8Array> | null;
     const reader = input?.getReader();
     // The first bytes decide between an answer and a stream: an empty body is 422, as in Confluent's.
@@ -166,7 +162,7 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
       if (batch.length === 0) return;
       const records = batch;
       batch = [];
-      const produced = context.log.produce(
+      const produced = context.producer.produce(
         topic,
         records.map((p) => p.record),
       );
@@ -181,7 +177,8 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
 
     const pump = async () => {
       const scanner = new JsonObjectStream(context.config.producer.maxRequestSize);
-      const take = (chunk: Uint8Array): boolean => {
+      let rechecked = false;
+      const take = async (chunk: Uint8Array): Promise<boolean> => {
         let objects: Buffer[];
         try {
           objects = scanner.push(chunk);
@@ -194,7 +191,15 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
         }
         for (const bytes of objects) {
           try {
-            batch.push(prepare(bytes, partitions));
+            const prepared = prepare(bytes);
+            const partition = prepared.record.partition;
+            // A partition beyond the count known: asked again, once per stream, in case it was just added.
+            if (partition !== undefined && partition >= partitions && !rechecked) {
+              rechecked = true;
+              partitions = (await context.topics.partitions(topic, partition)) ?? partitions;
+            }
+            if (partition !== undefined && partition >= partitions) throw Errors.partitionNotFound();
+            batch.push(prepared);
           } catch (error) {
             if (!isHttpError(error)) throw error;
             flush();
@@ -205,7 +210,8 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
         return true;
       };
       try {
-        let going = first.every((chunk) => take(chunk));
+        let going = true;
+        for (const chunk of first) if (going) going = await take(chunk);
         while (going && !failed && reader !== undefined) {
           while (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
           while (unwritten > MAX_UNWRITTEN && !failed) await written;
@@ -222,7 +228,7 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
             }
             break;
           }
-          going = take(value);
+          going = await take(value);
         }
         if (!going) await reader?.cancel().catch(() => undefined);
       } catch (error) {

@@ -1,0 +1,395 @@
+// The Kafka REST Proxy against a raw kafkajs client, on one broker this script starts with scripts/kafka (or
+// --bootstrap host:port): records/s produced over HTTP (v2, batches of 100 records, several requests in
+// flight; v3, one chunked stream of records) and consumed over HTTP (a v2 consumer instance), beside a kafkajs
+// producer and consumer in the same run; then the latency of single-record produce requests (v2 and v3) sent
+// at a fixed rate (200 requests/s). Records carry 100-byte values, no key. The proxy is `sluice rest-proxy`
+// (the built bin) in a process of its own.
+// Run: npm run bench:rest-proxy [-- --records 200000 --rate 200 --seconds 30 --bootstrap host:port]
+// (results go in docs/benchmarks.md by hand, with the machine line printed here)
+import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createKafka } from '@sluice/kafka-client';
+import { KafkaLog } from '@sluice/log';
+import {
+  cleanUp,
+  cleanups,
+  freePort,
+  log,
+  nodeFlags,
+  propertiesText,
+  root,
+  sleep,
+  spawnWorker,
+  startBroker,
+  tempDir,
+  waitFor200,
+  warmUpBroker,
+} from './harness.js';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '200000' },
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '30' },
+    bootstrap: { type: 'string' },
+    'in-flight': { type: 'string', default: '8' },
+  },
+});
+const total = Number(values.records);
+const rate = Number(values.rate);
+const latencySeconds = Number(values.seconds);
+const inFlight = Number(values['in-flight']);
+const VALUE = Buffer.alloc(100, 'x');
+const VALUE_B64 = VALUE.toString('base64');
+
+interface Figure {
+  what: string;
+  records: number;
+  seconds: number;
+}
+const figures: Figure[] = [];
+function report(what: string, records: number, startedAt: bigint): void {
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  figures.push({ what, records, seconds });
+  log(`${what}: ${records} records in ${seconds.toFixed(2)} s = ${Math.round(records / seconds)} records/s`);
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(
+      base + path,
+      {
+        method,
+        agent,
+        headers: {
+          ...headers,
+          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+        response.on('error', reject);
+      },
+    );
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+async function expectOk(promise: Promise<{ status: number; text: string }>, what: string): Promise<string> {
+  const { status, text } = await promise;
+  if (status >= 300) throw new Error(`${what}: ${status} ${text}`);
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Raw kafkajs
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A kafkajs producer as an application uses it: batches of 1,000 records, acks=all, 4 sends in flight. */
+async function rawProduce(bootstrap: string, topic: string): Promise<void> {
+  const producer = createKafka({ brokers: [bootstrap], clientId: 'bench-raw-producer' }).producer();
+  await producer.connect();
+  const batch = Array.from({ length: 1000 }, () => ({ value: VALUE, partition: 0 }));
+  const started = process.hrtime.bigint();
+  let sent = 0;
+  const send = async () => {
+    while (sent < total) {
+      sent += batch.length;
+      await producer.send({ topic, acks: -1, messages: batch });
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, send));
+  report('raw kafkajs producer', total, started);
+  await producer.disconnect();
+}
+
+/** A kafkajs consumer (its group, eachBatch) reading the topic from the beginning. */
+async function rawConsume(bootstrap: string, topic: string): Promise<void> {
+  const consumer = createKafka({ brokers: [bootstrap], clientId: 'bench-raw-consumer' }).consumer({
+    groupId: `bench-raw-${Date.now().toString(36)}`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let seen = 0;
+  let started = 0n;
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          if (started === 0n) started = process.hrtime.bigint();
+          seen += batch.messages.length;
+          if (seen >= total) resolve();
+          await Promise.resolve();
+        },
+      })
+      .catch(reject);
+  });
+  report('raw kafkajs consumer', seen, started);
+  await consumer.disconnect();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Over the proxy
+// ---------------------------------------------------------------------------------------------------------------
+
+/** v2 produce: batches of 100 binary records, `inFlight` requests at a time. */
+async function v2Produce(base: string, topic: string): Promise<void> {
+  const body = JSON.stringify({
+    records: Array.from({ length: 100 }, () => ({ value: VALUE_B64, partition: 0 })),
+  });
+  const headers = { 'content-type': 'application/vnd.kafka.binary.v2+json' };
+  let sent = 0;
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    while (sent < total) {
+      sent += 100;
+      const text = await expectOk(call(base, 'POST', `/topics/${topic}`, body, headers), 'v2 produce');
+      if (text.includes('"error_code":5')) throw new Error(`v2 produce: ${text.slice(0, 300)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  report(`REST Proxy v2 produce (batches of 100, ${inFlight} in flight)`, total, started);
+}
+
+/** v3 produce: one chunked request carrying every record, its reports read as they stream back. */
+async function v3Stream(base: string, cluster: string, topic: string): Promise<void> {
+  const record = `${JSON.stringify({ partition_id: 0, value: { type: 'BINARY', data: VALUE_B64 } })}\n`;
+  const chunk = record.repeat(Math.max(1, Math.floor(65536 / record.length)));
+  const perChunk = chunk.length / record.length;
+  const started = process.hrtime.bigint();
+  let reports = 0;
+  let errors = 0;
+  await new Promise<void>((resolve, reject) => {
+    const sent = request(
+      `${base}/v3/clusters/${cluster}/topics/${topic}/records`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      },
+      (response) => {
+        let rest = '';
+        response.setEncoding('utf8');
+        response.on('data', (text: string) => {
+          const lines = (rest + text).split('\r\n');
+          rest = lines.pop()!;
+          for (const line of lines) {
+            reports++;
+            if (!line.startsWith('{"error_code":200')) errors++;
+          }
+        });
+        response.on('end', () => resolve());
+        response.on('error', reject);
+      },
+    );
+    sent.on('error', reject);
+    void (async () => {
+      for (let written = 0; written < total; written += perChunk) {
+        const text = written + perChunk <= total ? chunk : record.repeat(total - written);
+        if (!sent.write(text)) await new Promise((r) => sent.once('drain', r));
+      }
+      sent.end();
+    })();
+  });
+  if (reports !== total || errors > 0) throw new Error(`v3 stream: ${reports} reports, ${errors} errors`);
+  report('REST Proxy v3 produce (one streamed request)', total, started);
+}
+
+/** A v2 consumer instance reading the topic from the beginning, as many records per request as it gets. */
+async function v2Consume(base: string, topic: string): Promise<void> {
+  const group = `bench-v2-${Date.now().toString(36)}`;
+  const v2 = { 'content-type': 'application/vnd.kafka.v2+json' };
+  await expectOk(
+    call(
+      base,
+      'POST',
+      `/consumers/${group}`,
+      JSON.stringify({
+        name: 'reader',
+        format: 'binary',
+        'fetch.min.bytes': 1_000_000,
+        'consumer.request.timeout.ms': 1000,
+      }),
+      v2,
+    ),
+    'create consumer',
+  );
+  const path = `/consumers/${group}/instances/reader`;
+  await expectOk(
+    call(base, 'POST', `${path}/assignments`, JSON.stringify({ partitions: [{ topic, partition: 0 }] }), v2),
+    'assign',
+  );
+  await expectOk(
+    call(
+      base,
+      'POST',
+      `${path}/positions/beginning`,
+      JSON.stringify({ partitions: [{ topic, partition: 0 }] }),
+      v2,
+    ),
+    'seek',
+  );
+  let seen = 0;
+  const started = process.hrtime.bigint();
+  while (seen < total) {
+    const text = await expectOk(
+      call(base, 'GET', `${path}/records?max_bytes=4000000`, undefined, {
+        accept: 'application/vnd.kafka.binary.v2+json',
+      }),
+      'records',
+    );
+    // Counted without parsing each record: one `"offset":` per record.
+    seen += text.split('"offset":').length - 1;
+  }
+  report('REST Proxy v2 consume (one consumer instance)', seen, started);
+  await call(base, 'DELETE', path);
+}
+
+/** Single-record produce requests sent at `rate` per second for `latencySeconds`, each request's latency. */
+async function latency(
+  what: string,
+  send: () => Promise<void>,
+): Promise<{ what: string; p50: number; p99: number; max: number; n: number }> {
+  const samples: number[] = [];
+  const interval = 1000 / rate;
+  const count = Math.round(rate * latencySeconds);
+  const start = performance.now();
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(
+      (async () => {
+        const t0 = performance.now();
+        await send();
+        samples.push(performance.now() - t0);
+      })(),
+    );
+  }
+  await Promise.all(pending);
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  const result = { what, p50: at(0.5), p99: at(0.99), max: samples[samples.length - 1]!, n: samples.length };
+  log(
+    `${what}: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms (${result.n} requests)`,
+  );
+  return result;
+}
+
+async function main(): Promise<void> {
+  log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  const bootstrap = values.bootstrap ?? startBroker('bench-rest-proxy');
+  if (values.bootstrap === undefined) await warmUpBroker(bootstrap);
+  const admin = await KafkaLog.open({ brokers: [bootstrap], clientId: 'bench-admin' });
+  cleanups.push(() => admin.close());
+  const topics = ['raw', 'v2', 'v3', 'single'].map(
+    (name) => `bench-rest-proxy-${name}-${Date.now().toString(36)}`,
+  );
+  for (const topic of topics) {
+    await admin.createTopic({ name: topic, partitions: 1, replicationFactor: 1 });
+    cleanups.push(() => admin.deleteTopic(topic).catch(() => undefined));
+  }
+  const [rawTopic, v2Topic, v3Topic, singleTopic] = topics as [string, string, string, string];
+
+  const dir = tempDir('sluice-bench-rest-proxy-');
+  const port = await freePort();
+  const props = join(dir, 'kafka-rest.properties');
+  writeFileSync(
+    props,
+    propertiesText({ listeners: `http://127.0.0.1:${port}`, 'bootstrap.servers': bootstrap }),
+  );
+  const { child, spawnedAt } = spawnWorker(
+    process.execPath,
+    [...nodeFlags, join(root, 'packages', 'cli', 'bin', 'sluice.js'), 'rest-proxy', props],
+    join(dir, 'rest-proxy.log'),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor200(`${base}/v3/clusters`, child, spawnedAt, 'sluice rest-proxy', 60_000);
+  const cluster = (
+    JSON.parse(await expectOk(call(base, 'GET', '/v3/clusters'), 'clusters')) as {
+      data: Array<{ cluster_id: string }>;
+    }
+  ).data[0]!.cluster_id;
+  // A short warm-up of the proxy's own paths (JIT) before anything is measured.
+  for (let i = 0; i < 200; i++) {
+    await call(base, 'POST', `/topics/${singleTopic}`, JSON.stringify({ records: [{ value: VALUE_B64 }] }), {
+      'content-type': 'application/vnd.kafka.binary.v2+json',
+    });
+  }
+
+  await rawProduce(bootstrap, rawTopic);
+  await v2Produce(base, v2Topic);
+  await v3Stream(base, cluster, v3Topic);
+  await rawConsume(bootstrap, rawTopic);
+  await v2Consume(base, v2Topic);
+
+  const single = JSON.stringify({ records: [{ value: VALUE_B64 }] });
+  const v2Single = await latency('v2 single-record produce', async () => {
+    await expectOk(
+      call(base, 'POST', `/topics/${singleTopic}`, single, {
+        'content-type': 'application/vnd.kafka.binary.v2+json',
+      }),
+      'single',
+    );
+  });
+  const v3Body = JSON.stringify({ value: { type: 'BINARY', data: VALUE_B64 } });
+  const v3Single = await latency('v3 single-record produce', async () => {
+    await expectOk(
+      call(base, 'POST', `/v3/clusters/${cluster}/topics/${singleTopic}/records`, v3Body, {
+        'content-type': 'application/json',
+      }),
+      'single',
+    );
+  });
+
+  const raw = figures.find((f) => f.what.startsWith('raw kafkajs producer'))!;
+  const stream = figures.find((f) => f.what.startsWith('REST Proxy v3'))!;
+  const ratio = stream.records / stream.seconds / (raw.records / raw.seconds);
+  process.stdout.write('\n| run | records | seconds | records/s |\n| --- | ---: | ---: | ---: |\n');
+  for (const f of figures) {
+    process.stdout.write(
+      `| ${f.what} | ${f.records} | ${f.seconds.toFixed(2)} | ${Math.round(f.records / f.seconds).toLocaleString('en-US')} |\n`,
+    );
+  }
+  process.stdout.write(
+    '\n| single-record produce at ' +
+      `${rate}/s | p50 ms | p99 ms | max ms | requests |\n| --- | ---: | ---: | ---: | ---: |\n`,
+  );
+  for (const l of [v2Single, v3Single]) {
+    process.stdout.write(
+      `| ${l.what} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(2)} | ${l.n} |\n`,
+    );
+  }
+  process.stdout.write(
+    `\nstreaming produce / raw producer: ${(ratio * 100).toFixed(0)} % (goal ≥ 50 %); ` +
+      `p99 v2 ${v2Single.p99.toFixed(2)} ms, v3 ${v3Single.p99.toFixed(2)} ms (goal < 20 ms)\n`,
+  );
+}
+
+try {
+  await main();
+} finally {
+  agent.destroy();
+  await cleanUp();
+}

@@ -1,8 +1,16 @@
 import { numberText } from '@sluice/rest';
 import { Errors } from './errors.js';
 
-/** Strict standard base64 (RFC 4648 §4), padding optional as Guava's decoder allows it. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+/** The standard base64 alphabet (RFC 4648 §4), with up to two padding characters at the end. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Strict base64, padding optional as Guava's decoder allows it: the alphabet, and lengths that decode. */
+function isBase64(data: string): boolean {
+  if (!BASE64.test(data)) return false;
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  // Padded: a whole number of quanta. Unpadded: anything but one character over.
+  return padding > 0 ? data.length % 4 === 0 : data.length % 4 !== 1;
+}
 
 /**
  * Binary data as Confluent's REST Proxy takes it: a base64 string; `null` or absent is no data. Anything else
@@ -11,7 +19,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3
 export function decodeBinary(data: unknown): Buffer | null {
   if (data === null || data === undefined) return null;
   if (typeof data !== 'string') throw Errors.badRequest(`data=${jsonText(data)} is not a base64 string.`);
-  if (!BASE64.test(data)) throw Errors.badRequest(`data=${jsonText(data)} is not a valid base64 string.`);
+  if (!isBase64(data)) throw Errors.badRequest(`data=${jsonText(data)} is not a valid base64 string.`);
   return Buffer.from(data, 'base64');
 }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Context } from 'hono';
 import { HttpError, parseJsonBody, readBodyBytes } from '@sluice/rest';
 import { Errors } from './errors.js';
@@ -42,10 +43,30 @@ export function errorType(c: Context): string {
  * A JSON request body within `limit` bytes (413 past it), or undefined when there is none. Bodies that are
  * not JSON are 400, as Jackson's parse errors are in Confluent's proxy.
  */
-export async function optionalJson(c: Context, limit?: number): Promise<unknown> {
+export async function optionalJson(
+  c: Context,
+  limit?: number,
+  numbers: 'exact' | 'doubles' = 'exact',
+): Promise<unknown> {
   const bytes = await readBodyBytes(c, limit);
   if (bytes.byteLength === 0 || new TextDecoder().decode(bytes).trim() === '') return undefined;
-  return parseJsonBody(bytes);
+  return numbers === 'exact' ? parseJsonBody(bytes) : parseJsonDoubles(bytes);
+}
+
+/**
+ * JSON whose numbers are only read as doubles (partitions, timestamps; base64 or string data): the native
+ * parser, several times faster than the one that keeps each number's text. What it refuses goes through
+ * `parseJsonBody`, for the same 400 and message; invalid UTF-8 too (the native decoder would replace it).
+ */
+export function parseJsonDoubles(bytes: Uint8Array): unknown {
+  if (!isUtf8(bytes)) return parseJsonBody(bytes);
+  try {
+    return JSON.parse(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    ) as unknown;
+  } catch {
+    return parseJsonBody(bytes);
+  }
 }
 
 /** A JSON object body; absent or `null` is 422 (JAX-RS `@NotNull`), another JSON type 400. */
@@ -53,8 +74,9 @@ export async function requiredObject(
   c: Context,
   what = 'request',
   limit?: number,
+  numbers: 'exact' | 'doubles' = 'exact',
 ): Promise<Record<string, unknown>> {
-  const body = await optionalJson(c, limit);
+  const body = await optionalJson(c, limit, numbers);
   if (body === undefined || body === null) throw Errors.unprocessable(`${what} may not be null`);
   return asObject(body, what);
 }

@@ -65,9 +65,26 @@ export class JsonObjectStream {
         continue;
       }
       if (this.#inString) {
-        if (this.#escaped) this.#escaped = false;
-        else if (byte === BACKSLASH) this.#escaped = true;
-        else if (byte === QUOTE) this.#inString = false;
+        if (this.#escaped) {
+          this.#escaped = false;
+          continue;
+        }
+        // Straight to the next quote (strings, base64 data, are most of the bytes), unless a backslash
+        // comes first.
+        const quote = bytes.indexOf(QUOTE, i);
+        const end = quote < 0 ? bytes.length : quote;
+        const backslash = bytes.subarray(i, end).indexOf(BACKSLASH);
+        if (backslash >= 0) {
+          i += backslash;
+          this.#escaped = true;
+          continue;
+        }
+        if (quote < 0) {
+          i = bytes.length - 1;
+          continue;
+        }
+        i = quote;
+        this.#inString = false;
         continue;
       }
       if (byte === QUOTE) this.#inString = true;

@@ -93,7 +93,9 @@ export function mountV2Topics(app: Hono, context: ProxyContext): void {
     const format = embeddedFormatOf(c.req.header('content-type') ?? '');
     // selectResourceMethod let only the embedded types through.
     if (format === undefined) throw new Error('produce without an embedded format');
-    const body = await requiredObject(c, 'request', context.config.producer.maxRequestSize);
+    // Binary data has no JSON numbers to keep as written: the native parser serves.
+    const numbers = format === 'json' ? 'exact' : 'doubles';
+    const body = await requiredObject(c, 'request', context.config.producer.maxRequestSize, numbers);
     const records = toProduceRecords(body, format, partition);
     const highest = Math.max(-1, ...records.map((record) => record.partition ?? -1));
     const partitions = await context.topics.partitions(topic, highest);

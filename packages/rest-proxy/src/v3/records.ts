@@ -4,7 +4,7 @@ import { HttpError, isHttpError, parseJsonBody, toErrorResponse } from '@sluice/
 import type { ProxyContext } from '../context.js';
 import { Errors, mapLogError, NO_SCHEMA_REGISTRY } from '../errors.js';
 import { decodeBinary, encodeJson, encodeString } from '../formats.js';
-import { asObject, field } from '../http.js';
+import { asObject, field, parseJsonDoubles } from '../http.js';
 import { JsonObjectStream, JsonStreamError } from '../json-stream.js';
 import { linksFor } from './admin.js';
 
@@ -28,8 +28,11 @@ interface Prepared {
 
 /** An `Instant` as Jackson writes it (ISO-8601, without a zero fraction): `2021-02-05T19:14:42Z`. */
 function instantText(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+  // The records of a stream mostly share their millisecond.
+  if (ms !== lastInstant.ms) lastInstant = { ms, text: new Date(ms).toISOString().replace('.000Z', 'Z') };
+  return lastInstant.text;
 }
+let lastInstant = { ms: Number.NaN, text: '' };
 
 /** A key or value of a v3 produce request: its bytes and what the report says of it. */
 function data(
@@ -68,9 +71,13 @@ function headers(entry: Record<string, unknown>): Header[] | undefined {
   });
 }
 
+/** `"json"` in any case: a record that may carry JSON data, whose numbers must keep their text. */
+const JSON_TYPE = /"json"/i;
+
 /** One record of the stream, checked; a problem is its own report, not the stream's end. */
-function prepare(bytes: Uint8Array): Prepared {
-  const entry = asObject(parseJsonBody(bytes), 'a produce request');
+function prepare(bytes: Buffer): Prepared {
+  const exact = JSON_TYPE.test(bytes.toString('latin1'));
+  const entry = asObject(exact ? parseJsonBody(bytes) : parseJsonDoubles(bytes), 'a produce request');
   const partition = field.integer(entry, 'partition_id');
   if (partition !== undefined && partition < 0) throw Errors.partitionNotFound();
   let timestamp = Date.now();

@@ -822,6 +822,32 @@ describe.each(TARGETS)('REST Proxy API (%s, %s)', (host, backend) => {
       await send('DELETE', instance('reader', g));
     });
 
+    it("keeps JSON data's numbers as the client wrote them, a type spelt with escapes too", async () => {
+      // As text: 1.0 and 2.50 would lose their digits as doubles; \u004a is "J".
+      const { lines } = await streamRecords(proxy.base, v3(`/topics/${topic}/records`), [
+        '{"partition_id": 0, "value": {"type": "JSON", "data": {"n": 1.0, "big": 12345678901234567890}}}',
+        '{"partition_id": 0, "value": {"type": "\\u004aSON", "data": 2.50}}',
+      ]);
+      const reports = lines.map((line) => JSON.parse(line) as { error_code: number; offset: number });
+      expect(reports.map((r) => r.error_code)).toEqual([200, 200]);
+      const g = uniqueName('rp-numbers');
+      await newConsumer('reader', { format: 'binary', 'consumer.request.timeout.ms': 500 }, g);
+      await send('POST', `${instance('reader', g)}/assignments`, {
+        headers: { 'content-type': V2 },
+        body: { partitions: [{ topic, partition: 0 }] },
+      });
+      await send('POST', `${instance('reader', g)}/positions`, {
+        headers: { 'content-type': V2 },
+        body: { offsets: [{ topic, partition: 0, offset: reports[0]!.offset }] },
+      });
+      const read = await consume<{ value: string }>(proxy.base, instance('reader', g), BINARY, 2);
+      expect(read.slice(0, 2).map((r) => text(r.value))).toEqual([
+        '{"n":1.0,"big":12345678901234567890}',
+        '2.50',
+      ]);
+      await send('DELETE', instance('reader', g));
+    });
+
     it('ends a stream at bytes that are not JSON, and refuses what cannot start one', async () => {
       const { status, lines } = await streamRecords(proxy.base, v3(`/topics/${topic}/records`), [
         '{"value":{"type":"JSON","data":1}}',

@@ -13,6 +13,10 @@ describe('embedded formats', () => {
       'Bad Request: data="not base64!" is not a valid base64 string.',
     );
     expect(() => decodeBinary('S2Fma2E==')).toThrow(/is not a valid base64 string/);
+    // What Node's decoder would take, skipping or mapping it, and Guava's standard alphabet refuses.
+    for (const data of ['S2Fm-2E', 'S2Fm_2E', 'S2Fm YQ==', 'S2=mYQ==', 'S2Fm\nYQ', 'S2Fma2E=x']) {
+      expect(() => decodeBinary(data), data).toThrow(/is not a valid base64 string/);
+    }
   });
 
   it('writes JSON data with numbers as the client wrote them', () => {

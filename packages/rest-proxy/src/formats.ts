@@ -1,15 +1,20 @@
 import { numberText } from '@sluice/rest';
 import { Errors } from './errors.js';
 
-/** The standard base64 alphabet (RFC 4648 §4), with up to two padding characters at the end. */
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Strict base64, padding optional as Guava's decoder allows it: the alphabet, and lengths that decode. */
-function isBase64(data: string): boolean {
-  if (!BASE64.test(data)) return false;
+/**
+ * Base64 as Guava's decoder takes it (padding optional), decoded; undefined when it is not. Node's decoder
+ * skips characters outside the alphabet instead of failing, so a string that decodes to fewer bytes than its
+ * length says held such characters (or misplaced padding); it also takes the URL-safe alphabet's `-` and
+ * `_`, which the standard one refuses.
+ */
+function base64(data: string): Buffer | undefined {
+  if (data.includes('-') || data.includes('_')) return undefined;
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  const length = data.length - padding;
   // Padded: a whole number of quanta. Unpadded: anything but one character over.
-  return padding > 0 ? data.length % 4 === 0 : data.length % 4 !== 1;
+  if (padding > 0 ? data.length % 4 !== 0 : length % 4 === 1) return undefined;
+  const decoded = Buffer.from(data, 'base64');
+  return decoded.length === Math.floor((length * 3) / 4) ? decoded : undefined;
 }
 
 /**
@@ -19,8 +24,9 @@ function isBase64(data: string): boolean {
 export function decodeBinary(data: unknown): Buffer | null {
   if (data === null || data === undefined) return null;
   if (typeof data !== 'string') throw Errors.badRequest(`data=${jsonText(data)} is not a base64 string.`);
-  if (!isBase64(data)) throw Errors.badRequest(`data=${jsonText(data)} is not a valid base64 string.`);
-  return Buffer.from(data, 'base64');
+  const decoded = base64(data);
+  if (decoded === undefined) throw Errors.badRequest(`data=${jsonText(data)} is not a valid base64 string.`);
+  return decoded;
 }
 
 /**

@@ -26,9 +26,26 @@ describe('JsonObjectStream', () => {
     }
   });
 
+  it('keeps an object that spans many chunks whole, and those that close and open within one', () => {
+    const text = '{"a":"' + 'x'.repeat(40) + '"}{"b":[1,2]} {"c":"\\\\}\\""}';
+    const all = bytes(text);
+    for (const size of [1, 2, 3, 7, 13]) {
+      const stream = new JsonObjectStream(1000);
+      const got: string[] = [];
+      for (let at = 0; at < all.length; at += size)
+        got.push(...texts(stream.push(all.subarray(at, at + size))));
+      expect(got, `chunks of ${size}`).toEqual([
+        '{"a":"' + 'x'.repeat(40) + '"}',
+        '{"b":[1,2]}',
+        '{"c":"\\\\}\\""}',
+      ]);
+      stream.end();
+    }
+  });
+
   it('ends the stream at bytes that do not start an object, or an object left open', () => {
     const stream = new JsonObjectStream(1000);
-    expect(() => stream.push(bytes('{"a":1} [1]'))).toThrow(/expected a JSON object at byte 8/);
+    expect(() => stream.push(bytes('{"a":1} [1]'))).toThrow(/expected a JSON object, found "\["/);
     const open = new JsonObjectStream(1000);
     open.push(bytes('{"a":'));
     expect(() => open.end()).toThrow(/ended inside a JSON object/);
@@ -45,5 +62,9 @@ describe('JsonObjectStream', () => {
     }
     expect(error).toBeInstanceOf(JsonStreamError);
     expect((error as JsonStreamError).tooLarge).toBe(true);
+    // Over the limit only across chunks, each piece under it.
+    const pieces = new JsonObjectStream(10);
+    expect(pieces.push(bytes('{"a":"012'))).toEqual([]);
+    expect(() => pieces.push(bytes('345'))).toThrow(JsonStreamError);
   });
 });

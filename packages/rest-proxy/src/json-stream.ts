@@ -26,11 +26,11 @@ function isSpace(byte: number): boolean {
  */
 export class JsonObjectStream {
   readonly #maxObjectBytes: number;
-  #pending: Buffer = Buffer.alloc(0);
-  /** Where scanning goes on in `#pending`. */
-  #at = 0;
-  /** Start of the object being read in `#pending`, or -1 between objects. */
-  #start = -1;
+  /** The pieces of an object begun in earlier chunks (empty between objects, or when it began in this one). */
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
+  /** Whether an object is being read. */
+  #inObject = false;
   #depth = 0;
   #inString = false;
   #escaped = false;
@@ -39,29 +39,27 @@ export class JsonObjectStream {
     this.#maxObjectBytes = maxObjectBytes;
   }
 
-  /** The objects that `chunk` completes, in order. Throws `JsonStreamError` when the stream cannot go on. */
+  /**
+   * The objects that `chunk` completes, in order. Throws `JsonStreamError` when the stream cannot go on.
+   * Objects that lie within the chunk are views of it; only one that spans chunks is copied.
+   */
   push(chunk: Uint8Array): Buffer[] {
-    const rest = this.#start >= 0 ? this.#pending.subarray(this.#start) : Buffer.alloc(0);
-    const scanned = this.#start >= 0 ? this.#at - this.#start : 0;
-    this.#pending =
-      rest.length === 0
-        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-        : Buffer.concat([rest, chunk]);
-    this.#start = this.#start >= 0 ? 0 : -1;
-    this.#at = scanned;
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const objects: Buffer[] = [];
-    const bytes = this.#pending;
-    for (let i = this.#at; i < bytes.length; i++) {
+    /** Where the object being read starts in this chunk; 0 for one begun in an earlier chunk. */
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
       const byte = bytes[i]!;
-      if (this.#start < 0) {
+      if (!this.#inObject) {
         if (isSpace(byte)) continue;
         if (byte !== OPEN_OBJECT) {
           throw new JsonStreamError(
-            `Error processing JSON: expected a JSON object at byte ${i}, found ${JSON.stringify(String.fromCharCode(byte))}`,
+            `Error processing JSON: expected a JSON object, found ${JSON.stringify(String.fromCharCode(byte))}`,
           );
         }
-        this.#start = i;
+        this.#inObject = true;
         this.#depth = 1;
+        start = i;
         continue;
       }
       if (this.#inString) {
@@ -72,19 +70,16 @@ export class JsonObjectStream {
         // Straight to the next quote (strings, base64 data, are most of the bytes), unless a backslash
         // comes first.
         const quote = bytes.indexOf(QUOTE, i);
-        const end = quote < 0 ? bytes.length : quote;
-        const backslash = bytes.subarray(i, end).indexOf(BACKSLASH);
+        const backslash = bytes.subarray(i, quote < 0 ? bytes.length : quote).indexOf(BACKSLASH);
         if (backslash >= 0) {
           i += backslash;
           this.#escaped = true;
-          continue;
-        }
-        if (quote < 0) {
+        } else if (quote < 0) {
           i = bytes.length - 1;
-          continue;
+        } else {
+          i = quote;
+          this.#inString = false;
         }
-        i = quote;
-        this.#inString = false;
         continue;
       }
       if (byte === QUOTE) this.#inString = true;
@@ -92,24 +87,28 @@ export class JsonObjectStream {
       else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
         this.#depth--;
         if (this.#depth === 0) {
-          if (i + 1 - this.#start > this.#maxObjectBytes) throw this.#tooLarge();
-          objects.push(bytes.subarray(this.#start, i + 1));
-          this.#start = -1;
+          const size = this.#partialBytes + i + 1 - start;
+          if (size > this.#maxObjectBytes) throw this.#tooLarge();
+          const tail = bytes.subarray(start, i + 1);
+          objects.push(this.#partial.length === 0 ? tail : Buffer.concat([...this.#partial, tail], size));
+          this.#partial = [];
+          this.#partialBytes = 0;
+          this.#inObject = false;
         }
       }
     }
-    this.#at = bytes.length;
-    if (this.#start >= 0 && bytes.length - this.#start > this.#maxObjectBytes) throw this.#tooLarge();
-    if (this.#start < 0) {
-      this.#pending = Buffer.alloc(0);
-      this.#at = 0;
+    if (this.#inObject) {
+      const rest = bytes.subarray(start);
+      this.#partial.push(rest);
+      this.#partialBytes += rest.length;
+      if (this.#partialBytes > this.#maxObjectBytes) throw this.#tooLarge();
     }
     return objects;
   }
 
   /** At the end of the input: throws if an object was left unfinished. */
   end(): void {
-    if (this.#start >= 0)
+    if (this.#inObject)
       throw new JsonStreamError('Error processing JSON: the stream ended inside a JSON object');
   }
 

@@ -1,10 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import type { Hono } from 'hono';
 import type { Header, ProduceRecord, RecordPosition } from '@sluice/log';
 import { HttpError, isHttpError, parseJsonBody, toErrorResponse } from '@sluice/rest';
 import type { ProxyContext } from '../context.js';
 import { Errors, mapLogError, NO_SCHEMA_REGISTRY } from '../errors.js';
 import { decodeBinary, encodeJson, encodeString } from '../formats.js';
-import { asObject, field, parseJsonDoubles } from '../http.js';
+import { asObject, field } from '../http.js';
 import { JsonObjectStream, JsonStreamError } from '../json-stream.js';
 import { linksFor } from './admin.js';
 
@@ -71,13 +72,26 @@ function headers(entry: Record<string, unknown>): Header[] | undefined {
   });
 }
 
-/** `"json"` in any case: a record that may carry JSON data, whose numbers must keep their text. */
-const JSON_TYPE = /"json"/i;
+/**
+ * `"json"` in any case, or a `\u` escape that may spell it: a record that may carry JSON data, whose numbers
+ * must keep their text. Others (binary and string data) go through the native parser, several times faster.
+ */
+const JSON_TYPE = /"json"|\\u/i;
 
 /** One record of the stream, checked; a problem is its own report, not the stream's end. */
 function prepare(bytes: Buffer): Prepared {
-  const exact = JSON_TYPE.test(bytes.toString('latin1'));
-  const entry = asObject(exact ? parseJsonBody(bytes) : parseJsonDoubles(bytes), 'a produce request');
+  let parsed: unknown;
+  const text = isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+  if (text === undefined || JSON_TYPE.test(text)) {
+    parsed = parseJsonBody(bytes);
+  } else {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = parseJsonBody(bytes); // for the same 400 and message
+    }
+  }
+  const entry = asObject(parsed, 'a produce request');
   const partition = field.integer(entry, 'partition_id');
   if (partition !== undefined && partition < 0) throw Errors.partitionNotFound();
   let timestamp = Date.now();

@@ -6,17 +6,28 @@ import { Loggers } from '@sluice/logging';
 import { RestProxy, resolveRestProxyConfig } from '@sluice/rest-proxy';
 import { SluiceWorker } from './sluice-worker.js';
 import { SLUICE_VERSION } from './version.js';
+import {
+  collectWorkerProperties,
+  parseWorkerArguments,
+  withEnvOrigins,
+  WORKER_USAGE,
+} from './worker-arguments.js';
 import { resolveWorkerConfig } from './worker-config.js';
 
+const REST_PROXY_USAGE = 'sluice rest-proxy <kafka-rest.properties> [--override key=value ...]';
+
 const USAGE = `Usage:
-  sluice worker <worker.properties> [--override key=value ...]
-  sluice rest-proxy <kafka-rest.properties> [--override key=value ...]
+  ${WORKER_USAGE}
+  ${REST_PROXY_USAGE}
   sluice --version
   sluice --help
 
 A worker without bootstrap.servers runs embedded: one process, state under data.dir.
 A worker with rest.proxy.listeners also serves the Kafka REST Proxy, on its own log.
-A REST Proxy without bootstrap.servers serves an embedded store of its own, under data.dir.`;
+A REST Proxy without bootstrap.servers serves an embedded store of its own, under data.dir.
+--env-prefix CONNECT_ reads worker properties from CONNECT_* variables as cp-kafka-connect does
+(CONNECT_BOOTSTRAP_SERVERS is bootstrap.servers; _ is '.', __ is '_', ___ is '-'): over the file's, under
+--override's.`;
 
 /** Entry of the `sluice` command. Resolves with the process exit code once the command is done. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -33,7 +44,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return command === 'worker' ? await runWorker(rest) : await runRestProxy(rest);
   } catch (error) {
-    return fail(SluiceError.is(error) ? error.message : String((error as Error)?.stack ?? error));
+    if (SluiceError.is(error)) {
+      const usage = error.code === 'SLUICE_USAGE' ? `\n${USAGE}` : '';
+      return fail(`${error.message}${usage}`);
+    }
+    return fail(String((error as Error)?.stack ?? error));
   }
 }
 
@@ -42,16 +57,16 @@ function fail(message: string): number {
   return 1;
 }
 
-/** Parses `<file> [--override key=value ...]`, Kafka's own convention for command-line overrides. */
-function readProperties(args: readonly string[], what: string): Map<string, string> {
+/** Parses `<kafka-rest.properties> [--override key=value ...]`, Kafka's own convention for overrides. */
+function readRestProxyProperties(args: readonly string[]): Map<string, string> {
   const [file, ...options] = args;
   if (file === undefined || file.startsWith('--'))
-    throw new SluiceError('SLUICE_USAGE', `missing ${what} properties file\n${USAGE}`);
+    throw new SluiceError('SLUICE_USAGE', 'missing REST Proxy properties file');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SluiceError('SLUICE_USAGE', `cannot read ${file}: ${(error as Error).message}`);
+    throw new SluiceError('SLUICE_FILE_UNREADABLE', `cannot read ${file}: ${(error as Error).message}`);
   }
   const properties = parseProperties(text);
   for (let i = 0; i < options.length; i++) {
@@ -70,7 +85,18 @@ function readProperties(args: readonly string[], what: string): Map<string, stri
 }
 
 async function runWorker(args: readonly string[]): Promise<number> {
-  const config = resolveWorkerConfig(readProperties(args, 'worker'));
+  const { properties, fromEnv, skipped } = collectWorkerProperties(parseWorkerArguments(args), process.env);
+  let config;
+  try {
+    config = resolveWorkerConfig(properties);
+  } catch (error) {
+    if (!SluiceError.is(error) || error.code !== 'SLUICE_CONFIG_INVALID') throw error;
+    throw new SluiceError(error.code, withEnvOrigins(error.message, fromEnv), { cause: error });
+  }
+  // Settings of Confluent's image that cp-kafka-connect compose files carry: said, not fatal.
+  const log = new Loggers().get('sluice.worker');
+  for (const { variable, property, reason } of skipped)
+    log.warn(`${variable} (${property}) is not used by Sluice: ${reason}`);
   const worker = await SluiceWorker.start(config);
   const where =
     config.mode === 'embedded'
@@ -94,7 +120,7 @@ async function runWorker(args: readonly string[]): Promise<number> {
 
 /** `sluice rest-proxy`: a Kafka REST Proxy alone, on Kafka or on an embedded store of its own. */
 async function runRestProxy(args: readonly string[]): Promise<number> {
-  const config = resolveRestProxyConfig(readProperties(args, 'REST Proxy'));
+  const config = resolveRestProxyConfig(readRestProxyProperties(args));
   const loggers = new Loggers();
   const requests = loggers.get('io.confluent.rest-utils.requests');
   const proxy = await RestProxy.start({

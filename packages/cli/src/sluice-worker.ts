@@ -239,9 +239,9 @@ export class SluiceWorker {
       // The worker is its whole cluster: it leads, and runs everything the config topic has.
       cluster = soleWorker(() => this.advertisedUrl);
       const assignEverything = () =>
-        void reconciler.assign(everything(configs.snapshot())).catch(() => undefined);
+        void reconciler.assign(everything(configs.snapshot())).started.catch(() => undefined);
       this.#unfollow = followConfigChanges(configs, reconciler, assignEverything);
-      await reconciler.assign(everything(configs.snapshot()));
+      await reconciler.assign(everything(configs.snapshot())).started;
     } else {
       group = this.#workerGroup(plugins, clientId, { configs, statuses, reconciler });
       this.#group = group;
@@ -290,6 +290,7 @@ export class SluiceWorker {
       rebalanceTimeoutMs: config.rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: config.scheduledRebalanceMaxDelayMs,
       workerSyncTimeoutMs: config.workerSyncTimeoutMs,
+      workerUnsyncBackoffMs: config.workerUnsyncBackoffMs,
       internalRequests: config.internalRequests,
       onLease: (expiresAt) => this.#runtime?.setLease(expiresAt),
       sendTaskConfigs: async (leaderUrl, connector, body, headers) => {
@@ -357,12 +358,15 @@ export class SluiceWorker {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    // Leaving the group first revokes everything this worker runs, then tells the others at once.
+    // The REST API first, as Connect stops it before its herder: requests that would wait on a worker
+    // leaving its group go to the others instead. The requests in progress finish meanwhile.
+    const closing = Promise.all(this.#servers.map((server) => server.close()));
+    // Leaving the group revokes everything this worker runs, then tells the others at once.
     await this.#group?.stop();
     this.#unfollow?.();
     await this.#reconciler?.stop();
     await this.#runtime?.close();
-    await Promise.all(this.#servers.map((server) => server.close()));
+    await closing;
     await Promise.all((this.#stores ?? []).map((store) => store.close()));
     await this.#restProxy?.stop();
     await this.#log.close();

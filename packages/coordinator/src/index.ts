@@ -51,6 +51,7 @@ export {
 export {
   AlreadyExistsError,
   BadRequestError,
+  ConflictError,
   HerderError,
   NotFoundError,
   NotLeaderError,

@@ -25,25 +25,41 @@ import { WorkerGroup } from './worker-group.js';
 
 const TIMING = { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 15_000 };
 
-/** Where every task of every worker runs, and any moment a task was started while another copy ran. */
+/**
+ * What every worker runs, and any moment two workers may act on one task: both run it and neither is
+ * fenced (its lease, as the worker group hands it to the runtime, has not run out).
+ */
 class Runs {
-  readonly owners = new Map<string, string>();
+  readonly #running = new Map<string, Set<string>>();
+  readonly #leases = new Map<string, number>();
   readonly doubles: string[] = [];
+
+  /** Task → the worker that runs it (the last to start it, if two do). */
+  get owners(): Map<string, string> {
+    const owners = new Map<string, string>();
+    for (const [url, tasks] of this.#running) for (const task of tasks) owners.set(task, url);
+    return owners;
+  }
 
   runtime(url: string): TaskRuntime {
     const key = (connector: string, task: number) => `${connector}/${task}`;
+    const tasks = new Set<string>();
+    this.#running.set(url, tasks);
     return {
       startTask: (spec, events) => {
-        const owner = this.owners.get(key(spec.connector, spec.task));
-        if (owner !== undefined && owner !== url)
-          this.doubles.push(`${key(spec.connector, spec.task)} on ${owner} and ${url}`);
-        this.owners.set(key(spec.connector, spec.task), url);
+        tasks.add(key(spec.connector, spec.task));
+        this.#check();
         events.onState(spec.paused ? 'PAUSED' : 'RUNNING');
         return Promise.resolve();
       },
-      stopTask: (connector, task) => {
-        if (this.owners.get(key(connector, task)) === url) this.owners.delete(key(connector, task));
-        return Promise.resolve();
+      // A task takes a moment to stop, as a real one does: it runs (and may act) until then.
+      stopTask: async (connector, task) => {
+        await delay(20);
+        tasks.delete(key(connector, task));
+      },
+      setLease: (expiresAt) => {
+        this.#leases.set(url, expiresAt);
+        this.#check();
       },
       pauseTask: () => undefined,
       resumeTask: () => undefined,
@@ -51,11 +67,24 @@ class Runs {
     };
   }
 
+  #acting(url: string): boolean {
+    return (this.#leases.get(url) ?? Number.POSITIVE_INFINITY) > performance.now();
+  }
+
+  #check(): void {
+    const seen = new Map<string, string>();
+    for (const [url, tasks] of this.#running) {
+      if (!this.#acting(url)) continue;
+      for (const task of tasks) {
+        const other = seen.get(task);
+        if (other !== undefined) this.doubles.push(`${task} on ${other} and ${url}`);
+        seen.set(task, url);
+      }
+    }
+  }
+
   on(url: string): string[] {
-    return [...this.owners]
-      .filter(([, owner]) => owner === url)
-      .map(([task]) => task)
-      .sort();
+    return [...(this.#running.get(url) ?? [])].sort();
   }
 }
 
@@ -64,8 +93,8 @@ interface TestWorker {
   group: WorkerGroup;
   herder: WorkerHerder;
   statuses: StatusStore;
-  /** Cuts the worker off from the group coordinator (its requests wait) until `thaw`. */
-  freeze(): void;
+  /** Cuts the worker off from the group coordinator (its requests, or only its joins, wait) until `thaw`. */
+  freeze(options?: { joinsOnly?: boolean }): void;
   thaw(): void;
   stop(): Promise<void>;
 }
@@ -104,7 +133,7 @@ async function worker(
   runs: Runs,
   index: number,
   only?: string[],
-  { follow = true }: { follow?: boolean } = {},
+  { follow = true, timing = TIMING }: { follow?: boolean; timing?: typeof TIMING } = {},
 ): Promise<TestWorker> {
   const url = `http://worker-${index}:8083`;
   const spec = (name: string, partitions: number) => ({ name: `${id}-${name}`, partitions });
@@ -116,28 +145,29 @@ async function worker(
   const logger = new Loggers({ write: () => undefined }).get('test');
   const providers = ConfigProviders.fromWorkerProperties({});
   const late: { group?: WorkerGroup } = {};
+  const runtime = runs.runtime(url);
   const reconciler = new Reconciler({
     workerId: () => new URL(url).host,
     configs,
     statuses,
     plugins,
-    runtime: runs.runtime(url),
+    runtime,
     configProviders: providers,
     logger,
     publishTaskConfigs: (name, taskConfigs) => late.group!.publishTaskConfigs(name, taskConfigs),
   });
-  let gate: { promise: Promise<void>; open(): void } | undefined;
+  let gate: { promise: Promise<void>; open(): void; joinsOnly: boolean } | undefined;
   const client = coordinator.client();
   const gated =
-    <T>(send: () => Promise<T>) =>
+    <T>(send: () => Promise<T>, join = false) =>
     async () => {
-      await gate?.promise;
+      if (gate !== undefined && (join || !gate.joinsOnly)) await gate.promise;
       return send();
     };
   const cut: GroupCoordinatorClient = {
     connect: () => client.connect(),
     disconnect: () => client.disconnect(),
-    joinGroup: (r) => gated(() => client.joinGroup(r))(),
+    joinGroup: (r) => gated(() => client.joinGroup(r), true)(),
     syncGroup: (r) => gated(() => client.syncGroup(r))(),
     heartbeat: (r) => gated(() => client.heartbeat(r))(),
     leaveGroup: (r) => gated(() => client.leaveGroup(r))(),
@@ -152,9 +182,11 @@ async function worker(
     statuses,
     reconciler,
     client: cut,
-    ...TIMING,
+    ...timing,
+    onLease: (expiresAt) => runtime.setLease?.(expiresAt),
     scheduledRebalanceMaxDelayMs: 0,
     workerSyncTimeoutMs: 3_000,
+    workerUnsyncBackoffMs: 5_000,
     internalRequests: resolveInternalRequestSettings(new Map()),
     // Followers would send task configs over HTTP; here they reach the leader's herder directly.
     sendTaskConfigs: async (leaderUrl, connector, body, headers) => {
@@ -188,10 +220,10 @@ async function worker(
     group,
     herder,
     statuses,
-    freeze() {
+    freeze({ joinsOnly = false } = {}) {
       let open!: () => void;
       const promise = new Promise<void>((resolve) => (open = resolve));
-      gate = { promise, open };
+      gate = { promise, open, joinsOnly };
     },
     thaw() {
       gate?.open();
@@ -338,6 +370,31 @@ describe('workers of one group', () => {
         intervalMs: 50,
       },
     );
+    expect(runs.doubles).toEqual([]);
+  });
+
+  it('stops everything when expelled while rejoining, before its work can run anywhere else', async () => {
+    const { id, runs } = await cluster();
+    const timing = { ...TIMING, rebalanceTimeoutMs: 4_000 };
+    const [a, b] = [
+      await worker(id, runs, 1, undefined, { timing }),
+      await worker(id, runs, 2, undefined, { timing }),
+    ];
+    await (await leader()).herder.putConnectorConfig('s', sink('s', 4), { allowReplace: false });
+    await settledRuns(runs, tasksOf('s', 4), [a, b]);
+    // A keeps its work through the next rebalance (incremental), but its JoinGroup never reaches the
+    // coordinator, which removes it when the rebalance times out and gives its work to the others.
+    a.freeze({ joinsOnly: true });
+    const c = await worker(id, runs, 3, undefined, { timing });
+    await settledRuns(runs, tasksOf('s', 4), [b, c]);
+    a.thaw();
+    // Back in the group, A gets a share again; at no moment did two unfenced workers run one task.
+    await waitFor(
+      'all three sharing the tasks',
+      () => (a.group.describe().assignment.tasks.length > 0 ? true : undefined),
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+    await settledRuns(runs, tasksOf('s', 4), [a, b, c]);
     expect(runs.doubles).toEqual([]);
   });
 

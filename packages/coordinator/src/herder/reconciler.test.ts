@@ -165,7 +165,7 @@ describe('Reconciler with a connector whose taskConfigs misbehaves', () => {
       sessionKey: undefined,
       tasksGeneratedWith: new Map(),
     };
-    await reconciler.assign(everything(snapshot));
+    await reconciler.assign(everything(snapshot)).started;
   }
   const state = (name: string) => statuses.connector(name);
 

@@ -110,6 +110,8 @@ export class Reconciler {
    * are hidden in every trace and log line that leaves them.
    */
   readonly #redactors = new Map<string, Redactor>();
+  /** Task-config publications in progress, by connector, with the newest configs still to publish. */
+  readonly #publishing = new Map<string, { latest: ConnectorConfig[] | undefined; running: boolean }>();
   /** Connectors whose task configs could not be published, and when to try again. */
   readonly #publishRetries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -143,23 +145,22 @@ export class Reconciler {
 
   /**
    * Brings what runs here to `assignment`: revoked work stops, newly assigned work starts. Ownership
-   * changes at once; the promise resolves once revoked work has stopped and new work has started.
+   * changes at once. `revoked` resolves once everything revoked has stopped (what a group member must wait
+   * for before it rejoins); `started` once the new work has started too.
    */
-  assign(assignment: WorkAssignment): Promise<void> {
+  assign(assignment: WorkAssignment): { revoked: Promise<void>; started: Promise<void> } {
     this.#target = assignment;
-    return this.#serial(async () => {
-      const previous = this.#assignment;
+    let previous = NO_WORK;
+    const revoked = this.#serial(async () => {
+      previous = this.#assignment;
       this.#assignment = assignment;
-      // Revoked work first, so it is stopped before anything else happens.
-      for (const name of previous.connectors) {
-        if (!assignment.connectors.has(name)) await this.#revokeConnector(name);
-      }
-      for (const key of previous.tasks) {
-        if (!assignment.tasks.has(key)) {
-          const [name, task] = splitTaskKey(key);
-          await this.#stopTask(name, task, { unassigned: true });
-        }
-      }
+      await this.#stopAll(
+        [...previous.connectors].filter((name) => !assignment.connectors.has(name)),
+        [...previous.tasks].filter((key) => !assignment.tasks.has(key)),
+      );
+    });
+    // Queued right behind: nothing comes between the two.
+    const started = this.#serial(async () => {
       for (const name of assignment.connectors) {
         if (!previous.connectors.has(name)) await this.#reconcileConnector(name, { recover: true });
       }
@@ -167,6 +168,7 @@ export class Reconciler {
       for (const key of assignment.tasks) if (!previous.tasks.has(key)) touched.add(splitTaskKey(key)[0]);
       for (const name of touched) await this.#reconcileTasks(name, 'assignment');
     });
+    return { revoked, started };
   }
 
   /** A connector's config was written, changed or removed. */
@@ -265,10 +267,28 @@ export class Reconciler {
 
   async #revokeAll(): Promise<void> {
     this.#target = this.#assignment = { ...NO_WORK, generation: this.#assignment.generation };
-    for (const name of [...this.#running.keys()]) await this.#revokeConnector(name);
-    for (const key of [...this.#tasks.keys()]) {
+    await this.#stopAll([...this.#running.keys()], [...this.#tasks.keys()]);
+  }
+
+  /**
+   * Stops connector instances and tasks given up by this worker, all at once (each may take its shutdown
+   * timeout), then records them UNASSIGNED. A failure stopping one never keeps the others running.
+   */
+  async #stopAll(connectors: readonly string[], tasks: readonly string[]): Promise<void> {
+    await Promise.all([
+      ...connectors.map((name) => this.#stopConnector(name)),
+      ...tasks.map((key) => {
+        const [name, task] = splitTaskKey(key);
+        return this.#stopTask(name, task).catch((error: unknown) =>
+          this.#o.logger.error(`task ${name}-${task} did not stop cleanly`, error),
+        );
+      }),
+    ]);
+    // The next owner writes its own state at a later generation; until then the work is unassigned.
+    for (const name of connectors) await this.#putConnectorStatus(name, 'UNASSIGNED');
+    for (const key of tasks) {
       const [name, task] = splitTaskKey(key);
-      await this.#stopTask(name, task, { unassigned: true });
+      await this.#putTaskStatus(name, task, 'UNASSIGNED');
     }
   }
 
@@ -280,12 +300,6 @@ export class Reconciler {
     });
     this.#queue = result.catch(() => undefined);
     return result;
-  }
-
-  async #revokeConnector(name: string): Promise<void> {
-    await this.#stopConnector(name);
-    // The next owner writes its own state at a later generation; until then the connector is unassigned.
-    await this.#putConnectorStatus(name, 'UNASSIGNED');
   }
 
   /**
@@ -362,28 +376,54 @@ export class Reconciler {
       JSON.stringify(committed) !== JSON.stringify(taskConfigs) ||
       JSON.stringify(snapshot.tasksGeneratedWith.get(name)) !== JSON.stringify(config)
     ) {
-      await this.#publish(name, taskConfigs);
+      this.#publish(name, taskConfigs);
     }
   }
 
-  /** Publishes task configs; a failure (the leader unreachable, a rebalance) is retried with backoff. */
-  async #publish(name: string, taskConfigs: ConnectorConfig[]): Promise<void> {
-    const retry = this.#publishRetries.get(name);
-    if (retry !== undefined) clearTimeout(retry.timer);
+  /**
+   * Publishes task configs in the background, one publication per connector at a time (the latest configs
+   * win): a publication waits on the leader (over HTTP, from a follower), and nothing else this worker must
+   * do — stop revoked work, rejoin its group — may wait behind it. A failure (the leader unreachable, a
+   * rebalance) regenerates and publishes again after a backoff.
+   */
+  #publish(name: string, taskConfigs: ConnectorConfig[]): void {
+    const entry = this.#publishing.get(name) ?? { latest: undefined, running: false };
+    entry.latest = taskConfigs;
+    this.#publishing.set(name, entry);
+    if (!entry.running) void this.#drainPublications(name, entry);
+  }
+
+  async #drainPublications(
+    name: string,
+    entry: { latest: ConnectorConfig[] | undefined; running: boolean },
+  ): Promise<void> {
+    entry.running = true;
     try {
-      await this.#o.publishTaskConfigs(name, taskConfigs);
-      this.#publishRetries.delete(name);
-    } catch (error) {
-      const delayMs = Math.min((retry?.delayMs ?? PUBLISH_RETRY_MS / 2) * 2, PUBLISH_RETRY_MAX_MS);
-      this.#o.logger.warn(
-        `could not commit the task configs of connector ${name}, retrying in ${delayMs} ms: ${message(error)}`,
-      );
-      const timer = setTimeout(() => {
-        this.#publishRetries.delete(name);
-        this.reconfigure(name).catch(() => undefined);
-      }, delayMs);
-      timer.unref();
-      this.#publishRetries.set(name, { timer, delayMs });
+      while (entry.latest !== undefined && !this.#stopped) {
+        const taskConfigs = entry.latest;
+        entry.latest = undefined;
+        const retry = this.#publishRetries.get(name);
+        if (retry !== undefined) clearTimeout(retry.timer);
+        try {
+          await this.#o.publishTaskConfigs(name, taskConfigs);
+          this.#publishRetries.delete(name);
+        } catch (error) {
+          if (entry.latest !== undefined) continue; // newer configs are on their way anyway
+          const delayMs = Math.min((retry?.delayMs ?? PUBLISH_RETRY_MS / 2) * 2, PUBLISH_RETRY_MAX_MS);
+          this.#o.logger.warn(
+            `could not commit the task configs of connector ${name}, retrying in ${delayMs} ms: ${message(error)}`,
+          );
+          const timer = setTimeout(() => {
+            this.#publishRetries.delete(name);
+            this.reconfigure(name).catch(() => undefined);
+          }, delayMs);
+          timer.unref();
+          this.#publishRetries.set(name, { timer, delayMs });
+        }
+      }
+    } finally {
+      entry.running = false;
+      if (entry.latest === undefined) this.#publishing.delete(name);
     }
   }
 
@@ -576,20 +616,30 @@ export class Reconciler {
   // Traces are stored (and logged) with the connector's secrets hidden. What this worker gives up
   // (UNASSIGNED) is written only over its own status or an older generation (Connect's putSafe): a late
   // one must not hide the RUNNING of the worker that took the work over.
+  // A status write that fails (the log unreachable) is logged, never thrown: statuses report what runs,
+  // and what runs must not depend on them (Connect's status writes are fire-and-forget too).
   async #putConnectorStatus(name: string, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
     const status = this.#status(state, this.#redactor(name).redact(failure));
     this.#logChange(`Connector ${name}`, this.#o.statuses.connector(name), status);
-    if (state === 'UNASSIGNED') await this.#o.statuses.putConnectorSafe(name, status);
-    else await this.#o.statuses.putConnector(name, status);
+    try {
+      if (state === 'UNASSIGNED') await this.#o.statuses.putConnectorSafe(name, status);
+      else await this.#o.statuses.putConnector(name, status);
+    } catch (error) {
+      this.#o.logger.warn(`could not write the ${state} status of connector ${name}: ${message(error)}`);
+    }
   }
 
   async #putTaskStatus(name: string, task: number, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
     const status = this.#status(state, this.#redactor(name).redact(failure));
     this.#logChange(`Task ${name}-${task}`, this.#o.statuses.task(name, task), status);
-    if (state === 'UNASSIGNED') await this.#o.statuses.putTaskSafe(name, task, status);
-    else await this.#o.statuses.putTask(name, task, status);
+    try {
+      if (state === 'UNASSIGNED') await this.#o.statuses.putTaskSafe(name, task, status);
+      else await this.#o.statuses.putTask(name, task, status);
+    } catch (error) {
+      this.#o.logger.warn(`could not write the ${state} status of task ${name}-${task}: ${message(error)}`);
+    }
   }
 
   /** A state change as Connect logs it: INFO, a failure at ERROR with its trace; a repeat says nothing. */

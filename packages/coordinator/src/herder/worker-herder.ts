@@ -16,6 +16,7 @@ import {
 import {
   AlreadyExistsError,
   BadRequestError,
+  ConflictError,
   NotFoundError,
   NotLeaderError,
   NotOwnerError,
@@ -57,6 +58,11 @@ export interface WorkerHerderOptions {
    */
   verifyInternalRequest?: ((request: InternalRequest) => void) | undefined;
 }
+
+/** How long an offsets change waits for the tasks of a just stopped connector to stop. */
+const TASKS_STOP_WAIT_MS = 15_000;
+/** The states of a task that may still write. */
+const ACTIVE = new Set<State>(['RUNNING', 'PAUSED', 'RESTARTING']);
 
 /** How long a write that arrives during a rebalance waits for it to end before it is refused. */
 const SETTLE_WAIT_MS = 15_000;
@@ -279,11 +285,21 @@ export class WorkerHerder implements Herder {
       );
     }
     verify(request);
-    await this.#asLeader('Only the leader may write task configurations.', async () => {
-      this.#config(name);
-      // Written even when unchanged: the owner republishes after a connector config change (KAFKA-9228).
-      await this.#o.configs.putTaskConfigs(name, configs);
-    });
+    // The leader of the last generation takes task configs during a rebalance too: the follower sending
+    // them may be what the rebalance waits for.
+    await this.#asLeader(
+      'Only the leader may write task configurations.',
+      async () => {
+        this.#config(name);
+        // A publication that was in flight when the connector was stopped would give it tasks again.
+        if (this.#snapshot().targetStates.get(name) === 'STOPPED') {
+          throw new BadRequestError(`Connector ${name} is STOPPED: it has no task configs to write`);
+        }
+        // Written even when unchanged: the owner republishes after a connector config change (KAFKA-9228).
+        await this.#o.configs.putTaskConfigs(name, configs);
+      },
+      { duringRebalance: true },
+    );
   }
 
   configOffset(): number {
@@ -308,19 +324,52 @@ export class WorkerHerder implements Herder {
    * any other worker refuses with NotLeaderError naming the leader. What the write changes on this worker
    * (the reconciler following the config topic) has happened when it resolves.
    */
-  async #asLeader<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    await this.#o.cluster.settled(SETTLE_WAIT_MS);
-    if (!this.#o.cluster.isLeader()) throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
+  async #asLeader<T>(
+    what: string,
+    operation: () => Promise<T>,
+    { duringRebalance = false }: { duringRebalance?: boolean } = {},
+  ): Promise<T> {
+    const cluster = this.#o.cluster;
+    const leads = () => (duringRebalance ? cluster.leadsLastGeneration() : cluster.isLeader());
+    if (!leads()) await cluster.settled(SETTLE_WAIT_MS);
+    if (!leads()) throw new NotLeaderError(what, this.#otherWorker(cluster.leaderUrl()));
     const result = this.#queue.then(() => {
       // Leadership may have moved while the write waited its turn.
-      if (!this.#o.cluster.isLeader()) throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
+      if (!leads()) throw new NotLeaderError(what, this.#otherWorker(cluster.leaderUrl()));
       return operation();
     });
     this.#queue = result.catch(() => undefined);
     const value = await result;
-    // Outside the serial path: what this worker runs may itself need the leader (task configs).
-    await this.#o.reconciler.idle();
+    // Outside the serial path: what this worker runs may itself need the leader (task configs). Task
+    // configs written for another worker do not wait for this one's reconciler.
+    if (!duringRebalance) await this.#o.reconciler.idle();
     return value;
+  }
+
+  /**
+   * Waits until no task of a STOPPED connector still runs on a worker of the cluster: a source task that is
+   * still stopping writes its last offsets as it goes, which would overwrite the ones the request sets.
+   */
+  async #tasksStopped(name: string): Promise<void> {
+    const deadline = Date.now() + TASKS_STOP_WAIT_MS;
+    for (;;) {
+      const running = this.#o.statuses
+        .tasks(name)
+        .filter(({ status }) => ACTIVE.has(status.state) && this.#o.cluster.isLiveWorker(status.workerId));
+      if (running.length === 0) return;
+      if (Date.now() >= deadline) {
+        const where = running.map(({ task, status }) => `${name}-${task} on ${status.workerId}`).join(', ');
+        throw new ConflictError(
+          `The tasks of connector ${name} have not stopped yet (${where}); try again once they have`,
+        );
+      }
+      await sleep(100);
+    }
+  }
+
+  /** A URL to send a request on to: never this worker's own (it would come back here). */
+  #otherWorker(url: string | undefined): string | undefined {
+    return url === undefined || url === this.#o.cluster.selfUrl ? undefined : url;
   }
 
   /** Runs `operation` here if this worker runs the connector (task); otherwise says who does. */
@@ -329,14 +378,19 @@ export class WorkerHerder implements Herder {
     const reconciler = this.#o.reconciler;
     const owned = task === undefined ? reconciler.ownsConnector(name) : reconciler.ownsTask(name, task);
     if (owned) return operation();
-    if (this.#o.cluster.isLeader()) throw new NotOwnerError(what, this.#o.cluster.ownerUrl(name, task));
-    throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
+    if (this.#o.cluster.isLeader()) {
+      throw new NotOwnerError(what, this.#otherWorker(this.#o.cluster.ownerUrl(name, task)));
+    }
+    throw new NotLeaderError(what, this.#otherWorker(this.#o.cluster.leaderUrl()));
   }
 
   /** Checks a config as given; 400 with Connect's message, one line per invalid key. */
   async #validate(config: ConnectorConfig): Promise<void> {
     // Checked on the config as given: the message quotes it, and resolved values may be secrets.
-    requireConnectorClass(config);
+    const connectorClass = requireConnectorClass(config);
+    // Workers may have different plugins: a follower without this one leaves validation to the leader.
+    if (this.#o.plugins.find(connectorClass, ['source', 'sink']) === undefined && !this.#o.cluster.isLeader())
+      return;
     const { config: resolved, redactor } = await this.#resolved(config);
     // A connector's validate() runs inside the leader's serial path: one that never settles must not
     // hold up every later write.
@@ -437,6 +491,7 @@ export class WorkerHerder implements Herder {
   ): Promise<string> {
     const config = this.#config(name);
     if (this.#snapshot().targetStates.get(name) !== 'STOPPED') throw new BadRequestError(STOPPED_ONLY(name));
+    await this.#tasksStopped(name);
     const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
     let managedExternally: boolean;
     if (plugin.descriptor.kind === 'sink') {
@@ -487,7 +542,8 @@ export class WorkerHerder implements Herder {
  */
 async function refusedAsBadRequest(redactor: Redactor, alter: () => Promise<boolean>): Promise<boolean> {
   try {
-    return await alter();
+    // Bounded: the leader's writes wait behind this one.
+    return await withinTimeout(alter, CONNECTOR_CALL_TIMEOUT_MS, "The connector's alterOffsets()");
   } catch (error) {
     throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
   }

@@ -91,10 +91,23 @@ export function mapLogError(error: unknown, v3: boolean): HttpError | undefined 
     case 'SLUICE_KAFKA_ERROR':
     case 'SLUICE_KAFKA_UNREACHABLE':
     case 'SLUICE_LOG_CLOSED':
-      return Errors.kafka(error.message.replace(/^Kafka request failed: /, ''), error.retriable);
+      return Errors.kafka(kafkaMessage(error.message), error.retriable);
     default:
       return undefined;
   }
+}
+
+/**
+ * A failed produce as v2 reports it in each record's `offsets[]` entry (`Errors.codeFromProducerException`):
+ * 50003 when Kafka says asking again may succeed, 50002 otherwise, with the Kafka error's message.
+ */
+export function producerError(error: SluiceError): { error_code: 50002 | 50003; error: string } {
+  return { error_code: error.retriable ? 50003 : 50002, error: kafkaMessage(error.message) };
+}
+
+/** The Kafka client's message, without the log layer's preamble. */
+function kafkaMessage(message: string): string {
+  return message.replace(/^Kafka request failed: /, '');
 }
 
 function topicOf(message: string): string {

@@ -874,9 +874,10 @@ function createProducer(kafka: Kafka): Producer {
   return kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
 }
 
-function toSluiceError(error: unknown, topic: string | undefined): Error {
+/** A kafkajs error as Sluice's: its kind kept where callers tell kinds apart. Exported for its tests. */
+export function toSluiceError(error: unknown, topic: string | undefined): Error {
   if (SluiceError.is(error)) return error;
-  const { retriable } = error as { retriable?: boolean };
+  const retriable = kafkaErrorRetriable(error);
   const message = kafkaErrorMessage(error);
   // Also the type kafkajs wrapped after its own retries (KafkaJSNumberOfRetriesExceeded).
   const type = kafkaErrorType(error);
@@ -895,8 +896,20 @@ function toSluiceError(error: unknown, topic: string | undefined): Error {
   }
   return new SluiceError('SLUICE_KAFKA_ERROR', `Kafka request failed: ${message ?? String(error)}`, {
     cause: error,
-    retriable: retriable ?? false,
+    retriable,
   });
+}
+
+/**
+ * Whether asking again may succeed, as Kafka says of the error itself: kafkajs wraps the last error after its
+ * own retries in KafkaJSNumberOfRetriesExceeded, which says "not retriable" of every error it wraps (Java's
+ * producer hands the retriable exception itself over).
+ */
+function kafkaErrorRetriable(error: unknown): boolean {
+  const seen = error as { name?: string; retriable?: boolean; cause?: unknown } | undefined;
+  if (seen?.name === 'KafkaJSNumberOfRetriesExceeded' && seen.cause !== undefined && seen.cause !== error)
+    return kafkaErrorRetriable(seen.cause);
+  return seen?.retriable ?? false;
 }
 
 function* chunksBySize(messages: readonly KafkaMessage[]): Generator<KafkaMessage[]> {

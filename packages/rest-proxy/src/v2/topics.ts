@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { SluiceError } from '@sluice/errors';
 import type { ProduceRecord } from '@sluice/log';
 import type { ProxyContext } from '../context.js';
-import { Errors, NO_SCHEMA_REGISTRY } from '../errors.js';
+import { Errors, NO_SCHEMA_REGISTRY, producerError } from '../errors.js';
 import { decodeBinary, encodeJson } from '../formats.js';
 import { answer, asObject, field, intParam, requiredObject } from '../http.js';
 import { embeddedFormatOf, SCHEMA_FORMATS, type EmbeddedFormat } from '../media.js';
@@ -117,13 +117,8 @@ export function mountV2Topics(app: Hono, context: ProxyContext): void {
     } catch (error) {
       // As Confluent's: a Kafka failure is reported per record (all of them: one produce), not as the status.
       if (!SluiceError.is(error) || error.code === 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION') throw error;
-      const code = error.retriable ? 50003 : 50002;
-      offsets = records.map(() => ({
-        partition: null,
-        offset: null,
-        error_code: code,
-        error: error.message,
-      }));
+      const failed = producerError(error);
+      offsets = records.map(() => ({ partition: null, offset: null, ...failed }));
     }
     return answer(c, { offsets, key_schema_id: null, value_schema_id: null });
   };

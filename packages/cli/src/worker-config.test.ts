@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseProperties } from '@sluice/config-providers';
 import { resolveWorkerConfig } from './worker-config.js';
 
 const resolve = (entries: Record<string, string>) => resolveWorkerConfig(new Map(Object.entries(entries)));
@@ -159,6 +161,14 @@ describe("a Connect worker's distributed settings", () => {
 });
 
 describe('resolveWorkerConfig: the hosted REST Proxy', () => {
+  it("serves Connect on 8083 and the REST Proxy on 8082, embedded, with the repository's worker.properties", () => {
+    const file = new URL('../../../config/worker.properties', import.meta.url);
+    const config = resolveWorkerConfig(parseProperties(readFileSync(file, 'utf8')));
+    expect(config.mode).toBe('embedded');
+    expect(config.listeners).toEqual([{ protocol: 'http', host: 'localhost', port: 8083 }]);
+    expect(config.restProxy?.listeners).toEqual([{ protocol: 'http', host: 'localhost', port: 8082 }]);
+  });
+
   it('hosts none without rest.proxy.listeners', () => {
     expect(resolve({}).restProxy).toBeUndefined();
   });

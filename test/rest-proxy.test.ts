@@ -259,12 +259,14 @@ describe.each(TARGETS)('REST Proxy API (%s, %s)', (host, backend) => {
         body: { topic_name: name },
       });
       expectError(again, 400, 40002, /already exists/);
+      const invalidName = uniqueName('rp-invalid');
       const invalid = await send('POST', v3('/topics'), {
         headers: { 'content-type': 'application/json' },
-        body: { topic_name: uniqueName('rp-invalid'), configs: [{ name: 'no.such.config', value: 'x' }] },
+        body: { topic_name: invalidName, configs: [{ name: 'no.such.config', value: 'x' }] },
       });
       expect(invalid.status, invalid.text).toBe(400);
       expect(json<Err>(invalid).error_code).toBe(40002);
+      expectError(await send('GET', v3(`/topics/${invalidName}`)), 404, 40403); // refused: not created
       expectError(
         await send('POST', v3('/topics'), { headers: { 'content-type': 'application/json' }, body: {} }),
         422,

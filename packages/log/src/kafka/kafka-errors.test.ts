@@ -5,7 +5,7 @@ import { toSluiceError } from './kafka-log.js';
 
 /** A broker's error as kafkajs reports it (type, message and retriable from Kafka's error table). */
 const protocolError = (type: string, retriable: boolean) =>
-  new KafkaJSProtocolError({ type, code: 0, retriable, message: `${type} from the broker` });
+  new KafkaJSProtocolError(Object.assign(new Error(`${type} from the broker`), { type, code: 0, retriable }));
 
 describe('kafkajs errors as Sluice errors', () => {
   it("keeps Kafka's word on whether asking again may succeed, also after kafkajs's own retries", () => {

@@ -1,6 +1,6 @@
 import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { SluiceError } from '@sluice/errors';
+import type { SluiceError } from '@sluice/errors';
 import { toSluiceError } from './kafka-log.js';
 
 /** A broker's error as kafkajs reports it (type, message and retriable from Kafka's error table). */

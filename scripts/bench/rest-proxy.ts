@@ -3,10 +3,11 @@
 // flight; v3, one chunked stream of records) and consumed over HTTP (a v2 consumer instance), beside a kafkajs
 // producer and consumer in the same run; then the latency of single-record produce requests (v2 and v3) sent
 // at a fixed rate (200 requests/s). Records carry 100-byte values, no key. The proxy is `sluice rest-proxy`
-// (the built bin) in a process of its own.
+// (the built bin) in a process of its own. Each phase also reports the CPU time per record of this process (the
+// client) and of the proxy's (from /proc), which depends far less on the machine's load than records/s.
 // Run: npm run bench:rest-proxy [-- --records 200000 --rate 200 --seconds 30 --bootstrap host:port]
 // (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -51,8 +52,44 @@ interface Figure {
   what: string;
   records: number;
   seconds: number;
+  /** CPU time of the phase, in ms: this process (the client), and the proxy's process. */
+  cpu?: { client: number; proxy: number | undefined };
 }
 const figures: Figure[] = [];
+
+/**
+ * CPU time (user + system) a process has used, in ms, from /proc (Linux; undefined elsewhere). Unlike records/s,
+ * CPU per record hardly depends on what else the machine runs.
+ */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // After the command name (which may hold spaces): state is field 3, utime and stime fields 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: Linux reports process times in 1/100 s on every architecture it runs on. */
+const CLOCK_TICKS = 100;
+
+/** Runs a phase and puts the CPU time it took (this process's, and `proxyPid`'s) on the figure it reported. */
+async function measured(proxyPid: number | undefined, phase: () => Promise<void>): Promise<void> {
+  const count = figures.length;
+  const client = process.cpuUsage();
+  const proxy = processCpuMs(proxyPid);
+  await phase();
+  const used = process.cpuUsage(client);
+  const proxyAfter = processCpuMs(proxyPid);
+  const figure = figures[figures.length - 1];
+  if (figure === undefined || figures.length !== count + 1) return;
+  figure.cpu = {
+    client: (used.user + used.system) / 1000,
+    proxy: proxy === undefined || proxyAfter === undefined ? undefined : proxyAfter - proxy,
+  };
+}
 function report(what: string, records: number, startedAt: bigint): void {
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   figures.push({ what, records, seconds });
@@ -279,8 +316,10 @@ async function v2Consume(base: string, topic: string): Promise<void> {
 /** Single-record produce requests sent at `rate` per second for `latencySeconds`, each request's latency. */
 async function latency(
   what: string,
+  proxyPid: number | undefined,
   send: () => Promise<void>,
-): Promise<{ what: string; p50: number; p99: number; max: number; n: number }> {
+): Promise<{ what: string; p50: number; p99: number; max: number; n: number; cpuPerRequest: string }> {
+  const cpuBefore = processCpuMs(proxyPid);
   const samples: number[] = [];
   const interval = 1000 / rate;
   const count = Math.round(rate * latencySeconds);
@@ -301,9 +340,21 @@ async function latency(
   await Promise.all(pending);
   samples.sort((a, b) => a - b);
   const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  const result = { what, p50: at(0.5), p99: at(0.99), max: samples[samples.length - 1]!, n: samples.length };
+  const cpuAfter = processCpuMs(proxyPid);
+  const cpuPerRequest =
+    cpuBefore === undefined || cpuAfter === undefined
+      ? ''
+      : (((cpuAfter - cpuBefore) * 1000) / samples.length).toFixed(0);
+  const result = {
+    what,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: samples[samples.length - 1]!,
+    n: samples.length,
+    cpuPerRequest,
+  };
   log(
-    `${what}: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms (${result.n} requests)`,
+    `${what}: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms (${result.n} requests, proxy CPU ${cpuPerRequest} µs/request)`,
   );
   return result;
 }
@@ -351,17 +402,18 @@ async function main(): Promise<void> {
     });
   }
 
+  const pid = child.pid;
   if (phases.has('raw-produce')) {
-    await rawProduce(bootstrap, rawTopic, false);
-    await rawProduce(bootstrap, rawTopic, true);
+    await measured(undefined, () => rawProduce(bootstrap, rawTopic, false));
+    await measured(undefined, () => rawProduce(bootstrap, rawTopic, true));
   }
   freshAgent();
-  if (phases.has('v2-produce')) await v2Produce(base, v2Topic);
+  if (phases.has('v2-produce')) await measured(pid, () => v2Produce(base, v2Topic));
   freshAgent();
-  if (phases.has('v3-produce')) await v3Stream(base, cluster, v3Topic);
-  if (phases.has('raw-consume')) await rawConsume(bootstrap, rawTopic);
+  if (phases.has('v3-produce')) await measured(pid, () => v3Stream(base, cluster, v3Topic));
+  if (phases.has('raw-consume')) await measured(undefined, () => rawConsume(bootstrap, rawTopic));
   freshAgent();
-  if (phases.has('v2-consume')) await v2Consume(base, v2Topic);
+  if (phases.has('v2-consume')) await measured(pid, () => v2Consume(base, v2Topic));
   if (!phases.has('latency')) {
     printFigures();
     return;
@@ -369,7 +421,7 @@ async function main(): Promise<void> {
 
   freshAgent();
   const single = JSON.stringify({ records: [{ value: VALUE_B64 }] });
-  const v2Single = await latency('v2 single-record produce', async () => {
+  const v2Single = await latency('v2 single-record produce', pid, async () => {
     await expectOk(
       call(base, 'POST', `/topics/${singleTopic}`, single, {
         'content-type': 'application/vnd.kafka.binary.v2+json',
@@ -379,7 +431,7 @@ async function main(): Promise<void> {
   });
   freshAgent();
   const v3Body = JSON.stringify({ value: { type: 'BINARY', data: VALUE_B64 } });
-  const v3Single = await latency('v3 single-record produce', async () => {
+  const v3Single = await latency('v3 single-record produce', pid, async () => {
     await expectOk(
       call(base, 'POST', `/v3/clusters/${cluster}/topics/${singleTopic}/records`, v3Body, {
         'content-type': 'application/json',
@@ -391,11 +443,11 @@ async function main(): Promise<void> {
   printFigures();
   process.stdout.write(
     '\n| single-record produce at ' +
-      `${rate}/s | p50 ms | p99 ms | max ms | requests |\n| --- | ---: | ---: | ---: | ---: |\n`,
+      `${rate}/s | p50 ms | p99 ms | max ms | requests | proxy CPU µs/request |\n| --- | ---: | ---: | ---: | ---: | ---: |\n`,
   );
   for (const l of [v2Single, v3Single]) {
     process.stdout.write(
-      `| ${l.what} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(2)} | ${l.n} |\n`,
+      `| ${l.what} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.max.toFixed(2)} | ${l.n} | ${l.cpuPerRequest} |\n`,
     );
   }
   process.stdout.write(
@@ -404,10 +456,16 @@ async function main(): Promise<void> {
 }
 
 function printFigures(): void {
-  process.stdout.write('\n| run | records | seconds | records/s |\n| --- | ---: | ---: | ---: |\n');
+  process.stdout.write(
+    '\n| run | records | seconds | records/s | client CPU µs/record | proxy CPU µs/record |\n' +
+      '| --- | ---: | ---: | ---: | ---: | ---: |\n',
+  );
+  const perRecord = (ms: number | undefined, f: Figure) =>
+    ms === undefined ? '' : ((ms * 1000) / f.records).toFixed(1);
   for (const f of figures) {
     process.stdout.write(
-      `| ${f.what} | ${f.records} | ${f.seconds.toFixed(2)} | ${Math.round(f.records / f.seconds).toLocaleString('en-US')} |\n`,
+      `| ${f.what} | ${f.records} | ${f.seconds.toFixed(2)} | ${Math.round(f.records / f.seconds).toLocaleString('en-US')} ` +
+        `| ${perRecord(f.cpu?.client, f)} | ${perRecord(f.cpu?.proxy, f)} |\n`,
     );
   }
   const rate = (f: Figure) => f.records / f.seconds;

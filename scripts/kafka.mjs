@@ -103,15 +103,15 @@ export function tail(file, lines) {
   }
 }
 
-/** Free TCP ports on 127.0.0.1, found by binding port 0; all are held until all are picked so none repeats. */
-async function freePorts(count) {
+/** Free TCP ports on host, found by binding port 0; all are held until all are picked so none repeats. */
+async function freePorts(count, host = '127.0.0.1') {
   const servers = [];
   try {
     for (let i = 0; i < count; i++) {
       const server = net.createServer();
       await new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(0, '127.0.0.1', resolve);
+        server.listen(0, host, resolve);
       });
       servers.push(server);
     }
@@ -540,8 +540,11 @@ function parseMetadataResponse(buf, correlationId) {
   return { brokers, clusterId, controllerId };
 }
 
-/** Asks one broker for cluster metadata: { brokers, clusterId, controllerId }. */
-export function fetchMetadata({ host, port }, timeoutMs = 5000) {
+/**
+ * Sends one request (`body` builds it from a correlation id) to a broker over a raw socket and resolves
+ * with `parse(response after the size prefix)`.
+ */
+function brokerRequest({ host, port }, body, parse, what, timeoutMs) {
   const correlationId = Math.floor(Math.random() * 0x7fffffff);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
@@ -552,21 +555,92 @@ export function fetchMetadata({ host, port }, timeoutMs = 5000) {
       else resolve(value);
     };
     socket.setTimeout(timeoutMs, () =>
-      done(new Error(`no metadata response from ${host}:${port} within ${timeoutMs} ms`)),
+      done(new Error(`no ${what} response from ${host}:${port} within ${timeoutMs} ms`)),
     );
     socket.on('error', (err) => done(err));
-    socket.on('connect', () => socket.write(metadataRequest(correlationId)));
+    socket.on('connect', () => socket.write(body(correlationId)));
     socket.on('data', (chunk) => {
       data = Buffer.concat([data, chunk]);
       if (data.length < 4 || data.length < 4 + data.readInt32BE(0)) return;
       try {
-        done(null, parseMetadataResponse(data.subarray(4, 4 + data.readInt32BE(0)), correlationId));
+        done(null, parse(data.subarray(4, 4 + data.readInt32BE(0)), correlationId));
       } catch (err) {
         done(err);
       }
     });
     socket.on('end', () => done(new Error(`${host}:${port} closed the connection`)));
   });
+}
+
+/** Asks one broker for cluster metadata: { brokers, clusterId, controllerId }. */
+export function fetchMetadata(address, timeoutMs = 5000) {
+  return brokerRequest(address, metadataRequest, parseMetadataResponse, 'metadata', timeoutMs);
+}
+
+const FIND_COORDINATOR_API_KEY = 10;
+// v1 has a key type (0: group) and is served by every broker since 0.11 (v0 only up to Kafka 3.x).
+const FIND_COORDINATOR_VERSION = 1;
+const COORDINATOR_NOT_AVAILABLE = 15;
+
+function findCoordinatorRequest(groupId) {
+  return (correlationId) => {
+    const clientId = Buffer.from('sluice-scripts-kafka');
+    const key = Buffer.from(groupId);
+    const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length + 2 + key.length + 1);
+    let at = 0;
+    at = body.writeInt16BE(FIND_COORDINATOR_API_KEY, at);
+    at = body.writeInt16BE(FIND_COORDINATOR_VERSION, at);
+    at = body.writeInt32BE(correlationId, at);
+    at = body.writeInt16BE(clientId.length, at);
+    at += clientId.copy(body, at);
+    at = body.writeInt16BE(key.length, at);
+    at += key.copy(body, at);
+    body.writeInt8(0, at); // key_type: group
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(body.length);
+    return Buffer.concat([size, body]);
+  };
+}
+
+function parseFindCoordinatorResponse(buf, correlationId) {
+  let at = 0;
+  if (buf.readInt32BE(at) !== correlationId) throw new Error('correlation id mismatch');
+  at += 8; // correlation id, throttle_time_ms
+  const errorCode = buf.readInt16BE(at);
+  at += 2;
+  const messageLength = buf.readInt16BE(at);
+  at += 2 + Math.max(0, messageLength);
+  return { errorCode, nodeId: buf.readInt32BE(at) };
+}
+
+/**
+ * The node id of the broker that coordinates `groupId` (FindCoordinator), asking the brokers of
+ * `bootstrap` in turn until one answers; retries while the coordinator is not available, up to timeoutMs.
+ */
+export async function findCoordinator(bootstrap, groupId, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  for (;;) {
+    for (const address of parseHostPorts(bootstrap)) {
+      try {
+        const answer = await brokerRequest(
+          address,
+          findCoordinatorRequest(groupId),
+          parseFindCoordinatorResponse,
+          'FindCoordinator',
+          5000,
+        );
+        if (answer.errorCode === 0) return answer.nodeId;
+        last = `error code ${answer.errorCode}`;
+        if (answer.errorCode !== COORDINATOR_NOT_AVAILABLE) break;
+      } catch (err) {
+        last = err.message;
+      }
+    }
+    if (Date.now() > deadline)
+      throw new Fail(`no coordinator for group ${groupId} after ${timeoutMs} ms (last: ${last})`);
+    await sleep(500);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -583,13 +657,16 @@ function newClusterId() {
 
 function brokerProperties(node, nodes, dir, clusterSize) {
   const replication = Math.min(clusterSize, 3);
+  // A second client listener on another address (--extra-host): clients that connect there are told the
+  // brokers' addresses on it, so a client in a network namespace reaches every broker through it.
+  const extra = node.extraHost ? `,EXTRA://${node.extraHost}:${node.extraPort}` : '';
   return {
     'process.roles': 'broker,controller',
     'node.id': node.id,
     'controller.quorum.voters': nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}${extra}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}${extra}`,
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${extra ? ',EXTRA:PLAINTEXT' : ''}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': path.join(dir, node.name, 'data'),
@@ -612,6 +689,7 @@ function clusterDir(option) {
 }
 
 const bootstrapOf = (nodes) => nodes.map((node) => `127.0.0.1:${node.brokerPort}`).join(',');
+const extraBootstrapOf = (nodes) => nodes.map((node) => `${node.extraHost}:${node.extraPort}`).join(',');
 
 async function formatStorage(node, nodeDir, clusterId, dir) {
   const { code, output } = await runJavaTool([
@@ -712,11 +790,14 @@ async function clusterUp(options) {
   const started = Date.now();
   prepareFreshDir(dir, 'cluster');
   const ports = await freePorts(2 * size);
+  const extraHost = options['extra-host'];
+  const extraPorts = extraHost ? await freePorts(size, extraHost) : [];
   const nodes = Array.from({ length: size }, (_, i) => ({
     id: i + 1,
     name: `node-${i + 1}`,
     brokerPort: ports[2 * i],
     controllerPort: ports[2 * i + 1],
+    ...(extraHost ? { extraHost, extraPort: extraPorts[i] } : {}),
   }));
   const clusterId = newClusterId();
   // The request and state-change loggers log every request/partition at INFO.
@@ -741,6 +822,7 @@ async function clusterUp(options) {
     version: KAFKA_VERSION,
     clusterId,
     bootstrap: bootstrapOf(nodes),
+    ...(extraHost ? { extraBootstrap: extraBootstrapOf(nodes) } : {}),
     nodes,
     processes,
     startedAt: new Date().toISOString(),
@@ -760,6 +842,55 @@ async function clusterUp(options) {
 
 async function clusterDown(options) {
   await stopService(clusterDir(options.dir), 'cluster');
+}
+
+/** The state of the cluster in dir and its node `id` (a node id, from 1), or a Fail saying what is wrong. */
+function clusterNode(dir, rawId) {
+  const id = positiveInt(rawId, 'the node id');
+  const state = readJson(stateFile(dir));
+  if (state?.kind !== 'cluster') throw new Fail(`no cluster was started in ${dir}`);
+  const node = state.nodes.find((n) => n.id === id);
+  if (!node) throw new Fail(`the cluster in ${dir} has no node ${id} (nodes 1..${state.nodes.length})`);
+  const proc = state.processes.find((p) => p.name === node.name);
+  return { state, node, proc };
+}
+
+/**
+ * Kills node `id` of the cluster in dir with SIGKILL (a crash: no controlled shutdown) and waits until it
+ * has exited. A node that does not run is left as it is.
+ */
+export async function killNode(dir, id) {
+  dir = clusterDir(dir);
+  const { node, proc } = clusterNode(dir, id);
+  if (!proc || !isOurJava(proc.pid, dir)) {
+    log(`${node.name} does not run in ${dir}`);
+    return;
+  }
+  process.kill(proc.pid, 'SIGKILL');
+  const until = Date.now() + 10_000;
+  while (isAlive(proc.pid)) {
+    if (Date.now() > until) throw new Fail(`${node.name} (pid ${proc.pid}) still runs 10 s after SIGKILL`);
+    await sleep(50);
+  }
+  log(`killed ${node.name} (pid ${proc.pid})`);
+}
+
+/**
+ * Starts node `id` of the cluster in dir again with its server.properties and data, and waits (timeout
+ * seconds) until every node answers Metadata listing all brokers again. A node that runs is left as it is.
+ */
+export async function startNodeAgain(dir, id, timeout = envSeconds('SLUICE_KAFKA_TIMEOUT', 120)) {
+  dir = clusterDir(dir);
+  const { state, node, proc } = clusterNode(dir, id);
+  if (proc && isOurJava(proc.pid, dir)) {
+    log(`${node.name} already runs (pid ${proc.pid})`);
+  } else {
+    const started = startNode(node, path.join(dir, node.name), dir);
+    state.processes = [...state.processes.filter((p) => p.name !== node.name), started];
+    writeState(dir, state);
+    log(`started ${node.name} again (pid ${started.pid})`);
+  }
+  await waitForCluster(state, timeout);
 }
 
 // ---------------------------------------------------------------------------
@@ -936,8 +1067,13 @@ async function connectDown(options) {
 const USAGE = `usage: scripts/kafka <command>
 
   provision                       download Kafka ${KAFKA_VERSION} jars into ${KAFKA_HOME} (cached)
-  up [--nodes N] [--dir DIR]      start an N-node KRaft cluster (default 1); prints bootstrap servers
+  up [--nodes N] [--dir DIR] [--extra-host H]
+                                  start an N-node KRaft cluster (default 1); prints bootstrap servers
   down [--dir DIR]                stop that cluster and delete DIR
+  kill-node K [--dir DIR]         SIGKILL node K (a crash) and wait until it has exited
+  start-node K [--dir DIR]        start node K again with its data; waits until all nodes answer
+  coordinator --group G [--dir DIR | --bootstrap B]
+                                  print the node id of the broker coordinating group G
   connect up [--bootstrap B] [--port P] [--dir DIR] [--group G]
                                   start a Kafka Connect distributed worker; prints its REST URL
   connect down [--dir DIR]        stop it and delete DIR
@@ -957,6 +1093,7 @@ const OPTIONS = {
   port: { type: 'string' },
   group: { type: 'string' },
   timeout: { type: 'string' },
+  'extra-host': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -981,6 +1118,21 @@ async function main(argv) {
       return clusterUp(options);
     case 'down':
       return clusterDown(options);
+    case 'coordinator': {
+      const state = readJson(stateFile(clusterDir(options.dir)));
+      const bootstrap = options.bootstrap || state?.bootstrap;
+      if (!bootstrap) throw new Fail('coordinator needs --bootstrap or a cluster running in --dir');
+      if (!options.group) throw new Fail('coordinator needs --group G');
+      return result(String(await findCoordinator(bootstrap, options.group)));
+    }
+    case `kill-node ${positionals[1]}`:
+      return killNode(options.dir, positionals[1]);
+    case `start-node ${positionals[1]}`:
+      return startNodeAgain(
+        options.dir,
+        positionals[1],
+        options.timeout ? Number(options.timeout) : undefined,
+      );
     case 'connect up':
       return connectUp(options);
     case 'connect down':

@@ -1,5 +1,5 @@
 // Several real `sluice worker` processes in one group on the test broker, for cluster drills.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaLog, type Log, type LogRecord } from '@sluice/log';
@@ -11,6 +11,7 @@ import {
   waitFor,
   type TypeScriptChild,
 } from '@sluice/test-kit';
+import { expect } from 'vitest';
 import { backendProperties, type Reply } from './helpers-rest.js';
 
 /** What `GET /sluice/v1/cluster` answers. */
@@ -30,8 +31,24 @@ export interface Status {
   tasks: Array<{ id: number; state: string; worker_id: string; trace?: string }>;
 }
 
+/** Where a worker runs when not on 127.0.0.1 with the cluster's brokers: another host, e.g. a network namespace. */
+export interface WorkerPlacement {
+  /** The address it listens on and advertises. */
+  host: string;
+  /** The brokers as reached from there. */
+  bootstrap: readonly string[];
+  /** A command that execs the worker's node command line, e.g. `['ip', 'netns', 'exec', 'ns1']`. */
+  wrapper: readonly string[];
+}
+
 export interface TestClusterOptions {
   workers: number;
+  /** The brokers. @default the test broker */
+  bootstrap?: readonly string[];
+  /** Replicas of the internal topics. @default 1 */
+  replicationFactor?: number;
+  /** Where worker `index` (from 1) runs; undefined: on 127.0.0.1. */
+  placement?: (index: number) => WorkerPlacement | undefined;
   /** @default 6000 */
   sessionTimeoutMs?: number;
   /** @default 1000 */
@@ -45,12 +62,14 @@ export class ClusterWorker {
   readonly index: number;
   readonly url: string;
   readonly #properties: string;
+  readonly #wrapper: readonly string[];
   #child: TypeScriptChild | undefined;
 
-  constructor(index: number, url: string, properties: string) {
+  constructor(index: number, url: string, properties: string, wrapper: readonly string[] = []) {
     this.index = index;
     this.url = url;
     this.#properties = properties;
+    this.#wrapper = wrapper;
   }
 
   /** `host:port`: the worker id in statuses. */
@@ -67,9 +86,12 @@ export class ClusterWorker {
   }
 
   async start(): Promise<void> {
-    this.#child = runTypeScript('test/fixtures/sluice.ts', ['worker', this.#properties], {
-      SLUICE_TEST_WORKER_ID: `w${this.index}`,
-    });
+    this.#child = runTypeScript(
+      'test/fixtures/sluice.ts',
+      ['worker', this.#properties],
+      { SLUICE_TEST_WORKER_ID: `w${this.index}` },
+      this.#wrapper,
+    );
     await this.#child.waitForLine((line) => line.startsWith('REST API listening on'), 90_000);
   }
 
@@ -105,10 +127,20 @@ export class TestCluster {
   readonly workers: ClusterWorker[];
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  /** The brokers, as the test reaches them. */
+  readonly bootstrap: readonly string[];
   #log: Log | undefined;
 
-  private constructor(id: string, dir: string, workers: ClusterWorker[], session: number, heartbeat: number) {
+  private constructor(
+    id: string,
+    dir: string,
+    workers: ClusterWorker[],
+    session: number,
+    heartbeat: number,
+    bootstrap: readonly string[],
+  ) {
     this.id = id;
+    this.bootstrap = bootstrap;
     this.dir = dir;
     this.workers = workers;
     this.sessionTimeoutMs = session;
@@ -120,12 +152,18 @@ export class TestCluster {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-cluster-'));
     const session = options.sessionTimeoutMs ?? 6_000;
     const heartbeat = options.heartbeatIntervalMs ?? 1_000;
+    const bootstrap = options.bootstrap ?? kafkaBootstrap();
     const workers: ClusterWorker[] = [];
     for (let index = 1; index <= options.workers; index++) {
       const port = await freePort();
+      const placement = options.placement?.(index);
+      const host = placement?.host ?? '127.0.0.1';
       const lines = [
-        `listeners=http://127.0.0.1:${port}`,
-        ...backendProperties('kafka', dir, id),
+        `listeners=http://${host}:${port}`,
+        ...backendProperties('kafka', dir, id, {
+          bootstrap: placement?.bootstrap ?? bootstrap,
+          replicationFactor: options.replicationFactor ?? 1,
+        }),
         `session.timeout.ms=${session}`,
         `heartbeat.interval.ms=${heartbeat}`,
         'offset.flush.interval.ms=500',
@@ -135,9 +173,9 @@ export class TestCluster {
       ];
       const properties = join(dir, `worker-${index}.properties`);
       writeFileSync(properties, `${lines.join('\n')}\n`);
-      workers.push(new ClusterWorker(index, `http://127.0.0.1:${port}`, properties));
+      workers.push(new ClusterWorker(index, `http://${host}:${port}`, properties, placement?.wrapper));
     }
-    const cluster = new TestCluster(id, dir, workers, session, heartbeat);
+    const cluster = new TestCluster(id, dir, workers, session, heartbeat, bootstrap);
     try {
       await Promise.all(workers.map((worker) => worker.start()));
       await cluster.settled();
@@ -204,9 +242,12 @@ export class TestCluster {
     return reply.status === 200 ? (reply.body as Status) : undefined;
   }
 
-  /** The test broker, for reading the cluster's topics. */
+  /** The cluster's brokers, for reading and creating its topics. */
   async log(): Promise<Log> {
-    this.#log ??= await KafkaLog.open({ brokers: kafkaBootstrap(), clientId: uniqueName('cluster-reader') });
+    this.#log ??= await KafkaLog.open({
+      brokers: [...this.bootstrap],
+      clientId: uniqueName('cluster-reader'),
+    });
     return this.#log;
   }
 
@@ -236,4 +277,208 @@ export class TestCluster {
 /** Max − min of a list of counts. */
 export function spread(counts: readonly number[]): number {
   return Math.max(...counts) - Math.min(...counts);
+}
+
+/** Whether a connector and all its `tasks` tasks are RUNNING. */
+export const allRunning = (status: Status | undefined, tasks: number): boolean =>
+  status !== undefined &&
+  status.connector.state === 'RUNNING' &&
+  status.tasks.length === tasks &&
+  status.tasks.every((task) => task.state === 'RUNNING');
+
+/** A record of the sequence source, with the record's timestamp (when the worker produced it). */
+export interface Sequenced {
+  task: number;
+  seq: number;
+  worker: string;
+  incarnation: string;
+  timestamp: number;
+}
+
+const json = {
+  'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+  'value.converter.schemas.enable': 'false',
+};
+
+/**
+ * A sequence source (`seq`, three tasks) and a sink (`sink`, two tasks) collecting what it wrote, on a
+ * cluster. `replicationFactor`: the topic is created first with that many replicas (3 partitions).
+ */
+export async function pipeline(
+  c: TestCluster,
+  options: { tasks?: number; replicationFactor?: number } = {},
+): Promise<{ topic: string; file: string }> {
+  const tasks = options.tasks ?? 3;
+  const topic = `${c.id}-seq`;
+  const file = `${c.dir}/sink.jsonl`;
+  if (options.replicationFactor !== undefined) {
+    await (
+      await c.log()
+    ).createTopic({ name: topic, partitions: 3, replicationFactor: options.replicationFactor });
+  }
+  const leader = await c.leader();
+  const source = {
+    'connector.class': 'test.SequenceSourceConnector',
+    topic,
+    'tasks.max': String(tasks),
+    batch: '20',
+    'poll.delay.ms': '20',
+    ...json,
+  };
+  expect((await c.call(leader, 'POST', '/connectors', { name: 'seq', config: source })).status).toBe(201);
+  const sink = {
+    'connector.class': 'test.CollectingSinkConnector',
+    topics: topic,
+    'tasks.max': '2',
+    file,
+    ...json,
+  };
+  expect((await c.call(leader, 'POST', '/connectors', { name: 'sink', config: sink })).status).toBe(201);
+  let last: unknown;
+  await waitFor(
+    'the pipeline running',
+    async () => {
+      last = [await c.status(leader, 'seq'), await c.status(leader, 'sink')];
+      const [seq, sinks] = last as Array<Status | undefined>;
+      return allRunning(seq, tasks) && allRunning(sinks, 2) ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  ).catch((error: unknown) => {
+    process.stdout.write(`pipeline statuses: ${JSON.stringify(last)}\n`);
+    throw error;
+  });
+  return { topic, file };
+}
+
+/** What the source wrote, per task, in the order of the topic (one task's records share a partition). */
+export async function written(c: TestCluster, topic: string): Promise<Map<number, Sequenced[]>> {
+  const byTask = new Map<number, Sequenced[]>();
+  for (const record of await c.records(topic)) {
+    const value = {
+      ...(JSON.parse(record.value!.toString('utf8')) as Omit<Sequenced, 'timestamp'>),
+      timestamp: record.timestamp,
+    };
+    byTask.set(value.task, [...(byTask.get(value.task) ?? []), value]);
+  }
+  return byTask;
+}
+
+/** Stops the source, waits until the sink has everything it wrote, and checks that no number is missing. */
+export async function noneMissing(
+  c: TestCluster,
+  topic: string,
+  file: string,
+): Promise<{ records: number; duplicates: number }> {
+  const worker = c.running()[0]!;
+  const stopping = Date.now();
+  expect((await c.call(worker, 'PUT', '/connectors/seq/stop')).status).toBe(204);
+  process.stdout.write(`stop answered in ${Date.now() - stopping} ms\n`);
+  await waitFor(
+    'the source to stop',
+    async () => ((await c.status(worker, 'seq'))?.connector.state === 'STOPPED' ? true : undefined),
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  process.stdout.write(`source stopped after ${Date.now() - stopping} ms\n`);
+  const inTopic = await written(c, topic);
+  const wanted = new Map([...inTopic].map(([task, values]) => [task, Math.max(...values.map((v) => v.seq))]));
+  let lastSeen = '';
+  const seen = await waitFor(
+    'the sink to have every record',
+    () => {
+      if (!existsSync(file)) return undefined;
+      const got = new Map<number, Set<number>>();
+      let lines = 0;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line === '') continue;
+        lines++;
+        // The sink shows JSON integers as the int64 they convert to: "12n".
+        const value = JSON.parse((JSON.parse(line) as { value: string }).value) as Record<string, string>;
+        const [task, seq] = [
+          Number(value['task']!.replace(/n$/, '')),
+          Number(value['seq']!.replace(/n$/, '')),
+        ];
+        got.set(task, (got.get(task) ?? new Set()).add(seq));
+      }
+      for (const [task, max] of wanted) {
+        if ((got.get(task)?.size ?? 0) < max) {
+          lastSeen = `task ${task}: ${got.get(task)?.size ?? 0} of ${max}; missing ${[...Array(max).keys()]
+            .map((i) => i + 1)
+            .filter((i) => !got.get(task)?.has(i))
+            .slice(0, 10)
+            .join(',')}`;
+          return undefined;
+        }
+      }
+      return { got, lines };
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  ).catch((error: unknown) => {
+    process.stdout.write(`sink incomplete: ${lastSeen}\n`);
+    throw error;
+  });
+  let records = 0;
+  for (const [task, max] of wanted) {
+    const got = seen.got.get(task)!;
+    // Every number from 1 to the last one written reached the sink.
+    for (let seq = 1; seq <= max; seq++) expect(got.has(seq), `task ${task} seq ${seq}`).toBe(true);
+    records += max;
+  }
+  return { records, duplicates: seen.lines - records };
+}
+
+/**
+ * Records a task wrote after a newer incarnation of it had written (in the topic's order), each printed;
+ * a zombie's output. Expected 0.
+ */
+export async function staleWrites(c: TestCluster, topic: string): Promise<number> {
+  let stale = 0;
+  for (const [task, values] of await written(c, topic)) {
+    const finished = new Set<string>();
+    let current: string | undefined;
+    for (const value of values) {
+      if (value.incarnation !== current) {
+        if (current !== undefined) finished.add(current);
+        if (finished.has(value.incarnation)) {
+          stale++;
+          process.stdout.write(
+            `task ${task}: ${value.worker} wrote seq ${value.seq} after a newer incarnation\n`,
+          );
+        }
+        current = value.incarnation;
+      }
+    }
+  }
+  return stale;
+}
+
+/**
+ * Checks the status topic's history of the connector's tasks: a RUNNING of a task never follows a RUNNING of
+ * another worker at the same or a later generation (no two owners at once), in the order of the topic.
+ */
+export async function expectOneOwnerAtATime(c: TestCluster, connector: string): Promise<void> {
+  const history = new Map<string, Array<{ state: string; worker: string; generation: number }>>();
+  for (const record of await c.records(`${c.id}-status`)) {
+    const key = record.key?.toString('utf8') ?? '';
+    if (!key.startsWith(`status-task-${connector}-`) || record.value === null) continue;
+    const value = JSON.parse(record.value.toString('utf8')) as {
+      state: string;
+      worker_id: string;
+      generation: number;
+    };
+    history.set(key, [
+      ...(history.get(key) ?? []),
+      { state: value.state, worker: value.worker_id, generation: value.generation },
+    ]);
+  }
+  for (const [key, entries] of history) {
+    let last: { worker: string; generation: number } | undefined;
+    for (const entry of entries.filter((e) => e.state === 'RUNNING')) {
+      if (last !== undefined && entry.worker !== last.worker) {
+        expect(entry.generation, `${key}: ${JSON.stringify(entries)}`).toBeGreaterThan(last.generation);
+      }
+      last = entry;
+    }
+  }
 }

@@ -29,20 +29,27 @@ export interface RawReply {
 
 /**
  * Worker property lines for a backend: a data directory for the embedded store, or a broker with a group
- * and internal topics named after `id` (unique per worker).
+ * and internal topics named after `id` (unique per worker). `kafka`: other brokers than the test broker,
+ * and the internal topics' replicas (default 1).
  */
-export function backendProperties(backend: Backend, dataDir: string, id = uniqueName('worker')): string[] {
+export function backendProperties(
+  backend: Backend,
+  dataDir: string,
+  id = uniqueName('worker'),
+  kafka: { bootstrap?: readonly string[]; replicationFactor?: number } = {},
+): string[] {
+  const replicas = kafka.replicationFactor ?? 1;
   return backend === 'embedded'
     ? [`data.dir=${dataDir}`]
     : [
-        `bootstrap.servers=${kafkaBootstrap().join(',')}`,
+        `bootstrap.servers=${(kafka.bootstrap ?? kafkaBootstrap()).join(',')}`,
         `group.id=${id}`,
         `config.storage.topic=${id}-configs`,
         `offset.storage.topic=${id}-offsets`,
         `status.storage.topic=${id}-status`,
-        'config.storage.replication.factor=1',
-        'offset.storage.replication.factor=1',
-        'status.storage.replication.factor=1',
+        `config.storage.replication.factor=${replicas}`,
+        `offset.storage.replication.factor=${replicas}`,
+        `status.storage.replication.factor=${replicas}`,
         'offset.storage.partitions=3',
         'status.storage.partitions=2',
       ];

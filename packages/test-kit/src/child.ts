@@ -21,13 +21,25 @@ export interface TypeScriptChild {
 /**
  * Runs a TypeScript file as a separate Node process that resolves workspace packages from their sources,
  * as the tests themselves do. Only complete lines count, so a line cut off by kill -9 is never seen.
+ * `wrapper`: a command that execs the node command line it is given (e.g. `['ip', 'netns', 'exec', 'ns1']`
+ * to run the process in a network namespace); it must exec, so that the child's pid is node's.
  */
 export function runTypeScript(
   file: string,
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  wrapper: readonly string[] = [],
 ): TypeScriptChild {
-  const child = spawn(process.execPath, ['--conditions=sluice:source', '--import', 'tsx', file, ...args], {
+  const command = [
+    ...wrapper,
+    process.execPath,
+    '--conditions=sluice:source',
+    '--import',
+    'tsx',
+    file,
+    ...args,
+  ];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

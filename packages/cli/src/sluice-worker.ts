@@ -14,7 +14,7 @@ import {
   StatusStore,
   WorkerHerder,
 } from '@sluice/coordinator';
-import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
+import { EmbeddedLog, KafkaLog, type AdminLog } from '@sluice/log';
 import { Loggers } from '@sluice/logging';
 import { PluginRegistry } from '@sluice/plugins';
 import { SluiceError } from '@sluice/errors';
@@ -27,6 +27,7 @@ import {
   type BoundListener,
   type ListeningServer,
 } from '@sluice/rest';
+import { RestProxy } from '@sluice/rest-proxy';
 import { describeThreadLoss, HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
 import { loadJaasUsers } from './rest-auth.js';
 import { SLUICE_COMMIT, SLUICE_VERSION } from './version.js';
@@ -43,8 +44,10 @@ export class SluiceWorker {
   readonly config: WorkerConfig;
   readonly loggers = new Loggers();
   readonly #logger = this.loggers.get('sluice.worker');
-  readonly #log: Log;
+  readonly #log: AdminLog;
   readonly #servers: ListeningServer[] = [];
+  /** The Kafka REST Proxy this worker hosts (`rest.proxy.listeners`), on its log. */
+  #restProxy: RestProxy | undefined;
   readonly #listeners: BoundListener[] = [];
   #reconciler: Reconciler | undefined;
   #stores: [ConfigStore, StatusStore, OffsetStore] | undefined;
@@ -57,7 +60,7 @@ export class SluiceWorker {
   #ready = false;
   readonly #configProviders: ConfigProviders;
 
-  private constructor(config: WorkerConfig, log: Log, configProviders: ConfigProviders) {
+  private constructor(config: WorkerConfig, log: AdminLog, configProviders: ConfigProviders) {
     this.config = config;
     this.#log = log;
     this.#configProviders = configProviders;
@@ -137,6 +140,18 @@ export class SluiceWorker {
       worker.#logger.info(
         `REST API on ${worker.#listeners.map((l) => l.url).join(', ')}; reading the internal topics`,
       );
+      if (config.restProxy !== undefined) {
+        const proxyLogger = worker.loggers.get('sluice.rest-proxy');
+        const proxyAccess = worker.loggers.get('sluice.rest-proxy.requests');
+        worker.#restProxy = await RestProxy.start({
+          config: config.restProxy,
+          log,
+          brokers: config.bootstrapServers,
+          clientId: `${clientId}-rest-proxy`,
+          logger: proxyLogger,
+          accessLog: (line) => proxyAccess.info(line),
+        });
+      }
       if (config.ignored.length > 0) {
         worker.#logger.warn(
           `these Kafka Connect settings are accepted and not used: ${config.ignored.join(', ')}`,
@@ -321,6 +336,11 @@ export class SluiceWorker {
     };
   }
 
+  /** Where the hosted REST Proxy listens (`rest.proxy.listeners`); none without one. */
+  get restProxyListeners(): readonly BoundListener[] {
+    return this.#restProxy?.listeners ?? [];
+  }
+
   /** Where the REST API listens, in the order of `listeners`. */
   get listeners(): readonly BoundListener[] {
     return this.#listeners;
@@ -348,6 +368,7 @@ export class SluiceWorker {
     await this.#runtime?.close();
     await closing;
     await Promise.all((this.#stores ?? []).map((store) => store.close()));
+    await this.#restProxy?.stop();
     await this.#log.close();
   }
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseProperties } from '@sluice/config-providers';
 import { resolveWorkerConfig } from './worker-config.js';
 
 const resolve = (entries: Record<string, string>) => resolveWorkerConfig(new Map(Object.entries(entries)));
@@ -155,5 +157,58 @@ describe("a Connect worker's distributed settings", () => {
     [{ 'inter.worker.signature.algorithm': 'HmacSHA512' }, /inter\.worker\.signature\.algorithm/],
   ])('refuses %j naming the key', (settings, message) => {
     expect(() => resolve({ ...distributed, ...settings })).toThrow(message);
+  });
+});
+
+describe('resolveWorkerConfig: the hosted REST Proxy', () => {
+  it("serves Connect on 8083 and the REST Proxy on 8082, embedded, with the repository's worker.properties", () => {
+    const file = new URL('../../../config/worker.properties', import.meta.url);
+    const config = resolveWorkerConfig(parseProperties(readFileSync(file, 'utf8')));
+    expect(config.mode).toBe('embedded');
+    expect(config.listeners).toEqual([{ protocol: 'http', host: 'localhost', port: 8083 }]);
+    expect(config.restProxy?.listeners).toEqual([{ protocol: 'http', host: 'localhost', port: 8082 }]);
+  });
+
+  it('hosts none without rest.proxy.listeners', () => {
+    expect(resolve({}).restProxy).toBeUndefined();
+  });
+
+  it("reads rest.proxy.* as the proxy's settings, with Confluent's names after the prefix", () => {
+    const config = resolve({
+      'rest.proxy.listeners': 'http://localhost:8082',
+      'rest.proxy.consumer.instance.timeout.ms': '60000',
+      'rest.proxy.id': 'worker-proxy',
+    });
+    expect(config.restProxy).toMatchObject({
+      listeners: [{ protocol: 'http', host: 'localhost', port: 8082 }],
+      consumerInstanceTimeoutMs: 60000,
+      id: 'worker-proxy',
+    });
+  });
+
+  it('names the prefixed key in every refusal', () => {
+    expect(() => resolve({ 'rest.proxy.consumer.instance.timeout.ms': '1' })).toThrow(
+      'rest.proxy.listeners must be set to host the REST Proxy (other rest.proxy.* settings are given: rest.proxy.consumer.instance.timeout.ms)',
+    );
+    expect(() =>
+      resolve({
+        'rest.proxy.listeners': 'http://localhost:8082',
+        'rest.proxy.consumer.request.timeout.ms': 'soon',
+      }),
+    ).toThrow("rest.proxy.consumer.request.timeout.ms must be an integer from 1 to 2147483647, got 'soon'");
+    expect(() =>
+      resolve({ 'rest.proxy.listeners': 'http://localhost:8082', 'rest.proxy.bogus': '1' }),
+    ).toThrow('rest.proxy.bogus is not a REST Proxy setting');
+    expect(() =>
+      resolve({ 'rest.proxy.listeners': 'http://localhost:8082', 'rest.proxy.bootstrap.servers': 'x:9092' }),
+    ).toThrow("rest.proxy.bootstrap.servers cannot be set: a REST Proxy in a worker uses the worker's log");
+    expect(() =>
+      resolve({
+        'rest.proxy.listeners': 'http://localhost:8082',
+        'rest.proxy.producer.compression.type': 'gzip',
+      }),
+    ).toThrow(
+      "rest.proxy.producer.compression.type cannot be set: a REST Proxy in a worker uses the worker's log",
+    );
   });
 });

@@ -5,6 +5,7 @@ import {
   type InternalRequestSettings,
 } from '@sluice/protocol';
 import { parseAllowedHost, type Listener } from '@sluice/rest';
+import { hostedProxyProperties, resolveRestProxyConfig, type RestProxyConfig } from '@sluice/rest-proxy';
 import { BASIC_AUTH_EXTENSION, jaasConfigPath } from './rest-auth.js';
 
 export interface InternalTopic {
@@ -54,6 +55,11 @@ export interface WorkerConfig {
   valueConverter: string;
   headerConverter: string;
   clientId: string | undefined;
+  /**
+   * The Kafka REST Proxy this worker hosts on its log (`rest.proxy.listeners` and the other `rest.proxy.*`
+   * settings, Confluent's names after the prefix); undefined without `rest.proxy.listeners`.
+   */
+  restProxy: RestProxyConfig | undefined;
   /** Every property as given, for prefixed settings (`listeners.https.ssl.*`, `key.converter.*`, …). */
   originals: ReadonlyMap<string, string>;
   /** Kafka Connect settings this worker accepts but has no use for; the worker logs them at start. */
@@ -292,6 +298,8 @@ const PREFIXES = [
   'config.storage.',
   'offset.storage.',
   'status.storage.',
+  // The hosted REST Proxy's, checked by its own resolver below.
+  'rest.proxy.',
 ];
 
 /**
@@ -382,6 +390,26 @@ export function resolveWorkerConfig(
     (extensions.includes(BASIC_AUTH_EXTENSION) || jaas.from === 'rest.basic.auth.jaas.config')
       ? { jaasPath: jaas.path, from: jaas.from }
       : undefined;
+  let restProxy: RestProxyConfig | undefined;
+  const proxyProperties = hostedProxyProperties(properties);
+  if (proxyProperties.size > 0) {
+    if (!proxyProperties.has('listeners')) {
+      const given = [...proxyProperties.keys()].map((k) => `rest.proxy.${k}`).join(', ');
+      errors.push(
+        new ConfigError(
+          'rest.proxy.listeners',
+          `rest.proxy.listeners must be set to host the REST Proxy (other rest.proxy.* settings are given: ${given})`,
+        ),
+      );
+    } else {
+      try {
+        restProxy = resolveRestProxyConfig(proxyProperties, { hosted: true, keyPrefix: 'rest.proxy.' });
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        errors.push(error);
+      }
+    }
+  }
   if (errors.length > 0) {
     const error = new ConfigError(errors[0]!.key, errors.map((e) => e.message).join('; '));
     throw error;
@@ -425,6 +453,7 @@ export function resolveWorkerConfig(
     valueConverter: get('value.converter'),
     headerConverter: get('header.converter'),
     clientId: get('client.id'),
+    restProxy,
     originals: new Map(properties),
     ignored,
   };

@@ -237,6 +237,17 @@ export class KafkaGroupClient implements GroupCoordinatorClient {
     );
   }
 
+  /** The broker id of the group's coordinator (FindCoordinator), as an admin tool shows it. */
+  async coordinatorOf(groupId: string): Promise<number> {
+    await this.connect();
+    try {
+      return await this.#cluster.findGroupCoordinator(groupId);
+    } catch (error) {
+      if (error instanceof KafkaInternalsError) throw error;
+      throw toGroupRequestError('FindCoordinator', error);
+    }
+  }
+
   async #send<T>(name: GroupRequestName, groupId: string, run: (nodeId: number) => Promise<T>): Promise<T> {
     await this.connect();
     let nodeId = this.#coordinators.get(groupId);

@@ -69,3 +69,34 @@ export class StoreCorruptError extends SluiceError {
     super('SLUICE_STORE_CORRUPT', message, options);
   }
 }
+
+/** A topic config the cluster does not take: an unknown name, or a value it refuses. */
+export class InvalidTopicConfigError extends SluiceError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SLUICE_INVALID_TOPIC_CONFIG', message, options);
+  }
+}
+
+/** A broker id the cluster does not have. */
+export class UnknownBrokerError extends SluiceError {
+  readonly brokerId: number;
+
+  constructor(brokerId: number) {
+    super('SLUICE_UNKNOWN_BROKER', `broker ${brokerId} is not part of the cluster`);
+    this.brokerId = brokerId;
+  }
+}
+
+/**
+ * A request the cluster refused as invalid (a replication factor above the number of brokers, a partition
+ * count it cannot take, a policy violation): retrying it unchanged cannot succeed.
+ */
+export class InvalidRequestError extends SluiceError {
+  /** Kafka's name of the error, such as `INVALID_REPLICATION_FACTOR`. */
+  readonly kafkaError: string;
+
+  constructor(kafkaError: string, message: string, options: { cause?: unknown } = {}) {
+    super('SLUICE_KAFKA_INVALID_REQUEST', message, options);
+    this.kafkaError = kafkaError;
+  }
+}

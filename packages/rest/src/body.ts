@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { HttpError } from './http-error.js';
 import { invalidUtf8At, JsonTextError, parseJsonText } from './json.js';
@@ -23,7 +25,7 @@ export async function readBodyBytes(c: Context, limit = MAX_BODY_BYTES): Promise
   if (read !== undefined) return read;
   const declared = Number(c.req.header('content-length'));
   if (declared > limit) throw tooLarge(limit);
-  const stream = c.req.raw.body;
+  const stream = c.req.raw.body ?? bodyOfGet(c);
   if (stream === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -95,6 +97,19 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
     throw new HttpError(400, 'Request body must be a JSON object');
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * The body of a GET, which a `Request` cannot carry (the Node adapter leaves it on the socket): Confluent's
+ * REST Proxy reads one (`GET …/offsets` names the partitions in its body), so it is read from Node's request.
+ */
+function bodyOfGet(c: Context): ReadableStream<Uint8Array> | null {
+  if (c.req.method !== 'GET') return null;
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  if (incoming === undefined) return null;
+  const length = Number(incoming.headers['content-length'] ?? 0);
+  if (!(length > 0) && incoming.headers['transfer-encoding'] === undefined) return null;
+  return Readable.toWeb(incoming) as ReadableStream<Uint8Array>;
 }
 
 function tooLarge(limit: number): HttpError {

@@ -1,5 +1,5 @@
 /**
- * `@sluice/rest`: the HTTP layer Sluice's REST APIs share (Kafka Connect's today, the REST Proxy's next):
+ * `@sluice/rest`: the HTTP layer Sluice's REST APIs share (Kafka Connect's and the Kafka REST Proxy's):
  * listeners and TLS, request bodies read within a limit, error bodies, Jersey-style resource selection,
  * and forwarding a request to another worker.
  */
@@ -26,5 +26,11 @@ export { accessLog, allowedHosts, parseAllowedHost } from './guards.js';
 export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
 export { listen, type BoundListener, type Listener, type ListeningServer } from './listener.js';
 export { emptyResponse, encodePathSegment } from './responses.js';
-export { isJsonCompatible, NOT_FOUND, selectResourceMethod, unsupportedMediaType } from './routing.js';
+export {
+  isJsonCompatible,
+  NOT_FOUND,
+  selectResourceMethod,
+  unsupportedMediaType,
+  type ResourceSelectionOptions,
+} from './routing.js';
 export { resolveHttpsOptions } from './tls.js';

@@ -22,7 +22,8 @@ interface ResourcePath {
  * ignored, as JAX-RS templates match with or without one. Routes are read from `app` on first use, so
  * this can be registered before them.
  */
-export function selectResourceMethod(app: Hono): MiddlewareHandler {
+export function selectResourceMethod(app: Hono, options: ResourceSelectionOptions = {}): MiddlewareHandler {
+  const consumes = options.consumes ?? connectConsumes;
   let paths: ResourcePath[] | undefined;
   return async (c, next) => {
     paths ??= resourcePaths(app);
@@ -40,16 +41,25 @@ export function selectResourceMethod(app: Hono): MiddlewareHandler {
       throw new HttpError(405, METHOD_NOT_ALLOWED);
     }
     const contentType = c.req.header('content-type');
-    if (consumesJson(path) && contentType !== undefined && !isJsonCompatible(contentType)) {
+    if (contentType !== undefined && !consumes(c.req.method, path, contentType)) {
       throw new HttpError(415, UNSUPPORTED_MEDIA_TYPE);
     }
     await next();
   };
 }
 
+/** How an API other than Connect's says which request bodies a resource takes. */
+export interface ResourceSelectionOptions {
+  /**
+   * Whether the resource at `path` takes a body of `contentType` (present) with `method`; false answers 415.
+   * @default Connect's rule: every resource but `/` and `/health` takes JSON only
+   */
+  consumes?: (method: string, path: string, contentType: string) => boolean;
+}
+
 /** Connect's `RootResource` (`/`, `/health`) declares no `@Consumes`; every other resource takes JSON. */
-function consumesJson(path: string): boolean {
-  return path !== '/' && path !== '/health';
+function connectConsumes(_method: string, path: string, contentType: string): boolean {
+  return path === '/' || path === '/health' || isJsonCompatible(contentType);
 }
 
 /** The 415 for a body sent without a Content-Type, which JAX-RS reads as `application/octet-stream`. */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeAdminContract } from '../admin.test-suite.js';
 import { describeLogContract } from '../contract.test-suite.js';
 import { EmbeddedLog } from './embedded-log.js';
 
@@ -16,6 +17,7 @@ afterAll(() => {
 });
 
 describeLogContract('embedded', () => EmbeddedLog.open({ dataDir: tempDir() }));
+describeAdminContract('embedded', () => EmbeddedLog.open({ dataDir: tempDir() }));
 
 describe('EmbeddedLog', () => {
   it('keeps topics, records and group offsets across close and reopen', async () => {

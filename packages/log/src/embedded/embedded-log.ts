@@ -4,11 +4,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SluiceError } from '@sluice/errors';
+import type {
+  ClusterAdmin,
+  ClusterInfo,
+  ConfigChange,
+  ConfigEntry,
+  GroupInfo,
+  GroupListing,
+  PartitionInfo,
+} from '../admin-types.js';
 import {
   LogClosedError,
   OffsetOutOfRangeError,
   StoreCorruptError,
   TopicExistsError,
+  UnknownBrokerError,
   UnknownTopicError,
 } from '../errors.js';
 import { routeRecords, StickyPartitions, toBuffer } from '../partitioner.js';
@@ -29,6 +39,11 @@ import type {
   TopicSpec,
 } from '../types.js';
 import { decodeHeaders, encodeHeaders } from './headers-codec.js';
+import {
+  checkTopicConfig,
+  describeBrokerConfigEntries,
+  describeTopicConfigEntries,
+} from './topic-configs.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 import {
   checkStoreFile,
@@ -102,7 +117,7 @@ const FETCH_POLL_MS = 25;
  * for one process ({@link StoreLock}), and a store file that was emptied, truncated, overwritten or replaced is
  * refused with what is wrong and what to do, never taken for a new, empty store.
  */
-export class EmbeddedLog implements Log {
+export class EmbeddedLog implements Log, ClusterAdmin {
   readonly backend = 'embedded';
   readonly #db: Database.Database;
   readonly #lock: StoreLock;
@@ -181,6 +196,20 @@ export class EmbeddedLog implements Log {
       deleteGroup: db.prepare<[string]>('DELETE FROM group_offsets WHERE group_id = ?'),
       groupOffsetsOfTopic: db.prepare<[string, string], GroupOffset>(
         'SELECT topic, partition, offset FROM group_offsets WHERE group_id = ? AND topic = ? ORDER BY partition',
+      ),
+      groupIds: db
+        .prepare<[], string>('SELECT DISTINCT group_id FROM group_offsets ORDER BY group_id')
+        .pluck(),
+      hasGroup: db
+        .prepare<[string], number>('SELECT 1 FROM group_offsets WHERE group_id = ? LIMIT 1')
+        .pluck(),
+      offsetForTime: db
+        .prepare<[number, number, number], number | null>(
+          'SELECT MIN(offset) FROM records WHERE topic_id = ? AND partition = ? AND timestamp >= ?',
+        )
+        .pluck(),
+      updateTopicConfigs: db.prepare<[string, number, number]>(
+        'UPDATE topics SET configs = ?, compacted = ? WHERE id = ?',
       ),
     };
   }
@@ -507,6 +536,105 @@ export class EmbeddedLog implements Log {
     );
   }
 
+  /** One broker (0), which is the controller; the store has no network address of its own. */
+  describeCluster(): Promise<ClusterInfo> {
+    return this.clusterId().then((clusterId) => ({
+      clusterId,
+      controllerId: 0,
+      brokers: [{ id: 0, host: null, port: null, rack: null }],
+    }));
+  }
+
+  describePartitions(topicName: string): Promise<PartitionInfo[]> {
+    return this.#run(() => {
+      const topic = this.#topic(topicName);
+      return Array.from({ length: topic.partitions }, (_, partition) => ({
+        partition,
+        leader: 0,
+        replicas: [0],
+        isr: [0],
+      }));
+    });
+  }
+
+  describeTopicConfigs(topicName: string): Promise<ConfigEntry[]> {
+    return this.#run(() => describeTopicConfigEntries(overrides(this.#topic(topicName))));
+  }
+
+  describeBrokerConfigs(brokerId: number): Promise<ConfigEntry[]> {
+    return this.#run(() => {
+      if (brokerId !== 0) throw new UnknownBrokerError(brokerId);
+      return describeBrokerConfigEntries();
+    });
+  }
+
+  /**
+   * Changes the topic's overrides in one transaction. Turning compaction on indexes each key's latest record
+   * and drops the older ones at once (the store compacts immediately); turning it off drops the index.
+   */
+  alterTopicConfigs(
+    topicName: string,
+    changes: readonly ConfigChange[],
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    return this.#run(() => {
+      const topic = this.#topic(topicName);
+      const configs = overrides(topic);
+      for (const { name, value } of changes) {
+        checkTopicConfig(name, value);
+        if (value === null) delete configs[name];
+        else configs[name] = value;
+      }
+      if (options.validateOnly === true) return;
+      const compacted = (configs['cleanup.policy'] ?? 'delete').split(',').includes('compact');
+      this.#db
+        .transaction(() => {
+          this.#statements.updateTopicConfigs.run(JSON.stringify(configs), compacted ? 1 : 0, topic.id);
+          if (compacted === (topic.compacted === 1)) return;
+          this.#db.prepare('DELETE FROM latest WHERE topic_id = ?').run(topic.id);
+          if (!compacted) return;
+          this.#db
+            .prepare(
+              'INSERT INTO latest (topic_id, partition, key, offset) SELECT topic_id, partition, key, MAX(offset) ' +
+                'FROM records WHERE topic_id = ? AND key IS NOT NULL GROUP BY partition, key',
+            )
+            .run(topic.id);
+          this.#db
+            .prepare(
+              'DELETE FROM records WHERE topic_id = ? AND key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM latest l ' +
+                'WHERE l.topic_id = records.topic_id AND l.partition = records.partition AND l.offset = records.offset)',
+            )
+            .run(topic.id);
+        })
+        .immediate();
+    });
+  }
+
+  /** Groups with committed offsets: the store keeps no other trace of a group. */
+  listGroups(): Promise<GroupListing[]> {
+    return this.#run(() => this.#statements.groupIds.all().map((groupId) => ({ groupId, protocolType: '' })));
+  }
+
+  describeGroups(groupIds: readonly string[]): Promise<GroupInfo[]> {
+    return this.#run(() =>
+      groupIds.map((groupId) => ({
+        groupId,
+        state: this.#statements.hasGroup.get(groupId) === undefined ? 'Dead' : 'Empty',
+        protocolType: '',
+        protocol: '',
+        coordinatorId: 0,
+        members: [],
+      })),
+    );
+  }
+
+  offsetForTime(topicName: string, partition: number, timestamp: number): Promise<number> {
+    return this.#run(() => {
+      const { topic, range } = this.#partitionRange(topicName, partition);
+      return this.#statements.offsetForTime.get(topic.id, partition, timestamp) ?? range.next_offset;
+    });
+  }
+
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
@@ -555,9 +683,14 @@ export class EmbeddedLog implements Log {
     return this.#db
       .transaction(() => {
         if (this.#statements.topicByName.get(spec.name) !== undefined) throw new TopicExistsError(spec.name);
+        // Only the overrides are stored: describing the topic adds the default policy (see `describe`).
         const id = Number(
-          this.#statements.insertTopic.run(spec.name, partitions, compacted ? 1 : 0, JSON.stringify(configs))
-            .lastInsertRowid,
+          this.#statements.insertTopic.run(
+            spec.name,
+            partitions,
+            compacted ? 1 : 0,
+            JSON.stringify(spec.configs ?? {}),
+          ).lastInsertRowid,
         );
         for (let p = 0; p < partitions; p++) this.#statements.insertPartition.run(id, p);
         return { name: spec.name, partitions, configs };
@@ -713,11 +846,16 @@ function sqliteReason(error: unknown): string {
   return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
 
+/** The configs set on a topic (stores made by earlier versions also hold the default `cleanup.policy`). */
+function overrides(row: TopicRow): Record<string, string> {
+  return JSON.parse(row.configs) as Record<string, string>;
+}
+
 function describe(row: TopicRow): TopicDescription {
   return {
     name: row.name,
     partitions: row.partitions,
-    configs: JSON.parse(row.configs) as Record<string, string>,
+    configs: { 'cleanup.policy': 'delete', ...overrides(row) },
   };
 }
 

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { kafkaBootstrap, uniqueName } from '@sluice/test-kit';
+import { describeAdminContract } from '../admin.test-suite.js';
 import { describeLogContract } from '../contract.test-suite.js';
 import { KafkaLog } from './kafka-log.js';
 
 describeLogContract('kafka', () =>
   KafkaLog.open({ brokers: kafkaBootstrap(), clientId: 'sluice-log-contract' }),
+);
+describeAdminContract('kafka', () =>
+  KafkaLog.open({ brokers: kafkaBootstrap(), clientId: 'sluice-admin-contract' }),
 );
 
 describe('KafkaLog.ensureTopic', () => {

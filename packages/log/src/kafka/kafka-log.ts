@@ -8,8 +8,28 @@ import {
   KafkaGroupClient,
   type KafkaClientConfig,
 } from '@sluice/kafka-client';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import { LogClosedError, OffsetOutOfRangeError, TopicExistsError, UnknownTopicError } from '../errors.js';
+import kafkajs from 'kafkajs';
+import type { Admin, CompressionTypes, Kafka, Producer } from 'kafkajs';
+import type {
+  ClusterAdmin,
+  ClusterInfo,
+  ConfigChange,
+  ConfigEntry,
+  ConfigSource,
+  GroupInfo,
+  GroupListing,
+  GroupState,
+  PartitionInfo,
+} from '../admin-types.js';
+import {
+  InvalidRequestError,
+  InvalidTopicConfigError,
+  LogClosedError,
+  OffsetOutOfRangeError,
+  TopicExistsError,
+  UnknownBrokerError,
+  UnknownTopicError,
+} from '../errors.js';
 import { routeRecords, StickyPartitions, toBuffer } from '../partitioner.js';
 import { validateTopicName } from '../topic-name.js';
 import type {
@@ -31,6 +51,13 @@ import type {
 export interface KafkaLogOptions extends KafkaClientConfig {
   /** Replication factor of topics created without one. @default -1, the broker's default */
   defaultReplicationFactor?: number;
+  /** How produced records are sent (the REST Proxy's `producer.*` overrides). */
+  producer?: {
+    /** -1 waits for every in-sync replica (`acks=all`), 1 for the leader. @default -1 */
+    acks?: -1 | 1;
+    /** Record batch compression; kafkajs has gzip built in, no other codec. @default 'none' */
+    compression?: 'none' | 'gzip';
+  };
 }
 
 /** kafkajs sends a whole `send()` as one batch per partition; keep batches under the broker's 1 MB default. */
@@ -40,6 +67,24 @@ const RECORD_OVERHEAD_BYTES = 32;
 const TOPIC_INFO_TTL_MS = 10_000;
 const DEFAULT_MAX_FETCH_BYTES = 1024 * 1024;
 const TOPIC_CONFIG_RESOURCE = 2;
+const BROKER_CONFIG_RESOURCE = 4;
+/** Kafka's `ConfigEntry.ConfigSource` by its wire id (DescribeConfigs v1+). */
+const CONFIG_SOURCES: Readonly<Record<number, ConfigSource>> = {
+  1: 'DYNAMIC_TOPIC_CONFIG',
+  2: 'DYNAMIC_BROKER_CONFIG',
+  3: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  4: 'STATIC_BROKER_CONFIG',
+  5: 'DEFAULT_CONFIG',
+  6: 'DYNAMIC_BROKER_LOGGER_CONFIG',
+};
+const GROUP_STATES = new Set<GroupState>([
+  'Unknown',
+  'PreparingRebalance',
+  'CompletingRebalance',
+  'Stable',
+  'Dead',
+  'Empty',
+]);
 /** Kafka's own topics, which are not data. */
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__cluster_metadata']);
 
@@ -71,7 +116,7 @@ interface KafkaMessage {
 }
 
 /** The log on a Kafka cluster: topics are Kafka topics, acknowledged means `acks=all`. */
-export class KafkaLog implements Log {
+export class KafkaLog implements Log, ClusterAdmin {
   readonly backend = 'kafka';
   readonly #kafka: Kafka;
   readonly #admin: Admin;
@@ -79,6 +124,8 @@ export class KafkaLog implements Log {
   readonly #broker: BrokerClient;
   readonly #groups: KafkaGroupClient;
   readonly #defaultReplicationFactor: number;
+  readonly #acks: -1 | 1;
+  readonly #compression: CompressionTypes;
   readonly #topics = new Map<string, TopicInfo>();
   readonly #sticky = new StickyPartitions();
   readonly #readers = new Set<KafkaLogReader>();
@@ -91,6 +138,11 @@ export class KafkaLog implements Log {
     this.#broker = new BrokerClient(kafka);
     this.#groups = new KafkaGroupClient(kafka);
     this.#defaultReplicationFactor = options.defaultReplicationFactor ?? -1;
+    this.#acks = options.producer?.acks ?? -1;
+    this.#compression =
+      options.producer?.compression === 'gzip'
+        ? kafkajs.CompressionTypes.GZIP
+        : kafkajs.CompressionTypes.None;
   }
 
   static async open(options: KafkaLogOptions): Promise<KafkaLog> {
@@ -208,7 +260,8 @@ export class KafkaLog implements Log {
         this.#call(topic, () =>
           this.#producer.send({
             topic,
-            acks: -1,
+            acks: this.#acks,
+            compression: this.#compression,
             messages: chunk as Parameters<Producer['send']>[0]['messages'],
           }),
         );
@@ -390,6 +443,163 @@ export class KafkaLog implements Log {
       )
       .filter((entry) => entry.offset >= 0)
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  async describeCluster(): Promise<ClusterInfo> {
+    this.#assertOpen();
+    const cluster = await this.#call(undefined, () => this.#admin.describeCluster());
+    return {
+      clusterId: cluster.clusterId,
+      controllerId: cluster.controller,
+      brokers: cluster.brokers
+        .map((broker) => ({ id: broker.nodeId, host: broker.host, port: broker.port, rack: null }))
+        .sort((a, b) => a.id - b.id),
+    };
+  }
+
+  async describePartitions(topic: string): Promise<PartitionInfo[]> {
+    this.#assertOpen();
+    validateTopicName(topic);
+    const metadata = await this.#call(topic, () => this.#admin.fetchTopicMetadata({ topics: [topic] }));
+    return (metadata.topics[0]?.partitions ?? [])
+      .map((p) => ({
+        partition: p.partitionId,
+        leader: p.leader >= 0 ? p.leader : null,
+        replicas: [...p.replicas],
+        isr: [...p.isr],
+      }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async describeTopicConfigs(topic: string): Promise<ConfigEntry[]> {
+    this.#assertOpen();
+    validateTopicName(topic);
+    return this.#describeConfigs(TOPIC_CONFIG_RESOURCE, topic, topic);
+  }
+
+  async describeBrokerConfigs(brokerId: number): Promise<ConfigEntry[]> {
+    this.#assertOpen();
+    const { brokers } = await this.describeCluster();
+    if (!brokers.some((broker) => broker.id === brokerId)) throw new UnknownBrokerError(brokerId);
+    return this.#describeConfigs(BROKER_CONFIG_RESOURCE, String(brokerId), undefined);
+  }
+
+  async #describeConfigs(type: number, name: string, topic: string | undefined): Promise<ConfigEntry[]> {
+    const described = await this.#call(topic, () =>
+      this.#admin.describeConfigs({ includeSynonyms: true, resources: [{ type, name }] }),
+    );
+    const resource = described.resources[0];
+    if (resource === undefined) return [];
+    if (resource.errorCode !== 0) {
+      if (topic !== undefined && resource.errorCode === UNKNOWN_TOPIC_OR_PARTITION)
+        throw new UnknownTopicError(topic);
+      throw new SluiceError('SLUICE_KAFKA_ERROR', `Kafka request failed: ${resource.errorMessage}`);
+    }
+    return resource.configEntries
+      .map((entry) => ({
+        name: entry.configName,
+        value: entry.configValue ?? null,
+        isDefault: entry.isDefault,
+        isReadOnly: entry.readOnly,
+        isSensitive: entry.isSensitive,
+        source: CONFIG_SOURCES[entry.configSource] ?? 'UNKNOWN',
+        synonyms: (entry.configSynonyms ?? []).map((synonym) => ({
+          name: synonym.configName,
+          value: synonym.configValue ?? null,
+          source: CONFIG_SOURCES[synonym.configSource] ?? 'UNKNOWN',
+        })),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * kafkajs has no IncrementalAlterConfigs: the topic's current overrides are read, changed and written back
+   * whole (AlterConfigs replaces a topic's overrides), so a concurrent change by another client between the
+   * read and the write is lost, as with `kafka-configs` of Kafka before 2.3.
+   */
+  async alterTopicConfigs(
+    topic: string,
+    changes: readonly ConfigChange[],
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    const current = await this.describeTopicConfigs(topic);
+    const overrides = new Map(
+      current
+        .filter((entry) => entry.source === 'DYNAMIC_TOPIC_CONFIG' && entry.value !== null)
+        .map((entry) => [entry.name, entry.value!]),
+    );
+    for (const { name, value } of changes) {
+      if (!current.some((entry) => entry.name === name)) {
+        throw new InvalidTopicConfigError(`Unknown topic config name: ${name}`);
+      }
+      if (value === null) overrides.delete(name);
+      else overrides.set(name, value);
+    }
+    await this.#call(topic, () =>
+      this.#admin.alterConfigs({
+        validateOnly: options.validateOnly ?? false,
+        resources: [
+          {
+            type: TOPIC_CONFIG_RESOURCE,
+            name: topic,
+            configEntries: [...overrides].map(([name, value]) => ({ name, value })),
+          },
+        ],
+      }),
+    );
+    this.#topics.delete(topic);
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    this.#assertOpen();
+    const { groups } = await this.#call(undefined, () => this.#admin.listGroups());
+    return groups
+      .map((group) => ({ groupId: group.groupId, protocolType: group.protocolType }))
+      .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<GroupInfo[]> {
+    this.#assertOpen();
+    if (groupIds.length === 0) return [];
+    const { groups } = await this.#call(undefined, () => this.#admin.describeGroups([...groupIds]));
+    const coordinators = await Promise.all(
+      groupIds.map((groupId) => this.#groups.coordinatorOf(groupId).catch(() => null)),
+    );
+    return groupIds.map((groupId, index) => {
+      const group = groups.find((g) => g.groupId === groupId);
+      const state = group?.state;
+      return {
+        groupId,
+        state:
+          state !== undefined && GROUP_STATES.has(state) ? state : group === undefined ? 'Dead' : 'Unknown',
+        protocolType: group?.protocolType ?? '',
+        protocol: group?.protocol ?? '',
+        coordinatorId: coordinators[index] ?? null,
+        members: (group?.members ?? []).map((member) => ({
+          memberId: member.memberId,
+          // kafkajs's DescribeGroups (v2) has no group.instance.id.
+          groupInstanceId: null,
+          clientId: member.clientId,
+          clientHost: member.clientHost,
+          metadata: new Uint8Array(member.memberMetadata),
+          assignment: new Uint8Array(member.memberAssignment),
+        })),
+      };
+    });
+  }
+
+  async offsetForTime(topic: string, partition: number, timestamp: number): Promise<number> {
+    this.#assertOpen();
+    validateTopicName(topic);
+    const info = await this.#topicInfo(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions) {
+      throw new UnknownTopicError(topic, partition);
+    }
+    // kafkajs answers the high watermark for a partition without a record that late, as a seek to the end.
+    const offsets = await this.#call(topic, () => this.#admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
+    const found = offsets.find((entry) => entry.partition === partition);
+    if (found === undefined) throw new UnknownTopicError(topic, partition);
+    return Number(found.offset);
   }
 
   /** A reader on a cluster connection of its own (its own sockets to every broker it reads from). */
@@ -614,12 +824,34 @@ class KafkaLogReader implements LogReader {
 
 /** The Kafka error name of a kafkajs error, also when kafkajs wrapped it after its own retries. */
 function kafkaErrorType(error: unknown): string | undefined {
-  const seen = error as { type?: string; originalError?: unknown; cause?: unknown } | undefined;
+  const seen = error as
+    { type?: string; originalError?: unknown; cause?: unknown; errors?: unknown } | undefined;
   if (seen === undefined || seen === null) return undefined;
   if (typeof seen.type === 'string') return seen.type;
   if (seen.originalError !== undefined) return kafkaErrorType(seen.originalError);
+  // kafkajs's aggregate errors (CreateTopics answers one error per topic).
+  if (Array.isArray(seen.errors) && seen.errors.length > 0) return kafkaErrorType(seen.errors[0]);
   return seen.cause !== undefined && seen.cause !== error ? kafkaErrorType(seen.cause) : undefined;
 }
+
+/** The message of a kafkajs error; an aggregate's (CreateTopics: "Topic creation errors") is its first error's. */
+function kafkaErrorMessage(error: unknown): string | undefined {
+  const seen = error as { message?: string; errors?: unknown } | undefined;
+  if (Array.isArray(seen?.errors) && seen.errors.length > 0) return kafkaErrorMessage(seen.errors[0]);
+  return seen?.message;
+}
+
+/** Refusals of a request as it was made: asking again unchanged cannot succeed. */
+const INVALID_REQUESTS = new Set([
+  'INVALID_REPLICATION_FACTOR',
+  'INVALID_PARTITIONS',
+  'INVALID_REPLICA_ASSIGNMENT',
+  'INVALID_REQUEST',
+  'POLICY_VIOLATION',
+  'UNSUPPORTED_VERSION',
+]);
+/** UNKNOWN_TOPIC_OR_PARTITION, as a DescribeConfigs answer reports it per resource. */
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 /** Kafka error codes of a DeleteGroups answer (kafkajs reports them per group, without a type). */
 const GROUP_ID_NOT_FOUND = 69;
@@ -642,9 +874,13 @@ function createProducer(kafka: Kafka): Producer {
   return kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
 }
 
-function toSluiceError(error: unknown, topic: string | undefined): Error {
+/** A kafkajs error as Sluice's: its kind kept where callers tell kinds apart. Exported for its tests. */
+export function toSluiceError(error: unknown, topic: string | undefined): Error {
   if (SluiceError.is(error)) return error;
-  const { type, message, retriable } = error as { type?: string; message?: string; retriable?: boolean };
+  const retriable = kafkaErrorRetriable(error);
+  const message = kafkaErrorMessage(error);
+  // Also the type kafkajs wrapped after its own retries (KafkaJSNumberOfRetriesExceeded).
+  const type = kafkaErrorType(error);
   if (
     topic !== undefined &&
     (type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
@@ -653,10 +889,27 @@ function toSluiceError(error: unknown, topic: string | undefined): Error {
     return new UnknownTopicError(topic);
   }
   if (type === 'TOPIC_ALREADY_EXISTS' && topic !== undefined) return new TopicExistsError(topic);
+  if (type === 'INVALID_CONFIG')
+    return new InvalidTopicConfigError(message ?? String(error), { cause: error });
+  if (type !== undefined && INVALID_REQUESTS.has(type)) {
+    return new InvalidRequestError(type, message ?? String(error), { cause: error });
+  }
   return new SluiceError('SLUICE_KAFKA_ERROR', `Kafka request failed: ${message ?? String(error)}`, {
     cause: error,
-    retriable: retriable ?? false,
+    retriable,
   });
+}
+
+/**
+ * Whether asking again may succeed, as Kafka says of the error itself: kafkajs wraps the last error after its
+ * own retries in KafkaJSNumberOfRetriesExceeded, which says "not retriable" of every error it wraps (Java's
+ * producer hands the retriable exception itself over).
+ */
+function kafkaErrorRetriable(error: unknown): boolean {
+  const seen = error as { name?: string; retriable?: boolean; cause?: unknown } | undefined;
+  if (seen?.name === 'KafkaJSNumberOfRetriesExceeded' && seen.cause !== undefined && seen.cause !== error)
+    return kafkaErrorRetriable(seen.cause);
+  return seen?.retriable ?? false;
 }
 
 function* chunksBySize(messages: readonly KafkaMessage[]): Generator<KafkaMessage[]> {

@@ -1,0 +1,121 @@
+/** The stream cannot go on: bytes that do not start a JSON object, or one larger than the limit. */
+export class JsonStreamError extends Error {
+  readonly tooLarge: boolean;
+
+  constructor(message: string, tooLarge = false) {
+    super(message);
+    this.tooLarge = tooLarge;
+  }
+}
+
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/**
+ * Splits a byte stream of concatenated JSON objects (`{…}{…}`, with or without whitespace between them, as
+ * Confluent's v3 produce takes them) into one byte range per object, as the bytes arrive: only the object
+ * being read is held. It finds boundaries only (braces outside strings); each object is parsed on its own.
+ */
+export class JsonObjectStream {
+  readonly #maxObjectBytes: number;
+  /** The pieces of an object begun in earlier chunks (empty between objects, or when it began in this one). */
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
+  /** Whether an object is being read. */
+  #inObject = false;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+
+  constructor(maxObjectBytes: number) {
+    this.#maxObjectBytes = maxObjectBytes;
+  }
+
+  /**
+   * The objects that `chunk` completes, in order. Throws `JsonStreamError` when the stream cannot go on.
+   * Objects that lie within the chunk are views of it; only one that spans chunks is copied.
+   */
+  push(chunk: Uint8Array): Buffer[] {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const objects: Buffer[] = [];
+    /** Where the object being read starts in this chunk; 0 for one begun in an earlier chunk. */
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (!this.#inObject) {
+        if (isSpace(byte)) continue;
+        if (byte !== OPEN_OBJECT) {
+          throw new JsonStreamError(
+            `Error processing JSON: expected a JSON object, found ${JSON.stringify(String.fromCharCode(byte))}`,
+          );
+        }
+        this.#inObject = true;
+        this.#depth = 1;
+        start = i;
+        continue;
+      }
+      if (this.#inString) {
+        if (this.#escaped) {
+          this.#escaped = false;
+          continue;
+        }
+        // Straight to the next quote (strings, base64 data, are most of the bytes), unless a backslash
+        // comes first.
+        const quote = bytes.indexOf(QUOTE, i);
+        const backslash = bytes.subarray(i, quote < 0 ? bytes.length : quote).indexOf(BACKSLASH);
+        if (backslash >= 0) {
+          i += backslash;
+          this.#escaped = true;
+        } else if (quote < 0) {
+          i = bytes.length - 1;
+        } else {
+          i = quote;
+          this.#inString = false;
+        }
+        continue;
+      }
+      if (byte === QUOTE) this.#inString = true;
+      else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) this.#depth++;
+      else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+        this.#depth--;
+        if (this.#depth === 0) {
+          const size = this.#partialBytes + i + 1 - start;
+          if (size > this.#maxObjectBytes) throw this.#tooLarge();
+          const tail = bytes.subarray(start, i + 1);
+          objects.push(this.#partial.length === 0 ? tail : Buffer.concat([...this.#partial, tail], size));
+          this.#partial = [];
+          this.#partialBytes = 0;
+          this.#inObject = false;
+        }
+      }
+    }
+    if (this.#inObject) {
+      const rest = bytes.subarray(start);
+      this.#partial.push(rest);
+      this.#partialBytes += rest.length;
+      if (this.#partialBytes > this.#maxObjectBytes) throw this.#tooLarge();
+    }
+    return objects;
+  }
+
+  /** At the end of the input: throws if an object was left unfinished. */
+  end(): void {
+    if (this.#inObject)
+      throw new JsonStreamError('Error processing JSON: the stream ended inside a JSON object');
+  }
+
+  #tooLarge(): JsonStreamError {
+    return new JsonStreamError(
+      `Error processing message: Produce request size is larger than allowed threshold (${this.#maxObjectBytes} bytes, producer.max.request.size)`,
+      true,
+    );
+  }
+}

@@ -4,6 +4,7 @@ import {
   resolveInternalRequestSettings,
   type InternalRequestSettings,
 } from '@sluice/protocol';
+import { WORKER_PROTOCOLS, type WorkerProtocolName } from '@sluice/coordinator';
 import { parseAllowedHost, type Listener } from '@sluice/rest';
 import { BASIC_AUTH_EXTENSION, jaasConfigPath } from './rest-auth.js';
 
@@ -39,6 +40,11 @@ export interface WorkerConfig {
   workerSyncTimeoutMs: number;
   /** How long a worker that could not catch up waits before it rejoins (`worker.unsync.backoff.ms`). */
   workerUnsyncBackoffMs: number;
+  /**
+   * The worker group protocols this worker offers, newest first (`sluice.protocol` and every older one):
+   * capped at `sluice-v1`, it joins its group exactly as a worker of the release before `sluice-v2` does.
+   */
+  groupProtocols: WorkerProtocolName[];
   /**
    * REST authentication: the JAAS file whose `KafkaConnect` entry lists the users (`rest.basic.auth.jaas.config`,
    * or `rest.extension.classes=…BasicAuthSecurityRestExtension` with `-Djava.security.auth.login.config` in
@@ -208,6 +214,12 @@ const DEFINITIONS: Record<string, Definition> = {
     default: 'sessioned',
     documentation:
       "Connect's group protocol; Sluice always rebalances incrementally and signs internal requests.",
+  },
+  'sluice.protocol': {
+    parse: oneOf(...WORKER_PROTOCOLS),
+    default: WORKER_PROTOCOLS[0],
+    documentation:
+      "The newest worker group protocol this worker offers; it offers the older ones too, as Connect's connect.protocol does. sluice-v1 joins as a worker of the previous release (no plugin-aware assignment), for a rollback to it.",
   },
   'exactly.once.source.support': {
     parse: (value, key) => {
@@ -417,6 +429,9 @@ export function resolveWorkerConfig(
     scheduledRebalanceMaxDelayMs: get('scheduled.rebalance.max.delay.ms'),
     workerSyncTimeoutMs: get('worker.sync.timeout.ms'),
     workerUnsyncBackoffMs: get('worker.unsync.backoff.ms'),
+    groupProtocols: WORKER_PROTOCOLS.slice(
+      WORKER_PROTOCOLS.indexOf(get<WorkerProtocolName>('sluice.protocol')),
+    ),
     restBasicAuth,
     restAllowedHosts: get('rest.allowed.hosts'),
     internalRequests: internalRequests!,

@@ -7,7 +7,15 @@ import { workerProtocol } from '@sluice/protocol';
 import { kafkaBootstrap, uniqueName, waitFor } from '@sluice/test-kit';
 import { WorkerProcess } from './helpers-rest.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spread, TestCluster, type ClusterWorker, type Status } from './helpers-cluster.js';
+import {
+  allRunning,
+  noneMissing,
+  pipeline,
+  spread,
+  TestCluster,
+  written,
+  type ClusterWorker,
+} from './helpers-cluster.js';
 
 const clusters: TestCluster[] = [];
 
@@ -30,12 +38,6 @@ const counting = (topic: string, tasks: number) => ({
   'tasks.max': String(tasks),
   'connector.tasks': String(tasks),
 });
-
-const allRunning = (status: Status | undefined, tasks: number) =>
-  status !== undefined &&
-  status.connector.state === 'RUNNING' &&
-  status.tasks.length === tasks &&
-  status.tasks.every((task) => task.state === 'RUNNING');
 
 describe('a cluster of workers', () => {
   it('spreads connectors and tasks evenly, runs what a follower created, and every worker tells the same status', async () => {
@@ -193,127 +195,6 @@ describe('a cluster of workers', () => {
     for (const worker of c.workers) expect((await c.call(worker, 'GET', '/connectors')).body).toEqual([]);
   });
 });
-
-interface Sequenced {
-  task: number;
-  seq: number;
-  worker: string;
-  incarnation: string;
-}
-
-const json = {
-  'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-  'value.converter.schemas.enable': 'false',
-};
-
-/** A sequence source (three tasks) and a sink collecting what it wrote, on a cluster. */
-async function pipeline(c: TestCluster, tasks = 3): Promise<{ topic: string; file: string }> {
-  const topic = `${c.id}-seq`;
-  const file = `${c.dir}/sink.jsonl`;
-  const leader = await c.leader();
-  const source = {
-    'connector.class': 'test.SequenceSourceConnector',
-    topic,
-    'tasks.max': String(tasks),
-    batch: '20',
-    'poll.delay.ms': '20',
-    ...json,
-  };
-  expect((await c.call(leader, 'POST', '/connectors', { name: 'seq', config: source })).status).toBe(201);
-  const sink = {
-    'connector.class': 'test.CollectingSinkConnector',
-    topics: topic,
-    'tasks.max': '2',
-    file,
-    ...json,
-  };
-  expect((await c.call(leader, 'POST', '/connectors', { name: 'sink', config: sink })).status).toBe(201);
-  await waitFor(
-    'the pipeline running',
-    async () =>
-      allRunning(await c.status(leader, 'seq'), tasks) && allRunning(await c.status(leader, 'sink'), 2)
-        ? true
-        : undefined,
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
-  return { topic, file };
-}
-
-/** What the source wrote, per task, in the order of the topic (one task's records share a partition). */
-async function written(c: TestCluster, topic: string): Promise<Map<number, Sequenced[]>> {
-  const byTask = new Map<number, Sequenced[]>();
-  for (const record of await c.records(topic)) {
-    const value = JSON.parse(record.value!.toString('utf8')) as Sequenced;
-    byTask.set(value.task, [...(byTask.get(value.task) ?? []), value]);
-  }
-  return byTask;
-}
-
-/** Stops the source, waits until the sink has everything it wrote, and checks that no number is missing. */
-async function noneMissing(
-  c: TestCluster,
-  topic: string,
-  file: string,
-): Promise<{ records: number; duplicates: number }> {
-  const worker = c.running()[0]!;
-  const stopping = Date.now();
-  expect((await c.call(worker, 'PUT', '/connectors/seq/stop')).status).toBe(204);
-  process.stdout.write(`stop answered in ${Date.now() - stopping} ms\n`);
-  await waitFor(
-    'the source to stop',
-    async () => ((await c.status(worker, 'seq'))?.connector.state === 'STOPPED' ? true : undefined),
-    {
-      timeoutMs: 30_000,
-    },
-  );
-  process.stdout.write(`source stopped after ${Date.now() - stopping} ms\n`);
-  const inTopic = await written(c, topic);
-  const wanted = new Map([...inTopic].map(([task, values]) => [task, Math.max(...values.map((v) => v.seq))]));
-  const { readFileSync, existsSync } = await import('node:fs');
-  let lastSeen = '';
-  const seen = await waitFor(
-    'the sink to have every record',
-    () => {
-      if (!existsSync(file)) return undefined;
-      const got = new Map<number, Set<number>>();
-      let lines = 0;
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (line === '') continue;
-        lines++;
-        // The sink shows JSON integers as the int64 they convert to: "12n".
-        const value = JSON.parse((JSON.parse(line) as { value: string }).value) as Record<string, string>;
-        const [task, seq] = [
-          Number(value['task']!.replace(/n$/, '')),
-          Number(value['seq']!.replace(/n$/, '')),
-        ];
-        got.set(task, (got.get(task) ?? new Set()).add(seq));
-      }
-      for (const [task, max] of wanted) {
-        if ((got.get(task)?.size ?? 0) < max) {
-          lastSeen = `task ${task}: ${got.get(task)?.size ?? 0} of ${max}; missing ${[...Array(max).keys()]
-            .map((i) => i + 1)
-            .filter((i) => !got.get(task)?.has(i))
-            .slice(0, 10)
-            .join(',')}`;
-          return undefined;
-        }
-      }
-      return { got, lines };
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  ).catch((error: unknown) => {
-    process.stdout.write(`sink incomplete: ${lastSeen}\n`);
-    throw error;
-  });
-  let records = 0;
-  for (const [task, max] of wanted) {
-    const got = seen.got.get(task)!;
-    // Every number from 1 to the last one written reached the sink.
-    for (let seq = 1; seq <= max; seq++) expect(got.has(seq), `task ${task} seq ${seq}`).toBe(true);
-    records += max;
-  }
-  return { records, duplicates: seen.lines - records };
-}
 
 describe('a cluster losing workers', () => {
   it('runs the tasks of a worker killed with -9 elsewhere within session + heartbeat + 2 s, and loses no record', async () => {

@@ -1,5 +1,5 @@
 // Several real `sluice worker` processes in one group on the test broker, for cluster drills.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaLog, type Log, type LogRecord } from '@sluice/log';
@@ -11,6 +11,7 @@ import {
   waitFor,
   type TypeScriptChild,
 } from '@sluice/test-kit';
+import { expect } from 'vitest';
 import { backendProperties, type Reply } from './helpers-rest.js';
 
 /** What `GET /sluice/v1/cluster` answers. */
@@ -18,6 +19,8 @@ export interface ClusterView {
   url: string;
   state: string;
   generation: number | null;
+  /** The group protocol the coordinator chose for this generation (`sluice-v2`, `sluice-v1`). */
+  protocol: string | null;
   leader: boolean;
   leaderUrl: string | null;
   assignment: { connectors: string[]; tasks: string[] };
@@ -38,6 +41,8 @@ export interface TestClusterOptions {
   heartbeatIntervalMs?: number;
   /** More worker property lines, for every worker. */
   extra?: string[];
+  /** How many of the workers start with the cluster (the others are started by the test). @default workers */
+  started?: number;
 }
 
 /** One worker of a test cluster: a process that can be killed, frozen and started again. */
@@ -46,6 +51,8 @@ export class ClusterWorker {
   readonly url: string;
   readonly #properties: string;
   #child: TypeScriptChild | undefined;
+  #live = false;
+  #epoch = 0;
 
   constructor(index: number, url: string, properties: string) {
     this.index = index;
@@ -66,15 +73,35 @@ export class ClusterWorker {
     );
   }
 
-  async start(): Promise<void> {
-    this.#child = runTypeScript('test/fixtures/sluice.ts', ['worker', this.#properties], {
-      SLUICE_TEST_WORKER_ID: `w${this.index}`,
-    });
+  /**
+   * Whether the worker has started (joined its group and applied an assignment) and is not being stopped:
+   * a REST call to it must succeed.
+   */
+  get live(): boolean {
+    return this.#live && this.running;
+  }
+
+  /** Counts starts and stops: a call made at one epoch and answered at another crossed a start or stop. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Starts the worker process (`overrides`: `key=value` settings over its properties file). */
+  async start(overrides: readonly string[] = []): Promise<void> {
+    this.#epoch++;
+    this.#child = runTypeScript(
+      'test/fixtures/sluice.ts',
+      ['worker', this.#properties, ...overrides.flatMap((setting) => ['--override', setting])],
+      { SLUICE_TEST_WORKER_ID: `w${this.index}` },
+    );
     await this.#child.waitForLine((line) => line.startsWith('REST API listening on'), 90_000);
+    this.#live = true;
   }
 
   /** SIGTERM (a clean stop: the worker leaves its group) or SIGKILL; resolves once it exited. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    this.#live = false;
+    this.#epoch++;
     const child = this.#child;
     if (child === undefined || !this.running) return;
     child.process.kill('SIGCONT');
@@ -138,9 +165,10 @@ export class TestCluster {
       workers.push(new ClusterWorker(index, `http://127.0.0.1:${port}`, properties));
     }
     const cluster = new TestCluster(id, dir, workers, session, heartbeat);
+    const started = workers.slice(0, options.started ?? workers.length);
     try {
-      await Promise.all(workers.map((worker) => worker.start()));
-      await cluster.settled();
+      await Promise.all(started.map((worker) => worker.start()));
+      if (started.length > 0) await cluster.settled();
     } catch (error) {
       await cluster.close();
       throw error;
@@ -236,4 +264,219 @@ export class TestCluster {
 /** Max − min of a list of counts. */
 export function spread(counts: readonly number[]): number {
   return Math.max(...counts) - Math.min(...counts);
+}
+
+/** Whether a connector and its `tasks` tasks all run. */
+export const allRunning = (status: Status | undefined, tasks: number): boolean =>
+  status !== undefined &&
+  status.connector.state === 'RUNNING' &&
+  status.tasks.length === tasks &&
+  status.tasks.every((task) => task.state === 'RUNNING');
+
+/** A record of `test.SequenceSourceConnector`. */
+export interface Sequenced {
+  task: number;
+  seq: number;
+  worker: string;
+  incarnation: string;
+}
+
+const json = {
+  'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+  'value.converter.schemas.enable': 'false',
+};
+
+/** A sequence source (three tasks) and a sink collecting what it wrote, on a cluster. */
+export async function pipeline(c: TestCluster, tasks = 3): Promise<{ topic: string; file: string }> {
+  const topic = `${c.id}-seq`;
+  const file = `${c.dir}/sink.jsonl`;
+  const leader = await c.leader();
+  const source = {
+    'connector.class': 'test.SequenceSourceConnector',
+    topic,
+    'tasks.max': String(tasks),
+    batch: '20',
+    'poll.delay.ms': '20',
+    ...json,
+  };
+  expect((await c.call(leader, 'POST', '/connectors', { name: 'seq', config: source })).status).toBe(201);
+  const sink = {
+    'connector.class': 'test.CollectingSinkConnector',
+    topics: topic,
+    'tasks.max': '2',
+    file,
+    ...json,
+  };
+  expect((await c.call(leader, 'POST', '/connectors', { name: 'sink', config: sink })).status).toBe(201);
+  await waitFor(
+    'the pipeline running',
+    async () =>
+      allRunning(await c.status(leader, 'seq'), tasks) && allRunning(await c.status(leader, 'sink'), 2)
+        ? true
+        : undefined,
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  return { topic, file };
+}
+
+/** What the source wrote, per task, in the order of the topic (one task's records share a partition). */
+export async function written(c: TestCluster, topic: string): Promise<Map<number, Sequenced[]>> {
+  const byTask = new Map<number, Sequenced[]>();
+  for (const record of await c.records(topic)) {
+    const value = JSON.parse(record.value!.toString('utf8')) as Sequenced;
+    byTask.set(value.task, [...(byTask.get(value.task) ?? []), value]);
+  }
+  return byTask;
+}
+
+/** Stops the source, waits until the sink has everything it wrote, and checks that no number is missing. */
+export async function noneMissing(
+  c: TestCluster,
+  topic: string,
+  file: string,
+): Promise<{ records: number; duplicates: number }> {
+  const worker = c.running()[0]!;
+  const stopping = Date.now();
+  expect((await c.call(worker, 'PUT', '/connectors/seq/stop')).status).toBe(204);
+  process.stdout.write(`stop answered in ${Date.now() - stopping} ms\n`);
+  await waitFor(
+    'the source to stop',
+    async () => ((await c.status(worker, 'seq'))?.connector.state === 'STOPPED' ? true : undefined),
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  process.stdout.write(`source stopped after ${Date.now() - stopping} ms\n`);
+  const inTopic = await written(c, topic);
+  const wanted = new Map([...inTopic].map(([task, values]) => [task, Math.max(...values.map((v) => v.seq))]));
+  let lastSeen = '';
+  const seen = await waitFor(
+    'the sink to have every record',
+    () => {
+      if (!existsSync(file)) return undefined;
+      const got = new Map<number, Set<number>>();
+      let lines = 0;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line === '') continue;
+        lines++;
+        // The sink shows JSON integers as the int64 they convert to: "12n".
+        const value = JSON.parse((JSON.parse(line) as { value: string }).value) as Record<string, string>;
+        const [task, seq] = [
+          Number(value['task']!.replace(/n$/, '')),
+          Number(value['seq']!.replace(/n$/, '')),
+        ];
+        got.set(task, (got.get(task) ?? new Set()).add(seq));
+      }
+      for (const [task, max] of wanted) {
+        if ((got.get(task)?.size ?? 0) < max) {
+          lastSeen = `task ${task}: ${got.get(task)?.size ?? 0} of ${max}; missing ${[...Array(max).keys()]
+            .map((i) => i + 1)
+            .filter((i) => !got.get(task)?.has(i))
+            .slice(0, 10)
+            .join(',')}`;
+          return undefined;
+        }
+      }
+      return { got, lines };
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  ).catch((error: unknown) => {
+    process.stdout.write(`sink incomplete: ${lastSeen}\n`);
+    throw error;
+  });
+  let records = 0;
+  for (const [task, max] of wanted) {
+    const got = seen.got.get(task)!;
+    // Every number from 1 to the last one written reached the sink.
+    for (let seq = 1; seq <= max; seq++) expect(got.has(seq), `task ${task} seq ${seq}`).toBe(true);
+    records += max;
+  }
+  return { records, duplicates: seen.lines - records };
+}
+
+/** What a `RestLoop` saw. */
+export interface RestLoopReport {
+  /** Calls counted: made to a live worker that neither started nor stopped before it answered. */
+  calls: number;
+  /** Counted calls that did not answer 2xx: `METHOD url: status and body, or the error`. */
+  failures: string[];
+  /** Calls in flight while the worker they went to stopped or started: not counted. */
+  excluded: number;
+}
+
+export interface RestLoopOptions {
+  /** Connectors whose status is read. */
+  statusOf: readonly string[];
+  /** A connector whose config is changed, and the two values of `poll.delay.ms` it alternates between. */
+  put: { connector: string; config: Record<string, string> };
+  /** @default 100 */
+  intervalMs?: number;
+  /** @default 2000 */
+  putEveryMs?: number;
+  /** The loop stops by itself after this long. */
+  maxMs: number;
+}
+
+/**
+ * A client calling the REST API of a cluster's live workers throughout a drill, as users' tooling does: a
+ * status GET every `intervalMs` and a config PUT (a change that moves no work) every `putEveryMs`, each to
+ * a live worker picked at random. A call to a worker that stopped or started while it was in flight is
+ * not counted; any other that does not answer 2xx is a failure.
+ */
+export class RestLoop {
+  readonly #c: TestCluster;
+  readonly #o: RestLoopOptions;
+  #stopping = false;
+  readonly #report: RestLoopReport = { calls: 0, failures: [], excluded: 0 };
+  readonly #done: Promise<RestLoopReport>;
+
+  constructor(c: TestCluster, options: RestLoopOptions) {
+    this.#c = c;
+    this.#o = options;
+    this.#done = this.#run();
+  }
+
+  /** Stops the loop; resolves with what it saw once its last call answered. */
+  stop(): Promise<RestLoopReport> {
+    this.#stopping = true;
+    return this.#done;
+  }
+
+  async #run(): Promise<RestLoopReport> {
+    const { statusOf, put, intervalMs = 100, putEveryMs = 2_000, maxMs } = this.#o;
+    const deadline = Date.now() + maxMs;
+    let nextPut = Date.now() + putEveryMs;
+    let puts = 0;
+    let reads = 0;
+    while (!this.#stopping && Date.now() < deadline) {
+      const live = this.#c.workers.filter((worker) => worker.live);
+      const worker = live[Math.floor(Math.random() * live.length)];
+      if (worker !== undefined) {
+        const putting = Date.now() >= nextPut;
+        const [method, path, body] = putting
+          ? [
+              'PUT',
+              `/connectors/${put.connector}/config`,
+              { ...put.config, 'poll.delay.ms': String(200 + (++puts % 2)) },
+            ]
+          : ['GET', `/connectors/${statusOf[reads++ % statusOf.length]}/status`, undefined];
+        if (putting) nextPut = Date.now() + putEveryMs;
+        const epoch = worker.epoch;
+        let failure: string | undefined;
+        try {
+          const reply = await this.#c.call(worker, method, path, body);
+          if (reply.status >= 300) failure = `${reply.status} ${JSON.stringify(reply.body)}`;
+        } catch (error) {
+          failure = error instanceof Error ? `${error.message} (${String(error.cause)})` : String(error);
+        }
+        if (worker.epoch !== epoch) this.#report.excluded++;
+        else {
+          this.#report.calls++;
+          if (failure !== undefined) this.#report.failures.push(`${method} ${worker.url}${path}: ${failure}`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+    return this.#report;
+  }
 }

@@ -17,7 +17,16 @@ import {
 const clusters: TestCluster[] = [];
 const loops: RestLoop[] = [];
 
-afterEach(async () => {
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') {
+    // What each worker logged last, to tell a slow machine from a stuck worker.
+    for (const c of clusters) {
+      for (const worker of c.workers)
+        process.stdout.write(
+          `--- worker ${worker.index} (${worker.url}) ---\n${worker.stderr().slice(-6_000)}\n`,
+        );
+    }
+  }
   await Promise.all(loops.splice(0).map((loop) => loop.stop()));
   await Promise.all(clusters.splice(0).map((cluster) => cluster.close()));
 });
@@ -108,12 +117,13 @@ async function rounds(c: TestCluster, step: string, action: () => Promise<void>)
   const before = (await balanced(c)).generation;
   const startedAt = Date.now();
   await action();
+  const acted = Date.now() - startedAt;
   const after = await balanced(c);
   const taken = after.generation - before;
   const counts = after.views.map((v) => `${v.assignment.connectors.length}/${v.assignment.tasks.length}`);
   process.stdout.write(
     `${step}: balanced (connectors/tasks ${counts.join(' ')}) at generation ${after.generation}, ` +
-      `${taken} round(s), ${Date.now() - startedAt} ms\n`,
+      `${taken} round(s), ${Date.now() - startedAt} ms (the step itself ${acted} ms)\n`,
   );
   return taken;
 }

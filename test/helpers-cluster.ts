@@ -1,5 +1,5 @@
 // Several real `sluice worker` processes in one group on the test broker, for cluster drills.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaLog, type Log, type LogRecord } from '@sluice/log';
@@ -94,6 +94,12 @@ export class ClusterWorker {
       ['worker', this.#properties, ...overrides.flatMap((setting) => ['--override', setting])],
       { SLUICE_TEST_WORKER_ID: `w${this.index}` },
     );
+    // SLUICE_DRILL_LOGS=<folder> keeps every worker's whole log (w<I>.log, across restarts), for a failed drill.
+    const keep = process.env['SLUICE_DRILL_LOGS'];
+    if (keep !== undefined) {
+      const out = createWriteStream(join(keep, `w${this.index}.log`), { flags: 'a' });
+      this.#child.process.stderr?.pipe(out);
+    }
     await this.#child.waitForLine((line) => line.startsWith('REST API listening on'), 90_000);
     this.#live = true;
   }
@@ -462,6 +468,7 @@ export class RestLoop {
           : ['GET', `/connectors/${statusOf[reads++ % statusOf.length]}/status`, undefined];
         if (putting) nextPut = Date.now() + putEveryMs;
         const epoch = worker.epoch;
+        const sentAt = new Date().toISOString();
         let failure: string | undefined;
         try {
           const reply = await this.#c.call(worker, method, path, body);
@@ -472,7 +479,8 @@ export class RestLoop {
         if (worker.epoch !== epoch) this.#report.excluded++;
         else {
           this.#report.calls++;
-          if (failure !== undefined) this.#report.failures.push(`${method} ${worker.url}${path}: ${failure}`);
+          if (failure !== undefined)
+            this.#report.failures.push(`${sentAt} ${method} ${worker.url}${path}: ${failure}`);
         }
       }
       await new Promise((resolve) => setTimeout(resolve, intervalMs));

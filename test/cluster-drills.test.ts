@@ -172,7 +172,7 @@ describe('cluster drills under load', () => {
 
   it('upgrades a cluster of sluice-v1 workers to sluice-v2 one worker at a time: the group speaks v1 until the last is upgraded, then v2; no record lost', async () => {
     const c = await cluster(3, 0);
-    // Workers of the previous release: they offer sluice-v1 only.
+    // Workers of the previous protocol version: they offer sluice-v1 only.
     await Promise.all(c.workers.map((worker) => worker.start(['sluice.protocol=sluice-v1'])));
     await c.settled();
     expect(await protocols(c, c.workers)).toEqual(['sluice-v1']);

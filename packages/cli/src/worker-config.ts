@@ -42,7 +42,7 @@ export interface WorkerConfig {
   workerUnsyncBackoffMs: number;
   /**
    * The worker group protocols this worker offers, newest first (`sluice.protocol` and every older one):
-   * capped at `sluice-v1`, it joins its group exactly as a worker of the release before `sluice-v2` does.
+   * capped at `sluice-v1`, it joins its group as a worker that knows no newer version does.
    */
   groupProtocols: WorkerProtocolName[];
   /**
@@ -219,7 +219,7 @@ const DEFINITIONS: Record<string, Definition> = {
     parse: oneOf(...WORKER_PROTOCOLS),
     default: WORKER_PROTOCOLS[0],
     documentation:
-      "The newest worker group protocol this worker offers; it offers the older ones too, as Connect's connect.protocol does. sluice-v1 joins as a worker of the previous release (no plugin-aware assignment), for a rollback to it.",
+      "The newest worker group protocol this worker offers; it offers the older ones too, as Connect's connect.protocol does. sluice-v1 offers only the first version (assignment without plugin lists), as a worker that knows no newer one: for a rollback to a release that speaks only it.",
   },
   'exactly.once.source.support': {
     parse: (value, key) => {

@@ -1,5 +1,5 @@
 // Several real `sluice worker` processes in one group on the test broker, for cluster drills.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaLog, type Log, type LogRecord } from '@sluice/log';
@@ -19,6 +19,8 @@ export interface ClusterView {
   url: string;
   state: string;
   generation: number | null;
+  /** The group protocol the coordinator chose for this generation (`sluice-v2`, `sluice-v1`). */
+  protocol: string | null;
   leader: boolean;
   leaderUrl: string | null;
   assignment: { connectors: string[]; tasks: string[] };
@@ -55,6 +57,8 @@ export interface TestClusterOptions {
   heartbeatIntervalMs?: number;
   /** More worker property lines, for every worker. */
   extra?: string[];
+  /** How many of the workers start with the cluster (the others are started by the test). @default workers */
+  started?: number;
 }
 
 /** One worker of a test cluster: a process that can be killed, frozen and started again. */
@@ -64,6 +68,8 @@ export class ClusterWorker {
   readonly #properties: string;
   readonly #wrapper: readonly string[];
   #child: TypeScriptChild | undefined;
+  #live = false;
+  #epoch = 0;
 
   constructor(index: number, url: string, properties: string, wrapper: readonly string[] = []) {
     this.index = index;
@@ -85,18 +91,42 @@ export class ClusterWorker {
     );
   }
 
-  async start(): Promise<void> {
+  /**
+   * Whether the worker has started (joined its group and applied an assignment) and is not being stopped:
+   * a REST call to it must succeed.
+   */
+  get live(): boolean {
+    return this.#live && this.running;
+  }
+
+  /** Counts starts and stops: a call made at one epoch and answered at another crossed a start or stop. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Starts the worker process (`overrides`: `key=value` settings over its properties file). */
+  async start(overrides: readonly string[] = []): Promise<void> {
+    this.#epoch++;
     this.#child = runTypeScript(
       'test/fixtures/sluice.ts',
-      ['worker', this.#properties],
+      ['worker', this.#properties, ...overrides.flatMap((setting) => ['--override', setting])],
       { SLUICE_TEST_WORKER_ID: `w${this.index}` },
       this.#wrapper,
     );
+    // SLUICE_DRILL_LOGS=<folder> keeps every worker's whole log (w<I>.log, across restarts), for a failed drill.
+    const keep = process.env['SLUICE_DRILL_LOGS'];
+    if (keep !== undefined) {
+      const out = createWriteStream(join(keep, `w${this.index}.log`), { flags: 'a' });
+      this.#child.process.stderr?.pipe(out);
+    }
     await this.#child.waitForLine((line) => line.startsWith('REST API listening on'), 90_000);
+    this.#live = true;
   }
 
   /** SIGTERM (a clean stop: the worker leaves its group) or SIGKILL; resolves once it exited. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    this.#live = false;
+    this.#epoch++;
     const child = this.#child;
     if (child === undefined || !this.running) return;
     child.process.kill('SIGCONT');
@@ -176,9 +206,10 @@ export class TestCluster {
       workers.push(new ClusterWorker(index, `http://${host}:${port}`, properties, placement?.wrapper));
     }
     const cluster = new TestCluster(id, dir, workers, session, heartbeat, bootstrap);
+    const started = workers.slice(0, options.started ?? workers.length);
     try {
-      await Promise.all(workers.map((worker) => worker.start()));
-      await cluster.settled();
+      await Promise.all(started.map((worker) => worker.start()));
+      if (started.length > 0) await cluster.settled();
     } catch (error) {
       await cluster.close();
       throw error;
@@ -480,5 +511,94 @@ export async function expectOneOwnerAtATime(c: TestCluster, connector: string): 
       }
       last = entry;
     }
+  }
+}
+
+/** What a `RestLoop` saw. */
+export interface RestLoopReport {
+  /** Calls counted: made to a live worker that neither started nor stopped before it answered. */
+  calls: number;
+  /** Counted calls that did not answer 2xx: `METHOD url: status and body, or the error`. */
+  failures: string[];
+  /** Calls in flight while the worker they went to stopped or started: not counted. */
+  excluded: number;
+}
+
+export interface RestLoopOptions {
+  /** Connectors whose status is read. */
+  statusOf: readonly string[];
+  /** A connector whose config is changed, and the two values of `poll.delay.ms` it alternates between. */
+  put: { connector: string; config: Record<string, string> };
+  /** @default 100 */
+  intervalMs?: number;
+  /** @default 2000 */
+  putEveryMs?: number;
+  /** The loop stops by itself after this long. */
+  maxMs: number;
+}
+
+/**
+ * A client calling the REST API of a cluster's live workers throughout a drill, as users' tooling does: a
+ * status GET every `intervalMs` and a config PUT (a change that moves no work) every `putEveryMs`, each to
+ * a live worker picked at random. A call to a worker that stopped or started while it was in flight is
+ * not counted; any other that does not answer 2xx is a failure.
+ */
+export class RestLoop {
+  readonly #c: TestCluster;
+  readonly #o: RestLoopOptions;
+  #stopping = false;
+  readonly #report: RestLoopReport = { calls: 0, failures: [], excluded: 0 };
+  readonly #done: Promise<RestLoopReport>;
+
+  constructor(c: TestCluster, options: RestLoopOptions) {
+    this.#c = c;
+    this.#o = options;
+    this.#done = this.#run();
+  }
+
+  /** Stops the loop; resolves with what it saw once its last call answered. */
+  stop(): Promise<RestLoopReport> {
+    this.#stopping = true;
+    return this.#done;
+  }
+
+  async #run(): Promise<RestLoopReport> {
+    const { statusOf, put, intervalMs = 100, putEveryMs = 2_000, maxMs } = this.#o;
+    const deadline = Date.now() + maxMs;
+    let nextPut = Date.now() + putEveryMs;
+    let puts = 0;
+    let reads = 0;
+    while (!this.#stopping && Date.now() < deadline) {
+      const live = this.#c.workers.filter((worker) => worker.live);
+      const worker = live[Math.floor(Math.random() * live.length)];
+      if (worker !== undefined) {
+        const putting = Date.now() >= nextPut;
+        const [method, path, body] = putting
+          ? [
+              'PUT',
+              `/connectors/${put.connector}/config`,
+              { ...put.config, 'poll.delay.ms': String(200 + (++puts % 2)) },
+            ]
+          : ['GET', `/connectors/${statusOf[reads++ % statusOf.length]}/status`, undefined];
+        if (putting) nextPut = Date.now() + putEveryMs;
+        const epoch = worker.epoch;
+        const sentAt = new Date().toISOString();
+        let failure: string | undefined;
+        try {
+          const reply = await this.#c.call(worker, method, path, body);
+          if (reply.status >= 300) failure = `${reply.status} ${JSON.stringify(reply.body)}`;
+        } catch (error) {
+          failure = error instanceof Error ? `${error.message} (${String(error.cause)})` : String(error);
+        }
+        if (worker.epoch !== epoch) this.#report.excluded++;
+        else {
+          this.#report.calls++;
+          if (failure !== undefined)
+            this.#report.failures.push(`${sentAt} ${method} ${worker.url}${path}: ${failure}`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+    return this.#report;
   }
 }

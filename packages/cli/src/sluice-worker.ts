@@ -291,6 +291,7 @@ export class SluiceWorker {
       scheduledRebalanceMaxDelayMs: config.scheduledRebalanceMaxDelayMs,
       workerSyncTimeoutMs: config.workerSyncTimeoutMs,
       workerUnsyncBackoffMs: config.workerUnsyncBackoffMs,
+      protocols: config.groupProtocols,
       internalRequests: config.internalRequests,
       onLease: (expiresAt) => this.#runtime?.setLease(expiresAt),
       sendTaskConfigs: async (leaderUrl, connector, body, headers) => {

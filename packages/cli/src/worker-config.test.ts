@@ -140,14 +140,27 @@ describe("a Connect worker's distributed settings", () => {
       scheduledRebalanceMaxDelayMs: 0,
       workerSyncTimeoutMs: 3000,
       workerUnsyncBackoffMs: 300000,
+      groupProtocols: ['sluice-v2', 'sluice-v1'],
       internalRequests: { signatureAlgorithm: 'HmacSHA256', keyTtlMs: 3600000 },
     });
+  });
+
+  it('offers the worker group protocols up to sluice.protocol, newest first, as connect.protocol does', () => {
+    expect(resolve({ ...distributed, 'sluice.protocol': 'sluice-v2' }).groupProtocols).toEqual([
+      'sluice-v2',
+      'sluice-v1',
+    ]);
+    expect(resolve({ ...distributed, 'sluice.protocol': 'sluice-v1' }).groupProtocols).toEqual(['sluice-v1']);
   });
 
   it.each([
     [
       { 'connect.protocol': 'fast' },
       /connect\.protocol must be one of eager, compatible, sessioned, got 'fast'/,
+    ],
+    [
+      { 'sluice.protocol': 'sluice-v3' },
+      /sluice\.protocol must be one of sluice-v2, sluice-v1, got 'sluice-v3'/,
     ],
     [{ 'exactly.once.source.support': 'enabled' }, /exactly\.once\.source\.support=enabled is not supported/],
     [

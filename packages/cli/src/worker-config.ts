@@ -4,6 +4,7 @@ import {
   resolveInternalRequestSettings,
   type InternalRequestSettings,
 } from '@sluice/protocol';
+import { WORKER_PROTOCOLS, type WorkerProtocolName } from '@sluice/coordinator';
 import { parseAllowedHost, type Listener } from '@sluice/rest';
 import { hostedProxyProperties, resolveRestProxyConfig, type RestProxyConfig } from '@sluice/rest-proxy';
 import { BASIC_AUTH_EXTENSION, jaasConfigPath } from './rest-auth.js';
@@ -40,6 +41,11 @@ export interface WorkerConfig {
   workerSyncTimeoutMs: number;
   /** How long a worker that could not catch up waits before it rejoins (`worker.unsync.backoff.ms`). */
   workerUnsyncBackoffMs: number;
+  /**
+   * The worker group protocols this worker offers, newest first (`sluice.protocol` and every older one):
+   * capped at `sluice-v1`, it joins its group as a worker that knows no newer version does.
+   */
+  groupProtocols: WorkerProtocolName[];
   /**
    * REST authentication: the JAAS file whose `KafkaConnect` entry lists the users (`rest.basic.auth.jaas.config`,
    * or `rest.extension.classes=…BasicAuthSecurityRestExtension` with `-Djava.security.auth.login.config` in
@@ -214,6 +220,12 @@ const DEFINITIONS: Record<string, Definition> = {
     default: 'sessioned',
     documentation:
       "Connect's group protocol; Sluice always rebalances incrementally and signs internal requests.",
+  },
+  'sluice.protocol': {
+    parse: oneOf(...WORKER_PROTOCOLS),
+    default: WORKER_PROTOCOLS[0],
+    documentation:
+      "The newest worker group protocol this worker offers; it offers the older ones too, as Connect's connect.protocol does. sluice-v1 offers only the first version (assignment without plugin lists), as a worker that knows no newer one: for a rollback to a release that speaks only it.",
   },
   'exactly.once.source.support': {
     parse: (value, key) => {
@@ -445,6 +457,9 @@ export function resolveWorkerConfig(
     scheduledRebalanceMaxDelayMs: get('scheduled.rebalance.max.delay.ms'),
     workerSyncTimeoutMs: get('worker.sync.timeout.ms'),
     workerUnsyncBackoffMs: get('worker.unsync.backoff.ms'),
+    groupProtocols: WORKER_PROTOCOLS.slice(
+      WORKER_PROTOCOLS.indexOf(get<WorkerProtocolName>('sluice.protocol')),
+    ),
     restBasicAuth,
     restAllowedHosts: get('rest.allowed.hosts'),
     internalRequests: internalRequests!,

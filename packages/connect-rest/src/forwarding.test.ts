@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { NotLeaderError, NotOwnerError, type Herder, type PluginCatalog } from '@sluice/coordinator';
+import {
+  AlreadyExistsError,
+  NotLeaderError,
+  NotOwnerError,
+  type Herder,
+  type PluginCatalog,
+} from '@sluice/coordinator';
 import { Loggers } from '@sluice/logging';
 import { listen, PeerClient, type ListeningServer } from '@sluice/rest';
 import { createConnectApp } from './app.js';
@@ -186,13 +192,26 @@ describe('forwarding to the leader, with Connect hop rule', () => {
   });
 
   it('relays the answering worker’s error as it is', async () => {
-    const leader = await worker(() => new NotLeaderError('gone', undefined));
+    const leader = await worker(() => new AlreadyExistsError('Connector a already exists'));
     const follower = await worker(follows(() => leader.url));
-    // The leader was asked with forward=true and knows no leader itself: Connect's 409, relayed.
-    expect(await call(follower.url, 'DELETE', '/connectors/a')).toMatchObject({
+    expect(await call(follower.url, 'POST', '/connectors', connector)).toMatchObject({
       status: 409,
-      body: { error_code: 409, message: NO_KNOWN_LEADER },
+      body: { error_code: 409, message: 'Connector a already exists' },
     });
+    expect(leader.calls).toHaveLength(1);
+  });
+
+  it('asks again when the leader it forwarded to knows no leader any more (it is leaving its group)', async () => {
+    // The old leader was asked with forward=true and knows no leader itself: it did nothing.
+    const leaving = await worker(() => new NotLeaderError('gone', undefined));
+    const leader = await worker(leads);
+    let asked = 0;
+    const follower = await worker(follows(() => (asked++ === 0 ? leaving.url : leader.url)));
+    const reply = await call(follower.url, 'POST', '/connectors', connector);
+    expect(reply.status).toBe(201);
+    expect(asked).toBe(2);
+    expect(leaving.calls.map((c) => c.method)).toEqual(['putConnectorConfig']);
+    expect(leader.calls.map((c) => c.method)).toEqual(['putConnectorConfig']);
   });
 
   it('asks again when the worker it forwarded to does not answer (a dead leader, a new one elected)', async () => {

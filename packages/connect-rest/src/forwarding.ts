@@ -48,10 +48,11 @@ function forwardTarget(error: unknown): { url: string | undefined } | undefined 
  * still cannot serve it answers 409. The answer is relayed as it came (status and body); a `Location`
  * names this worker, as the client asked it.
  *
- * Sluice waits where Connect fails: a worker that does not answer (it died; the group will rebalance)
- * is asked again through a fresh decision until `retryForMs`, and a forwarded write returns once this
- * worker's own view has caught up with it, so a client that reads back from the worker it wrote through
- * sees its write.
+ * Sluice waits where Connect fails: a worker that does not answer (it died; the group will rebalance),
+ * or that answers it knows no leader (it led, and is leaving its group or between generations: it did
+ * nothing), is asked again through a fresh decision until `retryForMs`, and a forwarded write returns once
+ * this worker's own view has caught up with it, so a client that reads back from the worker it wrote
+ * through sees its write.
  */
 export async function serveOrForward(
   c: Context,
@@ -72,7 +73,8 @@ export async function serveOrForward(
       throw new HttpError(409, CONFLICTING_OPERATION);
     if (target.url === undefined) throw new HttpError(409, NO_KNOWN_LEADER);
     try {
-      return await forwardTo(c, options, target.url, forward === undefined);
+      const answer = await forwardTo(c, options, target.url, forward === undefined);
+      if (!answer.noKnownLeader || Date.now() + RETRY_BACKOFF_MS > deadline) return answer.response;
     } catch (error) {
       // Only a request that never reached the worker is sent again: one that may have landed (the worker
       // died before it answered) is answered 500, as Connect does, so the client knows the outcome is unknown.
@@ -83,8 +85,8 @@ export async function serveOrForward(
       ) {
         throw error;
       }
-      await sleep(RETRY_BACKOFF_MS);
     }
+    await sleep(RETRY_BACKOFF_MS);
   }
 }
 
@@ -93,7 +95,7 @@ async function forwardTo(
   options: ForwardingOptions,
   targetUrl: string,
   recursive: boolean,
-): Promise<Response> {
+): Promise<{ response: Response; noKnownLeader: boolean }> {
   const here = new URL(c.req.url);
   const url = new URL(here.pathname, targetUrl.endsWith('/') ? targetUrl : `${targetUrl}/`);
   url.searchParams.set('forward', String(recursive));
@@ -123,5 +125,16 @@ async function forwardTo(
   // No body for 204 and 304; an empty body keeps its length, as the worker that answered sent it.
   const empty = answer.status === 204 || answer.status === 304;
   if (!empty && answer.body.byteLength === 0) out.set('content-length', '0');
-  return new Response(empty ? null : answer.body, { status: answer.status, headers: out });
+  return {
+    response: new Response(empty ? null : answer.body, { status: answer.status, headers: out }),
+    noKnownLeader: answer.status === 409 && messageOf(answer.body) === NO_KNOWN_LEADER,
+  };
+}
+
+function messageOf(body: Uint8Array): unknown {
+  try {
+    return (JSON.parse(Buffer.from(body).toString('utf8')) as { message?: unknown }).message;
+  } catch {
+    return undefined;
+  }
 }

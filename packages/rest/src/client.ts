@@ -34,6 +34,9 @@ export class PeerUnreachableError extends SluiceError {
   }
 }
 
+/** Methods whose request does the same when sent twice (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 /**
  * A small HTTP client for requests between workers (forwarded REST requests, task configs sent to the
  * leader): node's own http and https, so a worker's TLS settings apply, and the body is sent byte for byte
@@ -59,12 +62,17 @@ export class PeerClient {
     return new Promise<PeerResponse>((resolve, reject) => {
       // Whether the connection was made: from then on the peer may have acted on the request.
       let connected = false;
+      let answered = false;
+      // Except on a kept-alive connection that ends before any answer: the peer most likely closed it as
+      // idle as the request went out (a worker stopping closes its idle connections), and an idempotent
+      // request may be sent again whatever happened (RFC 9110 §9.2.2).
+      const mayResend = () => sent.reusedSocket && !answered && IDEMPOTENT.has(init.method.toUpperCase());
       const unreachable = (error: Error) =>
         error instanceof PeerUnreachableError
           ? error
           : new PeerUnreachableError(url, `IO Error trying to forward REST request: ${error.message}`, {
               cause: error,
-              sent: connected,
+              sent: connected && !mayResend(),
             });
       const sent = send(
         target,
@@ -75,6 +83,7 @@ export class PeerClient {
           timeout: timeoutMs,
         },
         (response) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let size = 0;
           response.on('data', (chunk: Buffer) => {

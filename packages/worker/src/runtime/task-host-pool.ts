@@ -18,6 +18,13 @@ export interface TaskHostPoolOptions {
    */
   unattributedBlockedAfterMs?: number;
   /**
+   * While a host imports an actor's module for the first time and no actor's code runs, it counts as
+   * blocked only after this long: evaluating a module graph is one long synchronous step, which on a
+   * machine short of CPU can outlast `blockedAfterMs`, and a replacement thread would have to import it
+   * all again. @default 60000
+   */
+  loadingBlockedAfterMs?: number;
+  /**
    * Told when a host thread was terminated (or exited by itself), once it is gone: its culprit, if one
    * was named, and which actors were restarted on a healthy thread. Meant for the worker's log.
    */
@@ -90,6 +97,8 @@ interface Host {
   actors: Set<string>;
   job: Promise<void>;
   threadId: number | undefined;
+  /** First imports of actor modules under way on the host. */
+  loading: number;
   /** Resolves with the host's thread once it said hello, or undefined if its job ended first. */
   thread: Promise<Worker | undefined>;
   /** Set once the host is being terminated; resolves once its thread has exited. */
@@ -151,6 +160,7 @@ export class TaskHostPool {
       heartbeatIntervalMs: 500,
       blockedAfterMs: 5000,
       unattributedBlockedAfterMs: 30_000,
+      loadingBlockedAfterMs: 60_000,
       ...options,
     };
     this.#pool = new Piscina({
@@ -289,6 +299,7 @@ export class TaskHostPool {
       actors: new Set(),
       job: Promise.resolve(),
       threadId: undefined,
+      loading: 0,
       thread: new Promise((resolve) => (said = resolve)),
       lost: undefined,
     };
@@ -319,7 +330,15 @@ export class TaskHostPool {
 
   #onMessage(host: Host, message: FromHost): void {
     host.lastHeartbeat = performance.now();
-    if (message.type === 'hello' || message.type === 'heartbeat') return;
+    if (message.type === 'loading') host.loading++;
+    else if (message.type === 'loaded') host.loading--;
+    if (
+      message.type === 'hello' ||
+      message.type === 'heartbeat' ||
+      message.type === 'loading' ||
+      message.type === 'loaded'
+    )
+      return;
     const record = this.#actors.get(message.id);
     // A message about an actor that moved on (or is gone) is stale.
     if (record === undefined || record.host !== host) return;
@@ -397,6 +416,8 @@ export class TaskHostPool {
       if (host.threadId === undefined || host.lost !== undefined || blockedMs < this.#options.blockedAfterMs)
         continue;
       const slot = Atomics.load(host.current, 0);
+      // Importing a module is not a blocked loop, unless an actor's own code is what runs.
+      if (slot === 0 && host.loading > 0 && blockedMs < this.#options.loadingBlockedAfterMs) continue;
       let culprit: string | undefined;
       for (const id of host.actors) if (this.#actors.get(id)?.slot === slot) culprit = id;
       if (culprit === undefined && blockedMs < this.#options.unattributedBlockedAfterMs) continue;

@@ -943,6 +943,10 @@ async function connectUp(options) {
     return;
   }
 
+  if (CONNECT.log4j2)
+    throw new Fail(
+      `Connect ${CONNECT.version}: scripts/kafka provisions Connect only for 3.x; set SLUICE_CONNECT_VERSION to a 3.x version`,
+    );
   const bootstrap = resolveBootstrap(options.bootstrap);
   const group = options.group || 'sluice-connect';
   await provision(CONNECT);

@@ -108,8 +108,10 @@ export class WorkerHerder implements Herder {
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     // Invalid before anything else, in Connect's order: a bad config for a taken name is a 400, not a 409,
     // and a follower refuses it before forwarding.
-    await this.#validate(config);
+    const validated = await this.#validate(config);
     return this.#asLeader('Only the leader can set connector configs.', async () => {
+      // Left to the leader by this worker while it was not one (during a rebalance): it is now.
+      if (!validated) await this.#validate(config);
       const exists = this.#snapshot().connectors.has(name);
       if (exists && !options.allowReplace) throw new AlreadyExistsError(`Connector ${name} already exists`);
       await this.#o.configs.putConnectorConfig(
@@ -384,13 +386,16 @@ export class WorkerHerder implements Herder {
     throw new NotLeaderError(what, this.#otherWorker(this.#o.cluster.leaderUrl()));
   }
 
-  /** Checks a config as given; 400 with Connect's message, one line per invalid key. */
-  async #validate(config: ConnectorConfig): Promise<void> {
+  /**
+   * Checks a config as given; 400 with Connect's message, one line per invalid key. False when the check
+   * was left to the leader: this worker lacks the plugin and is not the leader at the moment.
+   */
+  async #validate(config: ConnectorConfig): Promise<boolean> {
     // Checked on the config as given: the message quotes it, and resolved values may be secrets.
     const connectorClass = requireConnectorClass(config);
     // Workers may have different plugins: a follower without this one leaves validation to the leader.
     if (this.#o.plugins.find(connectorClass, ['source', 'sink']) === undefined && !this.#o.cluster.isLeader())
-      return;
+      return false;
     const { config: resolved, redactor } = await this.#resolved(config);
     // A connector's validate() runs inside the leader's serial path: one that never settles must not
     // hold up every later write.
@@ -406,6 +411,7 @@ export class WorkerHerder implements Herder {
     });
     // Messages may quote resolved values (Invalid value <secret> for …): they are hidden.
     if (infos.error_count > 0) throw new BadRequestError(redactor.redact(invalidConfigMessage(infos)));
+    return true;
   }
 
   /**

@@ -192,9 +192,26 @@ class GroupWatch {
     await this.#admin.disconnect();
   }
 
-  /** When the group first changed (state or members) after `t0`. */
+  /**
+   * When a rebalance first showed after `t0`: the group left Stable, or its members changed from those it
+   * had at `t0`.
+   */
   changedAfter(t0: number): number | undefined {
-    return this.#samples.find((sample) => sample.at > t0)?.at;
+    const baseline = this.#samples.filter((sample) => sample.at <= t0).pop();
+    return this.#samples.find(
+      (sample) => sample.at > t0 && (sample.state !== 'Stable' || sample.members !== baseline?.members),
+    )?.at;
+  }
+
+  /** Waits (at most `timeoutMs`) until the group has been Stable for a second. */
+  async stable(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      const last = this.latest();
+      if (last?.state === 'Stable' && performance.now() - last.at > 1000) return true;
+      await sleep(pollIntervalMs);
+    }
+    return false;
   }
 
   /** The group's changes from `t0` on, for the log. */
@@ -482,7 +499,7 @@ function phases(cluster: Cluster, wallT0: number, untilMs: number): string {
   const pattern =
     cluster.runtime === 'sluice'
       ? /joined group|assigned as leader|membership|left group|rejoin|leader/i
-      : /Joined group at generation|Rebalance started|Successfully joined group|Successfully synced group|Finished starting connectors and tasks|Starting connectors and tasks|revoked|Revoking|Request joining group due to/;
+      : /^\S+ \S+ INFO \[Worker clientId=.*(Joined group at generation|Rebalance started|Finished starting connectors and tasks|Finished stopping tasks|Finished flushing status)/;
   const out: string[] = [];
   for (const member of cluster.members) {
     const text = readTail(member.connectLog ?? member.logFile, 16 << 20);
@@ -495,11 +512,79 @@ function phases(cluster: Cluster, wallT0: number, untilMs: number): string {
         ? Date.parse(stamp)
         : Date.parse(stamp.replace(' ', 'T').replace(',', '.'));
       if (!(at >= wallT0 - 50 && at <= wallT0 + untilMs + 1000)) continue;
-      if (++shown > 12) break;
+      if (++shown > 12) continue;
       out.push(`  +${at - wallT0} ${member.name}: ${line.slice(stamp.length + 3, stamp.length + 3 + 220)}`);
     }
+    if (shown > 12) out.push(`  … ${member.name}: ${shown} such lines in all`);
   }
   return out.join('\n');
+}
+
+/**
+ * Reads the status topic as it grows: every state a worker wrote for a connector or task, with the time the
+ * worker wrote it. Both runtimes write Connect's records (`status-task-<name>-<id>` →
+ * `{"state", "worker_id", "generation"}`), so the same reading shows where a step's time went in either:
+ * when the old owners wrote UNASSIGNED (stopping revoked work) and when the new owners wrote RUNNING.
+ */
+class StatusTopic {
+  readonly #kafka: KafkaLog;
+  readonly #topic: string;
+  readonly #positions = new Map<number, number>();
+  readonly #records: Array<{ at: number; kind: 'task' | 'connector'; state: string; worker: string }> = [];
+
+  constructor(kafka: KafkaLog, topic: string) {
+    this.#kafka = kafka;
+    this.#topic = topic;
+  }
+
+  async #read(): Promise<void> {
+    for (const { partition, beginning, end } of await this.#kafka.offsets(this.#topic)) {
+      let offset = Math.max(beginning, this.#positions.get(partition) ?? 0);
+      while (offset < end) {
+        const { records } = await this.#kafka.fetch(this.#topic, partition, offset, { maxBytes: 4 << 20 });
+        if (records.length === 0) break;
+        for (const record of records) {
+          const key = record.key?.toString('utf8') ?? '';
+          const kind = key.startsWith('status-task-')
+            ? 'task'
+            : key.startsWith('status-connector-')
+              ? 'connector'
+              : undefined;
+          if (kind === undefined || record.value === null) continue;
+          const value = JSON.parse(record.value.toString('utf8')) as { state?: string; worker_id?: string };
+          this.#records.push({
+            at: record.timestamp,
+            kind,
+            state: value.state ?? '?',
+            worker: value.worker_id ?? '?',
+          });
+        }
+        offset = records[records.length - 1]!.offset + 1;
+      }
+      this.#positions.set(partition, offset);
+    }
+  }
+
+  /** What was written from `from` to `to` (wall-clock ms), by kind, state and worker: count, first and last write. */
+  async summary(from: number, to: number, names: ReadonlyMap<string, string>): Promise<string> {
+    await this.#read();
+    const groups = new Map<string, { n: number; first: number; last: number }>();
+    for (const record of this.#records) {
+      if (record.at < from || record.at > to) continue;
+      const label = `${record.kind} ${record.state} by ${names.get(record.worker) ?? record.worker}`;
+      const group = groups.get(label);
+      if (group === undefined) groups.set(label, { n: 1, first: record.at, last: record.at });
+      else {
+        group.n++;
+        group.first = Math.min(group.first, record.at);
+        group.last = Math.max(group.last, record.at);
+      }
+    }
+    return [...groups]
+      .sort((a, b) => a[1].first - b[1].first)
+      .map(([label, g]) => `  ${label}: ${g.n} written from +${g.first - from} to +${g.last - from} ms`)
+      .join('\n');
+  }
 }
 
 /**
@@ -568,6 +653,7 @@ async function runOnce(
   const kafka = await KafkaLog.open({ brokers: bootstrap.split(','), clientId: 'sluice-bench' });
   const topics = [topic, `${group}-configs`, `${group}-offsets`, `${group}-status`];
   const watch = new GroupWatch(bootstrap, group);
+  const statuses = new StatusTopic(kafka, `${group}-status`);
   const cluster = new Cluster(runtime, bootstrap, group, classpath);
   const names = Array.from({ length: connectorCount }, (_, i) => `${id}-sink-${String(i).padStart(3, '0')}`);
   const outDir = tempDir('sluice-bench-rebalance-out-');
@@ -596,6 +682,8 @@ async function runOnce(
         note?: string;
       }>,
     ): Promise<boolean> => {
+      if (!(await watch.stable(60_000)))
+        log(`${runtime} round ${round} ${name}: the group was not Stable before the step`);
       const before = cluster.live().length;
       const wallT0 = Date.now();
       const t0 = performance.now();
@@ -632,6 +720,12 @@ async function runOnce(
           `${watched.polls} polls (slowest ${watched.slowestPoll.toFixed(0)} ms); ${watched.problem}`,
       );
       log(`  group: ${watch.timeline(t0)}`);
+      const writes = await statuses.summary(
+        wallT0,
+        wallT0 + (row.balanced ?? capMs),
+        new Map(cluster.members.map((m) => [m.id, m.name])),
+      );
+      if (writes !== '') log(`  status topic:\n${writes}`);
       const lines = phases(cluster, wallT0, row.balanced ?? capMs);
       if (lines !== '') log(`  worker logs:\n${lines}`);
       return watched.running !== undefined;

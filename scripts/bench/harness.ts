@@ -95,6 +95,19 @@ export function rssBytes(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): num
   }
 }
 
+/** CPU time (user + system, seconds) a process has used so far, from /proc (0 once it is gone). */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime (14, 15) are in
+    // clock ticks of 1/100 s (USER_HZ on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 export function propertiesText(props: Record<string, string | number | boolean>): string {
   return `${Object.entries(props)
     .map(([key, value]) => `${key}=${value}`)

@@ -19,9 +19,11 @@ import { KafkaLog } from '@sluice/log';
 import {
   cleanUp,
   connectClasspath,
+  cpuSeconds,
   distributedProperties,
   freePort,
   log,
+  root,
   rssBytes,
   sleep,
   spawnConnect,
@@ -127,6 +129,8 @@ interface RssRow {
   worker: string;
   idle: { rss: number; anon: number };
   loaded: { rss: number; anon: number };
+  /** CPU used with the workload running idle, in % of one core. */
+  cpuPercent: number;
 }
 
 const rows: Row[] = [];
@@ -665,11 +669,13 @@ async function runOnce(
     log(`${runtime} round ${round}: starting 3 workers`);
     await Promise.all([cluster.spawn(), cluster.spawn(), cluster.spawn()]);
     await cluster.waitFormed(watch, 3);
-    const idle = new Map(
+    const idle = new Map<string, { rss: number; anon: number }>(
       cluster
         .live()
         .map((m) => [m.name, { rss: rssBytes(m.child.pid!), anon: rssBytes(m.child.pid!, 'RssAnon') }]),
     );
+    if (brokerPid !== undefined)
+      idle.set('broker', { rss: rssBytes(brokerPid), anon: rssBytes(brokerPid, 'RssAnon') });
     log(`${runtime} round ${round}: 3 workers in a stable group, leader ${await cluster.leaderId()}`);
 
     /** Runs one step; returns false when it did not finish within the cap (later steps are then skipped). */
@@ -759,16 +765,27 @@ async function runOnce(
     });
     if (!ok) return;
 
+    // With the workload running (and idle: no records): RSS, and CPU over 10 s, which is what keeping 400
+    // tasks polling costs each worker and the broker.
     await sleep(5000);
-    for (const member of cluster.live()) {
+    const measured = [
+      ...cluster.live().map((member) => ({ name: member.name, pid: member.child.pid! })),
+      ...(brokerPid === undefined ? [] : [{ name: 'broker', pid: brokerPid }]),
+    ];
+    const cpuBefore = measured.map(({ pid }) => cpuSeconds(pid));
+    const cpuStart = performance.now();
+    await sleep(10_000);
+    const cpuWindow = (performance.now() - cpuStart) / 1000;
+    measured.forEach(({ name, pid }, i) => {
       rssRows.push({
         runtime,
         round,
-        worker: member.name,
-        idle: idle.get(member.name)!,
-        loaded: { rss: rssBytes(member.child.pid!), anon: rssBytes(member.child.pid!, 'RssAnon') },
+        worker: name,
+        idle: idle.get(name) ?? { rss: 0, anon: 0 },
+        loaded: { rss: rssBytes(pid), anon: rssBytes(pid, 'RssAnon') },
+        cpuPercent: (100 * (cpuSeconds(pid) - cpuBefore[i]!)) / cpuWindow,
       });
-    }
+    });
 
     let joined: Member | undefined;
     if (ok && steps.has('join')) {
@@ -828,9 +845,23 @@ async function runOnce(
 // Main
 // ---------------------------------------------------------------------------------------------------------------
 
+/** The broker JVM's pid, from the state file scripts/kafka keeps in the broker's directory. */
+function readBrokerPid(): number | undefined {
+  try {
+    const state = JSON.parse(readFileSync(join(root, '.kafka', 'bench-rebalance', 'state.json'), 'utf8')) as {
+      processes?: Array<{ pid: number }>;
+    };
+    return state.processes?.[0]?.pid;
+  } catch {
+    return undefined;
+  }
+}
+
+let brokerPid: number | undefined;
 let failed = false;
 try {
   const bootstrap = startBroker('bench-rebalance');
+  brokerPid = readBrokerPid();
   const classpath = runtimes.some((runtime) => runtime !== 'sluice') ? connectClasspath() : undefined;
   for (let round = 1; round <= rounds; round++) {
     for (const runtime of runtimes) await runOnce(runtime, round, bootstrap, classpath);
@@ -874,13 +905,13 @@ for (const row of rows) {
 }
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 console.log(
-  '\n| runtime | round | worker | idle RSS (MiB) | idle anon RSS (MiB) | loaded RSS (MiB) | loaded anon RSS (MiB) |',
+  '\n| runtime | round | process | idle RSS (MiB) | idle anon RSS (MiB) | loaded RSS (MiB) | loaded anon RSS (MiB) | CPU, workload idle (% of a core) |',
 );
-console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: |');
+console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rssRows) {
   console.log(
     `| ${RUNTIMES[row.runtime]} | ${row.round} | ${row.worker} | ${mib(row.idle.rss)} | ${mib(row.idle.anon)} | ` +
-      `${mib(row.loaded.rss)} | ${mib(row.loaded.anon)} |`,
+      `${mib(row.loaded.rss)} | ${mib(row.loaded.anon)} | ${row.cpuPercent.toFixed(0)} |`,
   );
 }
 console.log(

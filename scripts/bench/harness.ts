@@ -57,13 +57,14 @@ export function spawnWorker(
   return { child, spawnedAt };
 }
 
-export async function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 20_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);
+  const killed = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
   if (killed) {
-    log(`pid ${child.pid} ignored SIGTERM for 20 s; SIGKILL`);
+    log(`pid ${child.pid} ignored SIGTERM for ${graceMs / 1000} s; SIGKILL`);
     child.kill('SIGKILL');
     await Promise.race([exited, sleep(5000)]);
   }

@@ -5,9 +5,15 @@
 // a follower is killed with -9; a worker joins to make 3 again; the leader is killed with -9. Each step is
 // timed from its start event until `GET /connectors?expand=status` on a surviving worker (polled every 100 ms)
 // shows every connector and task RUNNING on a live worker, and then balanced; the broker's view of the group
-// (DescribeGroups, polled every 100 ms) says when the rebalance began. RSS of each worker is read idle and
-// with the workload. Every wait is bounded (--cap seconds per step, --timeout seconds per worker start).
-// Run: pnpm bench:rebalance   (results go in docs/benchmarks.md by hand, with the machine line printed here)
+// (DescribeGroups, polled every 100 ms) says when the rebalance began, and the status topic (read after each
+// step) when the old owners wrote UNASSIGNED and the new ones RUNNING, which shows where the time went. RSS
+// of each worker is read idle and with the workload, and CPU of each worker and the broker over 10 s with the
+// workload running idle. Every wait is bounded (--cap seconds per step, --timeout seconds per worker start);
+// workers, topics and directories are removed at the end (--keep-logs DIR keeps the workers' logs there).
+// Options: --runtime sluice,connect-0,connect  --rounds N  --connectors 100  --tasks 4
+//          --steps join,leave,failover,leader-failover  --cap 360  --create-concurrency 10
+//          --session-timeout-ms 10000  --heartbeat-interval-ms 3000
+// Run: npm run bench:rebalance   (results go in docs/benchmarks.md by hand, with the machine line printed here)
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -363,11 +369,20 @@ class Cluster {
     }
   }
 
+  /**
+   * SIGTERM to every worker; up to 90 s to exit (a Sluice worker stops its tasks one after another, which
+   * takes more than 20 s for 200 of them on this machine), then SIGKILL.
+   */
   async stopAll(): Promise<void> {
     await Promise.all(
       this.members.map(async (member) => {
         member.signalled = true;
-        await stopProcess(member.child);
+        const started = performance.now();
+        await stopProcess(member.child, 90_000);
+        if (performance.now() - started > 5000)
+          log(
+            `${member.name} took ${((performance.now() - started) / 1000).toFixed(1)} s to exit after SIGTERM`,
+          );
       }),
     );
   }
@@ -667,7 +682,12 @@ async function runOnce(
     await watch.start();
 
     log(`${runtime} round ${round}: starting 3 workers`);
-    await Promise.all([cluster.spawn(), cluster.spawn(), cluster.spawn()]);
+    // The first worker creates the internal topics before the others start: Sluice workers that start
+    // together on a new group race to create them, and the loser can exit with "topic … does not exist"
+    // (KafkaLog.ensureTopic does not wait for a topic another client just created to become visible).
+    const { member: first } = await cluster.spawn();
+    await waitFor200(`${first.url}/connectors`, first.child, first.spawnedAt, first.name, startTimeoutMs);
+    await Promise.all([cluster.spawn(), cluster.spawn()]);
     await cluster.waitFormed(watch, 3);
     const idle = new Map<string, { rss: number; anon: number }>(
       cluster

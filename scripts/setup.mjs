@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pnpmCommand } from './pnpm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
 const stampFile = join(root, 'node_modules', '.setup-stamp');
 
 function run(command, args, options = {}) {
@@ -20,14 +20,6 @@ function run(command, args, options = {}) {
     process.stderr.write(`setup: \`${command} ${args.join(' ')}\` failed (exit ${result.status})\n`);
     process.exit(result.status ?? 1);
   }
-}
-
-/** The pnpm to call: the one on PATH when it is the pinned major, otherwise the pinned one through npx. */
-function pnpmCommand() {
-  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-  if (probe.status === 0 && probe.stdout.trim().split('.')[0] === pnpmVersion.split('.')[0])
-    return ['pnpm', []];
-  return ['npx', ['--yes', `pnpm@${pnpmVersion}`]];
 }
 
 /** What the installed tree depends on: the lockfile and every manifest. */

@@ -1,6 +1,11 @@
 // Workers that share a group.id form one cluster on a real broker: real worker processes.
 import { createHmac } from 'node:crypto';
-import { waitFor } from '@sluice/test-kit';
+import { KafkaGroupMember } from '@sluice/coordinator';
+import { createKafka } from '@sluice/kafka-client';
+import { KafkaLog } from '@sluice/log';
+import { workerProtocol } from '@sluice/protocol';
+import { kafkaBootstrap, uniqueName, waitFor } from '@sluice/test-kit';
+import { WorkerProcess } from './helpers-rest.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spread, TestCluster, type ClusterWorker, type Status } from './helpers-cluster.js';
 
@@ -569,4 +574,96 @@ describe("a cluster's leader duties", () => {
       },
     );
   }, 120_000);
+});
+
+describe('a group that is not Sluice’s', () => {
+  it('refuses to join a group in which members of another protocol type (Kafka Connect) run, and changes nothing', async () => {
+    const id = uniqueName('foreign');
+    // A member of protocol type "connect", as a running Apache Kafka Connect worker is.
+    const connect = new KafkaGroupMember({
+      kafka: createKafka({ brokers: kafkaBootstrap(), clientId: `${id}-connect` }),
+      groupId: id,
+      protocolType: 'connect',
+      protocols: [workerProtocol('sessioned')],
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 1_000,
+      metadata: () => ({
+        version: 1,
+        url: 'http://connect:8083',
+        configOffset: 0,
+        connectors: [],
+        tasks: [],
+        plugins: [],
+        sluiceVersion: '',
+      }),
+      assign: (members) =>
+        new Map(
+          members.map((m) => [
+            m.memberId,
+            {
+              version: 1,
+              error: 0,
+              leaderId: '',
+              leaderUrl: '',
+              configOffset: 0,
+              connectors: [],
+              tasks: [],
+              revokedConnectors: [],
+              revokedTasks: [],
+              delayMs: 0,
+              rejoin: false,
+            },
+          ]),
+        ),
+      onAssigned: () => Promise.resolve(),
+      onRevoked: () => Promise.resolve(),
+    });
+    connect.start();
+    try {
+      await waitFor('the Connect member to join', () => (connect.state === 'stable' ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      const log = await KafkaLog.open({ brokers: kafkaBootstrap(), clientId: `${id}-reader` });
+      try {
+        // The internal topics exist, as a Connect cluster's do, with its records.
+        for (const topic of ['configs', 'offsets', 'status']) {
+          await log.createTopic({
+            name: `${id}-${topic}`,
+            partitions: 1,
+            replicationFactor: 1,
+            configs: { 'cleanup.policy': 'compact' },
+          });
+        }
+        await log.produce(`${id}-configs`, [
+          {
+            key: 'connector-x',
+            value: JSON.stringify({ properties: { 'connector.class': 'FileStreamSource', name: 'x' } }),
+          },
+        ]);
+        const ends = async () =>
+          Promise.all(
+            ['configs', 'offsets', 'status'].map(async (t) => (await log.offsets(`${id}-${t}`))[0]!.end),
+          );
+        const before = await ends();
+        await expect(
+          WorkerProcess.create('kafka', [
+            `group.id=${id}`,
+            `config.storage.topic=${id}-configs`,
+            `offset.storage.topic=${id}-offsets`,
+            `status.storage.topic=${id}-status`,
+            'offset.storage.partitions=1',
+            'status.storage.partitions=1',
+          ]),
+        ).rejects.toThrow(
+          /group .* is used by members of another protocol type \(a running Apache Kafka Connect cluster uses "connect"\)/,
+        );
+        expect(await ends()).toEqual(before);
+        expect(connect.state).toBe('stable');
+      } finally {
+        await log.close();
+      }
+    } finally {
+      await connect.stop();
+    }
+  });
 });

@@ -11,7 +11,7 @@ import {
   waitFor,
   type TypeScriptChild,
 } from '@sluice/test-kit';
-import type { Reply } from './helpers-rest.js';
+import { backendProperties, type Reply } from './helpers-rest.js';
 
 /** What `GET /sluice/v1/cluster` answers. */
 export interface ClusterView {
@@ -125,16 +125,7 @@ export class TestCluster {
       const port = await freePort();
       const lines = [
         `listeners=http://127.0.0.1:${port}`,
-        `bootstrap.servers=${kafkaBootstrap().join(',')}`,
-        `group.id=${id}`,
-        `config.storage.topic=${id}-configs`,
-        `offset.storage.topic=${id}-offsets`,
-        `status.storage.topic=${id}-status`,
-        'config.storage.replication.factor=1',
-        'offset.storage.replication.factor=1',
-        'status.storage.replication.factor=1',
-        'offset.storage.partitions=3',
-        'status.storage.partitions=3',
+        ...backendProperties('kafka', dir, id),
         `session.timeout.ms=${session}`,
         `heartbeat.interval.ms=${heartbeat}`,
         'offset.flush.interval.ms=500',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,15 +53,24 @@ export class WorkerProcess {
   readonly base: string;
   readonly dir: string;
   readonly #properties: string;
+  readonly #env: NodeJS.ProcessEnv;
   #child: TypeScriptChild | undefined;
+  /** Everything the worker wrote to stderr (its log), across restarts. */
+  #log = '';
 
-  private constructor(base: string, dir: string, properties: string) {
+  private constructor(base: string, dir: string, properties: string, env: NodeJS.ProcessEnv) {
     this.base = base;
     this.dir = dir;
     this.#properties = properties;
+    this.#env = env;
   }
 
-  static async create(backend: Backend, extra: string[] = []): Promise<WorkerProcess> {
+  /** `env`: environment variables of the worker process, besides the test's own. */
+  static async create(
+    backend: Backend,
+    extra: string[] = [],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<WorkerProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-rest-'));
     const port = await freePort();
     const id = uniqueName('rest');
@@ -74,7 +83,7 @@ export class WorkerProcess {
     ];
     const properties = join(dir, 'worker.properties');
     writeFileSync(properties, `${lines.join('\n')}\n`);
-    const worker = new WorkerProcess(`http://127.0.0.1:${port}`, dir, properties);
+    const worker = new WorkerProcess(`http://127.0.0.1:${port}`, dir, properties, env);
     try {
       await worker.start();
     } catch (error) {
@@ -85,7 +94,8 @@ export class WorkerProcess {
   }
 
   async start(): Promise<void> {
-    this.#child = runTypeScript('test/fixtures/sluice.ts', ['worker', this.#properties]);
+    this.#child = runTypeScript('test/fixtures/sluice.ts', ['worker', this.#properties], this.#env);
+    this.#child.process.stderr?.on('data', (chunk: string | Buffer) => (this.#log += chunk.toString()));
     await this.#child.waitForLine((line) => line.startsWith('REST API listening on'), 60_000);
   }
 
@@ -100,6 +110,24 @@ export class WorkerProcess {
 
   stderr(): string {
     return this.#child?.stderr() ?? '';
+  }
+
+  /** The worker's whole log (stderr) so far, across restarts. */
+  log(): string {
+    return this.#log;
+  }
+
+  /** Lines the worker wrote to stdout. */
+  stdout(): readonly string[] {
+    return this.#child?.lines ?? [];
+  }
+
+  /** The worker process's resident memory (Linux), in bytes. */
+  rss(): number {
+    const pid = this.#child?.process.pid;
+    if (pid === undefined) throw new Error('the worker is not running');
+    const kib = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Number(kib) * 1024;
   }
 
   async close(): Promise<void> {
@@ -128,7 +156,7 @@ export class WorkerProcess {
   async send(
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: string } = {},
+    options: { headers?: Record<string, string>; body?: string | Buffer } = {},
   ): Promise<RawReply> {
     return new Promise((resolve, reject) => {
       const sent = request(this.base + path, { method, headers: options.headers ?? {} }, (response) => {

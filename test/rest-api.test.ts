@@ -54,9 +54,10 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
       type: string;
       version: string;
     }>;
+    // Connect's order: sink connectors, then source connectors, each by class name.
     expect(plugins.map((p) => [p.class, p.type])).toEqual([
-      ['io.confluent.connect.http.HttpSourceConnector', 'source'],
       [FILE_SINK, 'sink'],
+      ['io.confluent.connect.http.HttpSourceConnector', 'source'],
       [FILE_SOURCE, 'source'],
     ]);
     const all = (await worker.call('GET', '/connector-plugins?connectorsOnly=false')).body as Array<{
@@ -631,6 +632,22 @@ describe.each<Backend>(['embedded', 'kafka'])('REST API on a real worker (%s)', 
         { kafka_topic: topic, kafka_partition: 0 },
         { kafka_offset: 'four' },
         "Failed to parse the following Kafka offset value in the provided offsets: 'four'. Offset values for sink connectors need to be integers.",
+      ],
+      // Partitions that do not exist cannot hold an offset (on Kafka the commit failed with a 500).
+      [
+        { kafka_topic: `${topic}-none`, kafka_partition: 0 },
+        { kafka_offset: 1 },
+        `The topic ${topic}-none does not exist`,
+      ],
+      [
+        { kafka_topic: topic, kafka_partition: 7 },
+        { kafka_offset: 1 },
+        `The partition ${topic}-7 does not exist: ${topic} has 1 partition`,
+      ],
+      [
+        { kafka_topic: 'no spaces', kafka_partition: 0 },
+        { kafka_offset: 1 },
+        "Kafka topic names must be valid: topic name 'no spaces' is illegal: it may contain only ASCII letters, digits, '.', '_' and '-'",
       ],
     ] as const) {
       expect(await alter(partition, offset), message).toEqual(

@@ -118,7 +118,6 @@ describe('upgrade in place from a single worker of commit 79248bb', () => {
         offsets.map((o) => ({ ...o, topic: fill(o.topic)! })),
       );
     }
-    cleanups.push(() => log.deleteGroupOffsets('connect-lines-out'));
 
     const worker = await WorkerProcess.create('kafka', [
       `group.id=${id}`,
@@ -127,8 +126,21 @@ describe('upgrade in place from a single worker of commit 79248bb', () => {
       `status.storage.topic=${names.status}`,
     ]);
     cleanups.push(() => worker.close());
-    // The statuses the old worker left are there until this one writes its own.
     await expectResumed(worker, dir, data);
+    // Deleting the sink takes its task out of its consumer group, whose offsets can then go too.
+    expect((await worker.call('DELETE', '/connectors/lines-out')).status).toBe(204);
+    await waitFor(
+      'the sink group to be empty and gone',
+      async () => {
+        try {
+          await log.deleteGroupOffsets('connect-lines-out');
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
   });
 
   it('opens its embedded store unchanged', async () => {

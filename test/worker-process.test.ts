@@ -44,9 +44,10 @@ describe('sluice worker (embedded)', () => {
     expect(root.status).toBe(200);
     const info = (await root.json()) as { version: string; commit: string; kafka_cluster_id: string };
     expect(info).toEqual({
-      version: expect.any(String),
+      version: '3.9.1',
       commit: expect.any(String),
       kafka_cluster_id: expect.any(String),
+      sluice_version: expect.any(String),
     });
     expect(info.kafka_cluster_id).toMatch(/^[A-Za-z0-9_-]{22}$/);
 

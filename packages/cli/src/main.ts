@@ -1,17 +1,25 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SluiceError } from '@sluice/errors';
-import { parseProperties } from '@sluice/config-providers';
+import { Loggers } from '@sluice/logging';
 import { SluiceWorker } from './sluice-worker.js';
 import { SLUICE_VERSION } from './version.js';
+import {
+  collectWorkerProperties,
+  parseWorkerArguments,
+  withEnvOrigins,
+  WORKER_USAGE,
+} from './worker-arguments.js';
 import { resolveWorkerConfig } from './worker-config.js';
 
 const USAGE = `Usage:
-  sluice worker <worker.properties> [--override key=value ...]
+  ${WORKER_USAGE}
   sluice --version
   sluice --help
 
-A worker without bootstrap.servers runs embedded: one process, state under data.dir.`;
+A worker without bootstrap.servers runs embedded: one process, state under data.dir.
+--env-prefix CONNECT_ reads worker properties from CONNECT_* variables as cp-kafka-connect does
+(CONNECT_BOOTSTRAP_SERVERS is bootstrap.servers; _ is '.', __ is '_', ___ is '-'): over the file's, under
+--override's.`;
 
 /** Entry of the `sluice` command. Resolves with the process exit code once the command is done. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -28,7 +36,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await runWorker(rest);
   } catch (error) {
-    return fail(SluiceError.is(error) ? error.message : String((error as Error)?.stack ?? error));
+    if (SluiceError.is(error)) {
+      const usage = error.code === 'SLUICE_USAGE' ? `\n${USAGE}` : '';
+      return fail(`${error.message}${usage}`);
+    }
+    return fail(String((error as Error)?.stack ?? error));
   }
 }
 
@@ -37,42 +49,30 @@ function fail(message: string): number {
   return 1;
 }
 
-/** Parses `<file> [--override key=value ...]`, Kafka's own convention for command-line overrides. */
-function readWorkerProperties(args: readonly string[]): Map<string, string> {
-  const [file, ...options] = args;
-  if (file === undefined || file.startsWith('--'))
-    throw new SluiceError('SLUICE_USAGE', `missing worker properties file\n${USAGE}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SluiceError('SLUICE_USAGE', `cannot read ${file}: ${(error as Error).message}`);
-  }
-  const properties = parseProperties(text);
-  for (let i = 0; i < options.length; i++) {
-    const option = options[i]!;
-    const pair = option === '--override' ? options[++i] : undefined;
-    const at = pair?.indexOf('=') ?? -1;
-    if (pair === undefined || at <= 0) {
-      throw new SluiceError(
-        'SLUICE_USAGE',
-        `expected --override key=value, got '${[option, pair].filter(Boolean).join(' ')}'`,
-      );
-    }
-    properties.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-  return properties;
-}
-
 async function runWorker(args: readonly string[]): Promise<number> {
-  const config = resolveWorkerConfig(readWorkerProperties(args));
+  const { properties, fromEnv, skipped } = collectWorkerProperties(parseWorkerArguments(args), process.env);
+  let config;
+  try {
+    config = resolveWorkerConfig(properties);
+  } catch (error) {
+    if (!SluiceError.is(error) || error.code !== 'SLUICE_CONFIG_INVALID') throw error;
+    throw new SluiceError(error.code, withEnvOrigins(error.message, fromEnv), { cause: error });
+  }
+  // Settings of Confluent's image that cp-kafka-connect compose files carry: said, not fatal.
+  const log = new Loggers().get('sluice.worker');
+  for (const { variable, property, reason } of skipped)
+    log.warn(`${variable} (${property}) is not used by Sluice: ${reason}`);
   const worker = await SluiceWorker.start(config);
   const where =
     config.mode === 'embedded'
       ? `embedded, data in ${resolve(config.dataDir)}`
       : `distributed, Kafka at ${config.bootstrapServers.join(',')}`;
   process.stdout.write(`Sluice ${SLUICE_VERSION} worker started (${where})\n`);
-  for (const listener of worker.listeners) process.stdout.write(`REST API listening on ${listener.url}\n`);
+  for (const listener of worker.listeners) {
+    // No host (Connect's default `http://:8083`) is every interface: said plainly, not as localhost.
+    const every = listener.host === '' ? ' (every interface)' : '';
+    process.stdout.write(`REST API listening on ${listener.url}${every}\n`);
+  }
 
   await new Promise<void>((resolveStop) => {
     const stop = () => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigProviders } from '@sluice/config-providers';
-import { createConnectApp } from '@sluice/connect-rest';
+import { CONNECT_API_VERSION, createConnectApp } from '@sluice/connect-rest';
 import {
   ConfigStore,
   everything,
@@ -28,7 +28,8 @@ import {
   type ListeningServer,
 } from '@sluice/rest';
 import { describeThreadLoss, HostedTaskRuntime, TaskHostPool } from '@sluice/worker';
-import { SLUICE_VERSION } from './version.js';
+import { loadJaasUsers } from './rest-auth.js';
+import { SLUICE_COMMIT, SLUICE_VERSION } from './version.js';
 import type { InternalTopic, WorkerConfig } from './worker-config.js';
 
 /** How often a slow start reports what it is waiting for. */
@@ -72,6 +73,11 @@ export class SluiceWorker {
     const https = config.listeners.some((l) => l.protocol === 'https')
       ? resolveHttpsOptions(config.originals)
       : undefined;
+    // The users are read before anything listens: a bad JAAS or users file fails the start, naming it.
+    const basicAuth =
+      config.restBasicAuth === undefined
+        ? undefined
+        : loadJaasUsers(config.restBasicAuth.jaasPath, config.restBasicAuth.from);
     const clientId = config.clientId ?? 'sluice-worker';
     // `config.providers*` are checked here too: a bad one fails the start naming its key. Warnings come
     // later, from transforms, once the worker (and its logger) exists.
@@ -105,7 +111,12 @@ export class SluiceWorker {
     let herderStarted: { resolve(herder: WorkerHerder): void; reject(error: unknown): void } | undefined;
     const herder = new Promise<WorkerHerder>((resolve, reject) => (herderStarted = { resolve, reject }));
     try {
-      const info = { version: SLUICE_VERSION, commit: 'unknown', kafka_cluster_id: await log.clusterId() };
+      const info = {
+        version: CONNECT_API_VERSION,
+        commit: SLUICE_COMMIT,
+        kafka_cluster_id: await log.clusterId(),
+        sluice_version: SLUICE_VERSION,
+      };
       const app = createConnectApp({
         info: () => info,
         ready: () => worker.#ready && (worker.#group?.ready ?? true),
@@ -113,10 +124,10 @@ export class SluiceWorker {
         herder,
         peers: worker.#peers,
         cluster: () => worker.#group?.describe() ?? worker.#soleDescription(),
-        catalog: new PluginCatalog(
-          plugins,
-          async (connectorConfig) => (await configProviders.transform(connectorConfig)).config,
-        ),
+        catalog: new PluginCatalog(plugins, (connectorConfig) => configProviders.transform(connectorConfig)),
+        ...(basicAuth === undefined ? {} : { basicAuth }),
+        allowedHosts: config.restAllowedHosts,
+        advertisedHosts: () => (worker.#listeners.length === 0 ? [] : [new URL(worker.advertisedUrl).host]),
       });
       for (const listener of config.listeners) {
         const server = await listen(app.fetch, listener, https);
@@ -164,12 +175,14 @@ export class SluiceWorker {
       SLOW_START_REPORT_MS,
     );
     slow.unref();
+    // A record the stores cannot read is skipped, as Connect's backing stores skip it, and said here.
+    const stored = { onError: (error: Error) => this.#logger.warn(error.message) };
     let stores: [ConfigStore, StatusStore, OffsetStore];
     try {
       stores = await Promise.all([
-        track(config.configStorage.name, ConfigStore.open(log, topic(config.configStorage, 1))),
-        track(config.statusStorage.name, StatusStore.open(log, topic(config.statusStorage))),
-        track(config.offsetStorage.name, OffsetStore.open(log, topic(config.offsetStorage))),
+        track(config.configStorage.name, ConfigStore.open(log, topic(config.configStorage, 1), stored)),
+        track(config.statusStorage.name, StatusStore.open(log, topic(config.statusStorage), stored)),
+        track(config.offsetStorage.name, OffsetStore.open(log, topic(config.offsetStorage), stored)),
       ]);
     } finally {
       clearInterval(slow);
@@ -211,9 +224,9 @@ export class SluiceWorker {
       // The worker is its whole cluster: it leads, and runs everything the config topic has.
       cluster = soleWorker(() => this.advertisedUrl);
       const assignEverything = () =>
-        void reconciler.assign(everything(configs.snapshot())).catch(() => undefined);
+        void reconciler.assign(everything(configs.snapshot())).started.catch(() => undefined);
       this.#unfollow = followConfigChanges(configs, reconciler, assignEverything);
-      await reconciler.assign(everything(configs.snapshot()));
+      await reconciler.assign(everything(configs.snapshot())).started;
     } else {
       group = this.#workerGroup(plugins, clientId, { configs, statuses, reconciler });
       this.#group = group;
@@ -262,6 +275,7 @@ export class SluiceWorker {
       rebalanceTimeoutMs: config.rebalanceTimeoutMs,
       scheduledRebalanceMaxDelayMs: config.scheduledRebalanceMaxDelayMs,
       workerSyncTimeoutMs: config.workerSyncTimeoutMs,
+      workerUnsyncBackoffMs: config.workerUnsyncBackoffMs,
       internalRequests: config.internalRequests,
       onLease: (expiresAt) => this.#runtime?.setLease(expiresAt),
       sendTaskConfigs: async (leaderUrl, connector, body, headers) => {
@@ -324,12 +338,15 @@ export class SluiceWorker {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    // Leaving the group first revokes everything this worker runs, then tells the others at once.
+    // The REST API first, as Connect stops it before its herder: requests that would wait on a worker
+    // leaving its group go to the others instead. The requests in progress finish meanwhile.
+    const closing = Promise.all(this.#servers.map((server) => server.close()));
+    // Leaving the group revokes everything this worker runs, then tells the others at once.
     await this.#group?.stop();
     this.#unfollow?.();
     await this.#reconciler?.stop();
     await this.#runtime?.close();
-    await Promise.all(this.#servers.map((server) => server.close()));
+    await closing;
     await Promise.all((this.#stores ?? []).map((store) => store.close()));
     await this.#log.close();
   }

@@ -4,7 +4,8 @@ import {
   resolveInternalRequestSettings,
   type InternalRequestSettings,
 } from '@sluice/protocol';
-import type { Listener } from '@sluice/rest';
+import { parseAllowedHost, type Listener } from '@sluice/rest';
+import { BASIC_AUTH_EXTENSION, jaasConfigPath } from './rest-auth.js';
 
 export interface InternalTopic {
   name: string;
@@ -38,6 +39,14 @@ export interface WorkerConfig {
   workerSyncTimeoutMs: number;
   /** How long a worker that could not catch up waits before it rejoins (`worker.unsync.backoff.ms`). */
   workerUnsyncBackoffMs: number;
+  /**
+   * REST authentication: the JAAS file whose `KafkaConnect` entry lists the users (`rest.basic.auth.jaas.config`,
+   * or `rest.extension.classes=…BasicAuthSecurityRestExtension` with `-Djava.security.auth.login.config` in
+   * `KAFKA_OPTS`, as Connect reads it); undefined without.
+   */
+  restBasicAuth: { jaasPath: string; from: string } | undefined;
+  /** `rest.allowed.hosts`: the Host headers the REST API serves; empty serves any. */
+  restAllowedHosts: string[];
   /** KIP-507: how the leader's session key is made and rotated, and how internal requests are signed. */
   internalRequests: InternalRequestSettings;
   pluginPath: string[];
@@ -113,6 +122,41 @@ const DEFINITIONS: Record<string, Definition> = {
     documentation: 'Port other workers use to reach this one.',
   },
   'rest.advertised.listener': { parse: oneOf('http', 'https'), documentation: 'Listener other workers use.' },
+  'rest.extension.classes': {
+    parse: (value, key) => {
+      const classes = list(value, key) as string[];
+      const other = classes.find((name) => name !== BASIC_AUTH_EXTENSION);
+      if (other !== undefined) {
+        throw new ConfigError(
+          key,
+          `${key}: ${other} is a Java REST extension, which Sluice cannot load; it supports ${BASIC_AUTH_EXTENSION}`,
+        );
+      }
+      return classes;
+    },
+    default: '',
+    documentation: "REST extensions; Connect's basic authentication is the one supported.",
+  },
+  'rest.basic.auth.jaas.config': {
+    parse: text,
+    documentation:
+      'The JAAS file of REST basic authentication (its KafkaConnect entry); setting it turns authentication on.',
+  },
+  'rest.allowed.hosts': {
+    parse: (value, key) => {
+      const hosts = list(value, key) as string[];
+      for (const host of hosts) {
+        try {
+          parseAllowedHost(host);
+        } catch {
+          throw new ConfigError(key, `${key} must be a list of host or host:port, got '${host}'`);
+        }
+      }
+      return hosts;
+    },
+    default: '',
+    documentation: 'Host headers the REST API serves (against DNS rebinding); empty serves any.',
+  },
   'bootstrap.servers': { parse: list, default: '', documentation: 'Kafka brokers; unset runs embedded.' },
   'group.id': { parse: text, documentation: 'The Connect cluster this worker joins (distributed mode).' },
   'client.id': { parse: text, documentation: 'Client id prefix for Kafka clients.' },
@@ -252,9 +296,12 @@ const PREFIXES = [
 
 /**
  * Validates worker properties once, at start. Unknown keys are errors (a typo must not pass silently);
- * every message names the key.
+ * every message names the key. `env` gives `KAFKA_OPTS`, where Connect's JAAS file may be named.
  */
-export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): WorkerConfig {
+export function resolveWorkerConfig(
+  properties: ReadonlyMap<string, string>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): WorkerConfig {
   const errors: ConfigError[] = [];
   const values = new Map<string, unknown>();
   const ignored: string[] = [];
@@ -318,6 +365,23 @@ export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): Wo
       ),
     );
   }
+  const extensions = get<string[] | undefined>('rest.extension.classes') ?? [];
+  const jaas = jaasConfigPath(get<string | undefined>('rest.basic.auth.jaas.config'), env['KAFKA_OPTS']);
+  if (extensions.includes(BASIC_AUTH_EXTENSION) && jaas === undefined) {
+    errors.push(
+      new ConfigError(
+        'rest.extension.classes',
+        `rest.extension.classes names ${BASIC_AUTH_EXTENSION}, but no JAAS file is named: set rest.basic.auth.jaas.config, or -Djava.security.auth.login.config=<file> in KAFKA_OPTS`,
+      ),
+    );
+  }
+  // A JAAS file in KAFKA_OPTS alone may be for the Kafka clients (SASL): as in Connect, only the extension
+  // turns REST authentication on; Sluice's own setting does too.
+  const restBasicAuth =
+    jaas !== undefined &&
+    (extensions.includes(BASIC_AUTH_EXTENSION) || jaas.from === 'rest.basic.auth.jaas.config')
+      ? { jaasPath: jaas.path, from: jaas.from }
+      : undefined;
   if (errors.length > 0) {
     const error = new ConfigError(errors[0]!.key, errors.map((e) => e.message).join('; '));
     throw error;
@@ -353,6 +417,8 @@ export function resolveWorkerConfig(properties: ReadonlyMap<string, string>): Wo
     scheduledRebalanceMaxDelayMs: get('scheduled.rebalance.max.delay.ms'),
     workerSyncTimeoutMs: get('worker.sync.timeout.ms'),
     workerUnsyncBackoffMs: get('worker.unsync.backoff.ms'),
+    restBasicAuth,
+    restAllowedHosts: get('rest.allowed.hosts'),
     internalRequests: internalRequests!,
     pluginPath: get('plugin.path'),
     keyConverter: get('key.converter'),

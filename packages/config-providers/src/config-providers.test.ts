@@ -90,7 +90,7 @@ describe('ConfigProviders.fromWorkerProperties', () => {
       'config.providers.file.class': 'FileConfigProvider',
     });
     const config = { a: '${file:/etc/passwd:root}', b: '${env:HOME}' };
-    expect(await providers.transform(config)).toEqual({ config, ttls: {} });
+    expect(await providers.transform(config)).toEqual({ config, ttls: {}, secrets: [] });
   });
 });
 
@@ -125,6 +125,8 @@ describe('ConfigProviders.transform', () => {
         'not.allowed': '${env:HOME}',
       },
       ttls: {},
+      // What the variables were replaced by, each once: the runtime hides these in traces and messages.
+      secrets: ['db1', '5432', 's3cret', 'app'],
     });
   });
 

@@ -6,6 +6,11 @@ export interface TransformResult {
   config: Record<string, string>;
   /** Per path, the milliseconds a provider said its values hold; empty when none said. */
   ttls: Record<string, number>;
+  /**
+   * Every value a variable was replaced by: secrets, which must not leave the connector (the runtime
+   * hides them in traces, messages and logs).
+   */
+  secrets: string[];
 }
 
 /** The keys a config asks one provider for under one path, and the first reference, to name in errors. */
@@ -37,12 +42,17 @@ export async function transformConfig(
     lookup.data = data;
     if (ttl !== undefined && ttl >= 0) ttls.set(lookup.path, ttl);
   }
+  const secrets = new Set<string>();
   const resolved = Object.entries(config).map(([key, value]): [string, string] => [
     key,
-    replaceVariables(value, (variable) => lookups.get(lookupId(variable))?.data?.get(variable.key)),
+    replaceVariables(value, (variable) => {
+      const secret = lookups.get(lookupId(variable))?.data?.get(variable.key);
+      if (secret !== undefined) secrets.add(secret);
+      return secret;
+    }),
   ]);
   // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-  return { config: Object.fromEntries(resolved), ttls: Object.fromEntries(ttls) };
+  return { config: Object.fromEntries(resolved), ttls: Object.fromEntries(ttls), secrets: [...secrets] };
 }
 
 function collectLookups(

@@ -15,3 +15,4 @@ export {
   type FileReadFailure,
   type ReadFileOptions,
 } from './read-regular-file.js';
+export { containsVariable } from './variables.js';

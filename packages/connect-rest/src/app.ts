@@ -3,16 +3,37 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Herder, PluginCatalog } from '@sluice/coordinator';
 import type { Loggers } from '@sluice/logging';
-import { HttpError, NOT_FOUND, PeerClient, selectResourceMethod, toErrorResponse } from '@sluice/rest';
+import {
+  accessLog,
+  allowedHosts,
+  basicAuth,
+  HttpError,
+  NOT_FOUND,
+  PeerClient,
+  selectResourceMethod,
+  toErrorResponse,
+  type UsersModule,
+} from '@sluice/rest';
 import { mountConnectorRoutes } from './connectors-routes.js';
 import { mapHerderError } from './errors.js';
 import { mountLoggerRoutes } from './loggers-routes.js';
 import { mountPluginRoutes } from './plugins-routes.js';
 
+/**
+ * The level of Kafka Connect's REST API this package implements: what `GET /` answers as `version`, since
+ * tools gate features on it (kcctl offers stop and offsets from 3.5 on).
+ */
+export const CONNECT_API_VERSION = '3.9.1';
+
+/** `GET /`: Connect's `ServerInfo`, and the runtime's own version beside it. */
 export interface ServerInfo {
+  /** The Connect API level (`CONNECT_API_VERSION`), as Connect answers its own version. */
   version: string;
+  /** The commit the runtime was built from (16 hex digits, as Connect's), or `unknown`. */
   commit: string;
   kafka_cluster_id: string;
+  /** Sluice's own version. */
+  sluice_version?: string;
 }
 
 export interface RestDependencies {
@@ -33,6 +54,35 @@ export interface RestDependencies {
   peers?: PeerClient;
   /** How long a request waits for the herder before a 500, as Connect's REST request timeout. @default 90000 */
   requestTimeoutMs?: number;
+  /**
+   * HTTP Basic authentication (Connect's `BasicAuthSecurityRestExtension`): the users tables of the JAAS
+   * `KafkaConnect` entry. Unset, requests are not authenticated (TLS client certificates aside).
+   */
+  basicAuth?: readonly UsersModule[];
+  /**
+   * `rest.allowed.hosts`: the Host headers served; others get 421. Unset, any. The worker's advertised host
+   * (`advertisedHosts`) is always served, for requests from other workers.
+   */
+  allowedHosts?: readonly string[];
+  /** `host:port` of this worker's advertised URL, served whatever `allowedHosts` says. */
+  advertisedHosts?: () => readonly string[];
+}
+
+/** The logger of the access log, Connect's (`PUT /admin/loggers/<it>` silences it there too). */
+export const ACCESS_LOGGER = 'org.apache.kafka.connect.runtime.rest.RestServer';
+
+/**
+ * Connect's internal endpoints, which its basic-auth filter lets through unauthenticated (`JaasBasicAuthFilter`):
+ * they carry the session key's signature instead (KIP-507), checked by the herder.
+ */
+const INTERNAL_ENDPOINTS: ReadonlyArray<{ method: string; path: RegExp }> = [
+  { method: 'POST', path: /^\/connectors\/[^/]+\/tasks\/?$/ },
+  { method: 'PUT', path: /^\/connectors\/[^/]+\/fence\/?$/ },
+];
+
+/** Whether a request goes to one of Connect's internal (signed) endpoints, by the path the router matches. */
+export function isInternalEndpoint(method: string, path: string): boolean {
+  return INTERNAL_ENDPOINTS.some((endpoint) => endpoint.method === method && endpoint.path.test(path));
 }
 
 /** Kafka Connect's REST request timeout. */
@@ -42,6 +92,16 @@ export const DEFAULT_REST_REQUEST_TIMEOUT_MS = 90_000;
 export function createConnectApp(dependencies: RestDependencies): Hono {
   // Not strict: `/connectors/` is `/connectors`, as JAX-RS matches it (kcctl calls it so).
   const app = new Hono({ strict: false });
+  // In this order, each before anything else of the request is looked at: one access-log line for every
+  // request, the Host check, authentication, then resource selection (404, 405, 415) and the handlers.
+  const access = dependencies.loggers.get(ACCESS_LOGGER);
+  app.use(accessLog((line) => access.info(line)));
+  if (dependencies.allowedHosts !== undefined && dependencies.allowedHosts.length > 0) {
+    app.use(allowedHosts(dependencies.allowedHosts, dependencies.advertisedHosts));
+  }
+  if (dependencies.basicAuth !== undefined) {
+    app.use(basicAuth({ modules: dependencies.basicAuth, exempt: isInternalEndpoint }));
+  }
   app.use(selectResourceMethod(app));
 
   app.get('/', (c) => c.json(dependencies.info()));

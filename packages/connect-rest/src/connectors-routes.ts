@@ -1,6 +1,14 @@
 import type { Context, Hono } from 'hono';
 import type { ConnectorConfig, ConnectorOffset, Herder, TargetState } from '@sluice/coordinator';
-import { emptyResponse, HttpError, NOT_FOUND, readBodyBytes, readJsonObject } from '@sluice/rest';
+import {
+  emptyResponse,
+  HttpError,
+  inexactNumber,
+  NOT_FOUND,
+  parseJsonBody,
+  readBodyBytes,
+  readJsonObject,
+} from '@sluice/rest';
 import { configMap, type ConfigMap } from './config-map.js';
 import { CONFIG_OFFSET_HEADER, serveOrForward, type ForwardingOptions } from './forwarding.js';
 import { connectorLocation } from './responses.js';
@@ -16,10 +24,14 @@ const INITIAL_STATES: Record<string, TargetState> = {
   STOPPED: 'STOPPED',
 };
 
-/** A connector name must be usable in URLs, topic names and logs. */
+/** A connector name must be usable in URLs (every name is reachable at /connectors/<name>), topic names and logs. */
 export function validateConnectorName(name: string): void {
   if (name === '') throw new HttpError(400, 'Connector name must not be empty');
   if (name.includes('/')) throw new HttpError(400, `Connector name '${name}' must not contain '/'`);
+  // URLs resolve `.` and `..` (also sent as %2e) as path steps: /connectors/.. is /, not the connector.
+  if (name === '.' || name === '..') {
+    throw new HttpError(400, `Connector name '${name}' is not allowed: no URL path can name it`);
+  }
   if (CONTROL_CHARACTERS.test(name))
     throw new HttpError(400, 'Connector name must not contain control characters');
   if (name.length > MAX_CONNECTOR_NAME_LENGTH) {
@@ -244,6 +256,14 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder, forwarding
         if (offset !== null && (typeof offset !== 'object' || Array.isArray(offset))) {
           throw new HttpError(400, `offsets[${index}]: the offset must be a JSON object or null`);
         }
+        // Offsets are stored as numbers: one a double cannot hold would be stored as another number.
+        const inexact = inexactNumber(item, `offsets[${index}]`);
+        if (inexact !== undefined) {
+          throw new HttpError(
+            400,
+            `${inexact.path}: ${inexact.text} cannot be stored exactly (integers must be within ±${Number.MAX_SAFE_INTEGER}); send it as a string`,
+          );
+        }
         return {
           partition: partition as Record<string, unknown>,
           offset: offset as Record<string, unknown> | null,
@@ -274,12 +294,7 @@ export function mountConnectorRoutes(app: Hono, herder: () => Herder, forwarding
 
 /** The internal task-configs body: a JSON array of string maps, one per task. */
 function taskConfigsBody(body: Uint8Array): ConnectorConfig[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
-  } catch (error) {
-    throw new HttpError(400, `Request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonBody(body);
   if (!Array.isArray(parsed)) throw new HttpError(400, 'Task configs must be a JSON array of objects');
   return parsed.map((item, index) => {
     const config = configMap(item, `Task config ${index}`);

@@ -74,7 +74,15 @@ export async function serveOrForward(
     try {
       return await forwardTo(c, options, target.url, forward === undefined);
     } catch (error) {
-      if (!(error instanceof PeerUnreachableError) || Date.now() + RETRY_BACKOFF_MS > deadline) throw error;
+      // Only a request that never reached the worker is sent again: one that may have landed (the worker
+      // died before it answered) is answered 500, as Connect does, so the client knows the outcome is unknown.
+      if (
+        !(error instanceof PeerUnreachableError) ||
+        error.sent ||
+        Date.now() + RETRY_BACKOFF_MS > deadline
+      ) {
+        throw error;
+      }
       await sleep(RETRY_BACKOFF_MS);
     }
   }
@@ -103,6 +111,8 @@ async function forwardTo(
     await options.awaitConfigOffset(offset, READ_YOUR_WRITES_MS).catch(() => undefined);
   }
   const out = new Headers();
+  // Passed on, so the worker before this one waits for its own view too (two hops).
+  if (Number.isSafeInteger(offset)) out.set(CONFIG_OFFSET_HEADER, String(offset));
   const contentType = answer.headers['content-type'];
   if (typeof contentType === 'string') out.set('content-type', contentType);
   const location = answer.headers['location'];

@@ -3,6 +3,7 @@
  * 3.9) over the control plane's herder, on the shared HTTP layer of `@sluice/rest`.
  */
 export {
+  CONNECT_API_VERSION,
   createConnectApp,
   DEFAULT_REST_REQUEST_TIMEOUT_MS,
   type RestDependencies,

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { isLevel, type Loggers } from '@sluice/logging';
+import { isLevel, LoggerLimitError, type Loggers } from '@sluice/logging';
 import { emptyResponse, HttpError, readJsonObject } from '@sluice/rest';
 
 /**
@@ -26,7 +26,14 @@ export function mountLoggerRoutes(app: Hono, loggers: Loggers): void {
     if (typeof desired !== 'string') throw new HttpError(400, "The 'level' parameter must be a string.");
     const level = desired.toUpperCase();
     if (!isLevel(level)) throw new HttpError(404, `invalid log level '${desired}'.`);
-    const affected = loggers.setLevel(c.req.param('logger'), level);
+    let affected: string[];
+    try {
+      affected = loggers.setLevel(c.req.param('logger'), level);
+    } catch (error) {
+      // The bound on loggers the API creates (Connect has none: each new name stays in memory for good).
+      if (error instanceof LoggerLimitError) throw new HttpError(400, error.message, { cause: error });
+      throw error;
+    }
     if ((c.req.query('scope') ?? '').toLowerCase() === 'cluster') return emptyResponse(c, 204);
     return c.json(affected);
   });

@@ -51,6 +51,7 @@ export {
 export {
   AlreadyExistsError,
   BadRequestError,
+  ConflictError,
   HerderError,
   NotFoundError,
   NotLeaderError,
@@ -70,7 +71,7 @@ export type {
   StateInfo,
   TaskInfo,
 } from './herder/herder.js';
-export type { TaskEvents, TaskRuntime, TaskSpec } from './herder/task-runtime.js';
+export type { TaskEvents, TaskRuntime, TaskSpec, TaskStopOptions } from './herder/task-runtime.js';
 export { WorkerHerder, type WorkerHerderOptions } from './herder/worker-herder.js';
 export { Reconciler, restartPlan, type ConfigView, type ReconcilerOptions } from './herder/reconciler.js';
 export { soleWorker, type ClusterRole } from './herder/cluster-role.js';
@@ -109,3 +110,8 @@ export {
   type WorkerGroupOptions,
   type WorkerProtocolName,
 } from './cluster/worker-group.js';
+export {
+  RANGE_ASSIGNOR_NAME,
+  rangeAssign,
+  type RangeAssignorMember,
+} from './consumer-group/range-assignor.js';

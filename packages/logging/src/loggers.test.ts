@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Loggers } from './loggers.js';
+import { LoggerLimitError, Loggers, MAX_LOGGER_NAME_LENGTH } from './loggers.js';
 
 describe('Loggers', () => {
   it('inherits levels from dotted ancestors and root, and filters lines by level', () => {
@@ -57,5 +57,25 @@ describe('Loggers', () => {
       'quiet.one': { level: 'OFF', last_modified: 7 },
       root: { level: 'INFO', last_modified: null },
     });
+  });
+
+  it('bounds the loggers the REST API creates, never refusing existing ones or root', () => {
+    const loggers = new Loggers({ write: () => undefined, now: () => 1, maxCreated: 3 });
+    loggers.get('code.logger');
+    for (const name of ['a', 'b', 'c']) loggers.setLevel(name, 'DEBUG');
+    expect(() => loggers.setLevel('d', 'DEBUG')).toThrow(
+      new LoggerLimitError(
+        'Cannot create logger d: 3 loggers were created through the REST API already, the most this worker keeps; set the level of an existing logger or namespace instead',
+      ),
+    );
+    expect(loggers.level('d')).toBeUndefined();
+    // Existing loggers, namespaces that cover some, and root are set as before.
+    expect(loggers.setLevel('a', 'WARN')).toEqual(['a']);
+    expect(loggers.setLevel('code.logger', 'WARN')).toEqual(['code.logger']);
+    expect(loggers.setLevel('root', 'ERROR')).toContain('code.logger');
+    expect(Object.keys(loggers.allLevels())).toHaveLength(5);
+    expect(() => new Loggers().setLevel('x'.repeat(MAX_LOGGER_NAME_LENGTH + 1), 'INFO')).toThrow(
+      `Logger names are at most ${MAX_LOGGER_NAME_LENGTH} characters long; this one has ${MAX_LOGGER_NAME_LENGTH + 1}`,
+    );
   });
 });

@@ -1,8 +1,27 @@
+import { SluiceError } from '@sluice/errors';
+
 /** log4j's levels, most severe first. OFF silences a logger; ALL shows everything. */
 export const LEVELS = ['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'ALL'] as const;
 export type Level = (typeof LEVELS)[number];
 
 export const ROOT = 'root';
+
+/**
+ * How many loggers the REST API may create (`PUT /admin/loggers/<name>` for a name no logger has): log4j
+ * never forgets a logger, so without a bound every new name would stay in memory and in `GET /admin/loggers`.
+ * Setting a namespace that exists (or root) is never refused.
+ */
+export const MAX_CREATED_LOGGERS = 1000;
+
+/** The longest logger name the REST API takes; class and package names are far shorter. */
+export const MAX_LOGGER_NAME_LENGTH = 256;
+
+/** A logger the REST API may not create: its name is too long, or it would pass `MAX_CREATED_LOGGERS`. */
+export class LoggerLimitError extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_LOGGER_LIMIT', message);
+  }
+}
 
 export interface LoggerLevel {
   level: Level;
@@ -34,11 +53,23 @@ export class Loggers {
   readonly #levels = new Map<string, LoggerLevel>([[ROOT, { level: 'INFO', last_modified: null }]]);
   /** Every logger created so far (log4j's current loggers), root aside. */
   readonly #known = new Set<string>();
+  /** Those the REST API created (`setLevel` on an unknown namespace), bounded by `#maxCreated`. */
+  readonly #created = new Set<string>();
+  readonly #maxCreated: number;
   readonly #write: (line: string) => void;
   readonly #now: () => number;
 
-  constructor(options: { rootLevel?: Level; write?: (line: string) => void; now?: () => number } = {}) {
+  constructor(
+    options: {
+      rootLevel?: Level;
+      write?: (line: string) => void;
+      now?: () => number;
+      /** @default MAX_CREATED_LOGGERS */
+      maxCreated?: number;
+    } = {},
+  ) {
     this.#write = options.write ?? ((line) => process.stderr.write(line));
+    this.#maxCreated = options.maxCreated ?? MAX_CREATED_LOGGERS;
     this.#now = options.now ?? Date.now;
     if (options.rootLevel !== undefined)
       this.#levels.set(ROOT, { level: options.rootLevel, last_modified: null });
@@ -87,6 +118,8 @@ export class Loggers {
   /**
    * Sets `level` on every logger in `namespace` and returns all of them, sorted, changed or not. A logger
    * whose (effective) level already is `level` is left alone: it keeps inheriting and its `last_modified`.
+   * Throws `LoggerLimitError` (changing nothing) for a namespace no logger has when its name is longer than
+   * `MAX_LOGGER_NAME_LENGTH` or `MAX_CREATED_LOGGERS` were created this way already.
    */
   setLevel(namespace: string, level: Level): string[] {
     const affected = this.#namespace(namespace);
@@ -104,6 +137,20 @@ export class Loggers {
    */
   #namespace(namespace: string): string[] {
     if (isRoot(namespace)) return [...this.#known, ROOT];
+    if (!this.#known.has(namespace)) {
+      if (namespace.length > MAX_LOGGER_NAME_LENGTH) {
+        throw new LoggerLimitError(
+          `Logger names are at most ${MAX_LOGGER_NAME_LENGTH} characters long; this one has ${namespace.length}`,
+        );
+      }
+      if (this.#created.size >= this.#maxCreated) {
+        throw new LoggerLimitError(
+          `Cannot create logger ${namespace}: ${this.#created.size} loggers were created through the REST API ` +
+            `already, the most this worker keeps; set the level of an existing logger or namespace instead`,
+        );
+      }
+      this.#created.add(namespace);
+    }
     this.#known.add(namespace);
     return [...this.#known].filter((name) => name.startsWith(namespace));
   }

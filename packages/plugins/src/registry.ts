@@ -10,6 +10,8 @@ export interface PluginLocation {
   /** URL of the plugin package's entry module. */
   module: string;
   className: string;
+  /** Which of the class's descriptors (a class may be a converter and a header converter). */
+  kind?: PluginKind;
 }
 
 export interface RegisteredPlugin {
@@ -22,6 +24,21 @@ export interface PluginInfo {
   class: string;
   type: 'source' | 'sink' | 'converter' | 'header_converter' | 'transformation' | 'predicate';
   version: string;
+}
+
+/** Connect's `ConnectorPluginsResource` lists plugins in this order of types. */
+const LIST_ORDER: ReadonlyArray<PluginInfo['type']> = [
+  'sink',
+  'source',
+  'transformation',
+  'predicate',
+  'converter',
+  'header_converter',
+];
+
+/** Class names as Java's `String.compareTo` orders them (by UTF-16 code unit), as Connect's sorted sets do. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const REST_TYPES: Record<PluginKind, PluginInfo['type']> = {
@@ -48,7 +65,8 @@ const BUILT_IN_PACKAGES = [
  * plugins share resolves to neither, as in Connect.
  */
 export class PluginRegistry {
-  readonly #byClass = new Map<string, RegisteredPlugin>();
+  /** Per kind, by class name: one class may be several kinds (JsonConverter is a header converter too). */
+  readonly #byKind = new Map<PluginKind, Map<string, RegisteredPlugin>>();
   readonly #byAlias = new Map<string, RegisteredPlugin[]>();
 
   static async load(pluginPath: readonly string[] = []): Promise<PluginRegistry> {
@@ -60,25 +78,38 @@ export class PluginRegistry {
     return registry;
   }
 
-  /** A plugin by class name or alias, of one of `kinds` if given. */
+  /**
+   * A plugin by class name or alias, of one of `kinds` if given (of the first kind that has it, in `kinds`'
+   * order). An alias resolves when the plugins it names are one class.
+   */
   find(name: string, kinds?: readonly PluginKind[]): RegisteredPlugin | undefined {
+    for (const kind of kinds ?? this.#byKind.keys()) {
+      const exact = this.#byKind.get(kind)?.get(name);
+      if (exact !== undefined) return exact;
+    }
     const fits = (plugin: RegisteredPlugin) => kinds === undefined || kinds.includes(plugin.descriptor.kind);
-    const exact = this.#byClass.get(name);
-    if (exact !== undefined && fits(exact)) return exact;
     const candidates = (this.#byAlias.get(name) ?? []).filter(fits);
-    return candidates.length === 1 ? candidates[0] : undefined;
+    const classes = new Set(candidates.map((plugin) => plugin.descriptor.className));
+    if (classes.size !== 1) return undefined;
+    return kinds === undefined
+      ? candidates[0]
+      : kinds.map((kind) => candidates.find((c) => c.descriptor.kind === kind)).find((c) => c !== undefined);
   }
 
-  /** Plugins for `GET /connector-plugins`, by class name. */
+  /**
+   * Plugins for `GET /connector-plugins`, in Connect's order: sink connectors, source connectors,
+   * transformations, predicates, converters, header converters, each kind by class name.
+   */
   list(kinds?: readonly PluginKind[]): PluginInfo[] {
-    return [...this.#byClass.values()]
+    return [...this.#byKind.values()]
+      .flatMap((byClass) => [...byClass.values()])
       .filter((plugin) => kinds === undefined || kinds.includes(plugin.descriptor.kind))
       .map(({ descriptor }) => ({
         class: descriptor.className,
         type: REST_TYPES[descriptor.kind],
         version: descriptor.version,
       }))
-      .sort((a, b) => a.class.localeCompare(b.class));
+      .sort((a, b) => LIST_ORDER.indexOf(a.type) - LIST_ORDER.indexOf(b.type) || compare(a.class, b.class));
   }
 
   /**
@@ -87,8 +118,8 @@ export class PluginRegistry {
    */
   names(kinds?: readonly PluginKind[]): string[] {
     const names = new Set<string>();
-    for (const [name, plugin] of this.#byClass) {
-      if (kinds === undefined || kinds.includes(plugin.descriptor.kind)) names.add(name);
+    for (const [kind, byClass] of this.#byKind) {
+      if (kinds === undefined || kinds.includes(kind)) for (const name of byClass.keys()) names.add(name);
     }
     for (const name of this.#byAlias.keys()) if (this.find(name, kinds) !== undefined) names.add(name);
     return [...names].sort();
@@ -113,9 +144,13 @@ export class PluginRegistry {
       );
     }
     for (const descriptor of plugins) {
-      if (this.#byClass.has(descriptor.className)) continue;
-      const plugin = { descriptor, location: { module: url, className: descriptor.className } };
-      this.#byClass.set(descriptor.className, plugin);
+      let byClass = this.#byKind.get(descriptor.kind);
+      if (byClass === undefined)
+        this.#byKind.set(descriptor.kind, (byClass = new Map<string, RegisteredPlugin>()));
+      if (byClass.has(descriptor.className)) continue;
+      const location = { module: url, className: descriptor.className, kind: descriptor.kind };
+      const plugin = { descriptor, location };
+      byClass.set(descriptor.className, plugin);
       for (const alias of descriptor.aliases)
         this.#byAlias.set(alias, [...(this.#byAlias.get(alias) ?? []), plugin]);
     }
@@ -127,7 +162,10 @@ export async function loadPlugin(location: PluginLocation): Promise<PluginDescri
   const plugins = (await loadModule(location.module))[PLUGINS_EXPORT];
   const found = Array.isArray(plugins)
     ? (plugins as unknown[]).find(
-        (p): p is PluginDescriptor => isPluginDescriptor(p) && p.className === location.className,
+        (p): p is PluginDescriptor =>
+          isPluginDescriptor(p) &&
+          p.className === location.className &&
+          (location.kind === undefined || p.kind === location.kind),
       )
     : undefined;
   if (found === undefined) {

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { HttpError } from './http-error.js';
+import { invalidUtf8At, JsonTextError, parseJsonText } from './json.js';
 import { unsupportedMediaType } from './routing.js';
 
 /** Largest request body the REST API reads (1 MiB): connector configs are far smaller. */
@@ -52,19 +53,38 @@ export async function readBodyBytes(c: Context, limit = MAX_BODY_BYTES): Promise
 }
 
 /**
- * Reads a JSON request body: 413 past the limit, 400 when it is not JSON, 415 when it comes without a
- * Content-Type (JAX-RS takes that as `application/octet-stream`, which no JSON reader reads). Other
- * Content-Types were refused before the handler ran (`selectResourceMethod`).
+ * Reads a JSON request body: 413 past the limit, 400 when it is not JSON or could not be kept as sent
+ * (bytes that are not UTF-8, nesting past `MAX_JSON_DEPTH`, a `__proto__` key, half a surrogate pair), 415
+ * when it comes without a Content-Type (JAX-RS takes that as `application/octet-stream`, which no JSON
+ * reader reads). Other Content-Types were refused before the handler ran (`selectResourceMethod`).
  */
 export async function readJson(c: Context): Promise<unknown> {
   const bytes = await readBodyBytes(c);
   if (bytes.byteLength > 0 && c.req.header('content-type') === undefined) throw unsupportedMediaType();
+  return parseJsonBody(bytes);
+}
+
+/** A body's bytes as JSON, with `readJson`'s 400s. */
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  const invalid = invalidUtf8At(bytes);
+  if (invalid !== -1) {
+    throw new HttpError(
+      400,
+      `Request body is not valid UTF-8 at byte ${invalid}; send JSON text encoded as UTF-8`,
+    );
+  }
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === '') throw new HttpError(400, 'Request body is empty; a JSON body is required');
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonText(text);
   } catch (error) {
-    throw new HttpError(400, `Request body is not valid JSON: ${(error as Error).message}`);
+    if (!(error instanceof JsonTextError)) throw error;
+    throw new HttpError(
+      400,
+      error.syntax
+        ? `Request body is not valid JSON: ${error.message}`
+        : `Request body cannot be accepted: ${error.message}`,
+    );
   }
 }
 

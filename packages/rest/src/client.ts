@@ -19,13 +19,18 @@ export interface PeerClientOptions {
   maxResponseBytes?: number;
 }
 
-/** The call did not get an answer: the peer is down, unreachable, or too slow. */
+/**
+ * The call did not get an answer. `sent` says whether the request may have reached the peer: only one that
+ * was never sent (no connection) can be sent again without the risk of doing the same thing twice.
+ */
 export class PeerUnreachableError extends SluiceError {
   readonly url: string;
+  readonly sent: boolean;
 
-  constructor(url: string, message: string, cause?: unknown) {
-    super('SLUICE_PEER_UNREACHABLE', message, { cause, retriable: true });
+  constructor(url: string, message: string, options: { cause?: unknown; sent: boolean }) {
+    super('SLUICE_PEER_UNREACHABLE', message, { cause: options.cause, retriable: !options.sent });
     this.url = url;
+    this.sent = options.sent;
   }
 }
 
@@ -52,6 +57,15 @@ export class PeerClient {
     const headers: Record<string, string> = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(init.body.byteLength);
     return new Promise<PeerResponse>((resolve, reject) => {
+      // Whether the connection was made: from then on the peer may have acted on the request.
+      let connected = false;
+      const unreachable = (error: Error) =>
+        error instanceof PeerUnreachableError
+          ? error
+          : new PeerUnreachableError(url, `IO Error trying to forward REST request: ${error.message}`, {
+              cause: error,
+              sent: connected,
+            });
       const sent = send(
         target,
         {
@@ -67,7 +81,9 @@ export class PeerClient {
             size += chunk.byteLength;
             if (size > limit) {
               response.destroy(
-                new PeerUnreachableError(url, `the answer from ${url} is larger than ${limit} bytes`),
+                new PeerUnreachableError(url, `the answer from ${url} is larger than ${limit} bytes`, {
+                  sent: true,
+                }),
               );
               return;
             }
@@ -80,19 +96,20 @@ export class PeerClient {
               body: Buffer.concat(chunks),
             }),
           );
-          response.on('error', (error) => reject(unreachable(url, error)));
+          response.on('error', (error) => reject(unreachable(error)));
         },
       );
+      sent.on('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else socket.once('connect', () => (connected = true));
+      });
       sent.on('timeout', () =>
-        sent.destroy(new PeerUnreachableError(url, `no answer from ${url} within ${timeoutMs} ms`)),
+        sent.destroy(
+          new PeerUnreachableError(url, `no answer from ${url} within ${timeoutMs} ms`, { sent: connected }),
+        ),
       );
-      sent.on('error', (error) => reject(unreachable(url, error)));
+      sent.on('error', (error) => reject(unreachable(error)));
       sent.end(init.body === undefined ? undefined : Buffer.from(init.body));
     });
   }
-}
-
-function unreachable(url: string, error: Error): PeerUnreachableError {
-  if (error instanceof PeerUnreachableError) return error;
-  return new PeerUnreachableError(url, `IO Error trying to forward REST request: ${error.message}`, error);
 }

@@ -3,8 +3,26 @@
  * listeners and TLS, request bodies read within a limit, error bodies, Jersey-style resource selection,
  * and forwarding a request to another worker.
  */
-export { bodyBytesOf, MAX_BODY_BYTES, readBodyBytes, readJson, readJsonObject } from './body.js';
+export {
+  bodyBytesOf,
+  MAX_BODY_BYTES,
+  parseJsonBody,
+  readBodyBytes,
+  readJson,
+  readJsonObject,
+} from './body.js';
+export { inexactNumber, MAX_JSON_DEPTH, numberText } from './json.js';
 export { PeerClient, PeerUnreachableError, type PeerClientOptions, type PeerResponse } from './client.js';
+export {
+  basicAuth,
+  basicCredentials,
+  jaasLogin,
+  UNAUTHORIZED_MESSAGE,
+  type BasicAuthOptions,
+  type LoginFlag,
+  type UsersModule,
+} from './basic-auth.js';
+export { accessLog, allowedHosts, parseAllowedHost } from './guards.js';
 export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
 export { listen, type BoundListener, type Listener, type ListeningServer } from './listener.js';
 export { emptyResponse, encodePathSegment } from './responses.js';

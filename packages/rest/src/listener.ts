@@ -13,7 +13,11 @@ export interface Listener {
 
 /** A listener once it is bound. */
 export interface BoundListener extends Listener {
-  /** The URL clients use, with the port actually bound. */
+  /**
+   * Where it listens, with the port actually bound: the host as configured, or for an empty host (every
+   * interface, Connect's `http://:8083`) the address bound, such as `http://[::]:8083`, so nobody takes
+   * an API open to the network for a local one.
+   */
   url: string;
 }
 
@@ -50,9 +54,10 @@ export async function listen(
       ),
     );
   });
-  const port = (server.address() as AddressInfo).port;
-  const host =
-    listener.host === '' ? 'localhost' : listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+  const bound = server.address() as AddressInfo;
+  const port = bound.port;
+  const shown = listener.host === '' ? bound.address : listener.host;
+  const host = shown.includes(':') ? `[${shown}]` : shown;
   return {
     listener: { ...listener, port, url: `${listener.protocol}://${host}:${port}` },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -15,7 +15,8 @@ interface ResourcePath {
 }
 
 /**
- * Selects the resource method before any handler runs, as Jersey does for Connect: a path no route has
+ * Selects the resource method before any handler runs, as Jersey does for Connect: a path that does not
+ * decode (a %-escape that is not UTF-8) is 400, a path no route has
  * is 404, a known path without the request's method 405, and a request whose Content-Type the resource
  * does not consume (every resource but `/` and `/health` consumes only JSON) 415. A trailing slash is
  * ignored, as JAX-RS templates match with or without one. Routes are read from `app` on first use, so
@@ -25,6 +26,13 @@ export function selectResourceMethod(app: Hono): MiddlewareHandler {
   let paths: ResourcePath[] | undefined;
   return async (c, next) => {
     paths ??= resourcePaths(app);
+    // Hono leaves an escape it cannot decode as it is: `/connectors/%FF` would name a connector "%FF".
+    if (!decodable(new URL(c.req.url).pathname)) {
+      throw new HttpError(
+        400,
+        'The request path has a %-escape that is not UTF-8 (or a bare %); encode it as UTF-8',
+      );
+    }
     const path = withoutTrailingSlash(c.req.path);
     const matching = paths.filter((resource) => resource.pattern.test(path));
     if (matching.length === 0) throw new HttpError(404, NOT_FOUND);
@@ -78,6 +86,15 @@ function pathPattern(path: string): RegExp {
     .split('/')
     .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   return new RegExp(`^${segments.join('/')}$`);
+}
+
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function withoutTrailingSlash(path: string): string {

@@ -60,6 +60,8 @@ export type { Converter, ConverterType, HeaderConverter } from './storage/conver
 export {
   PLUGINS_EXPORT,
   defaultAliases,
+  defaultTaskClass,
+  taskClassOf,
   definePlugin,
   isPluginDescriptor,
   type ConverterPlugin,
@@ -120,6 +122,14 @@ export {
 export { JsonConverter, jsonConverterConfigDef } from './converters/json/json-converter.js';
 export { StringConverter, stringConverterConfigDef } from './converters/string-converter.js';
 export { ByteArrayConverter } from './converters/byte-array-converter.js';
+export {
+  BooleanConverter,
+  DoubleConverter,
+  FloatConverter,
+  IntegerConverter,
+  LongConverter,
+  ShortConverter,
+} from './converters/number-converters.js';
 export { SimpleHeaderConverter } from './converters/simple-header-converter.js';
 export { CONVERTER_TYPE_CONFIG, converterConfigDef } from './converters/converter-config.js';
 // The SDK is also the plugin package of the built-in converters.

@@ -16,7 +16,12 @@ export {
 export { HostedTaskRuntime, type HostedTaskRuntimeOptions } from './runtime/hosted-task-runtime.js';
 export type { TaskWorkerSettings } from './runtime/worker-settings.js';
 export { sourceTaskRunner } from './runtime/source-task-runner.js';
-export { sinkTaskRunner } from './runtime/sink-task-runner.js';
+export {
+  sinkTaskRunner,
+  sinkTaskRunnerWith,
+  type SinkTaskRunnerOptions,
+} from './runtime/sink-task-runner.js';
+export { sinkGroupTiming, type SinkGroupTiming } from './runtime/sink-group.js';
 export {
   closeConverters,
   createConverters,

@@ -10,6 +10,20 @@ const CR = 0x0d;
 /** Bytes per read; the buffer only grows beyond this for a longer line. */
 export const DEFAULT_BUFFER_SIZE = 1 << 20;
 
+/**
+ * The longest line read (64 MiB). Apache's task grows its buffer without bound, so a file without line ends
+ * (`/dev/zero`, a binary file) takes the worker's memory; here such a line fails the task instead.
+ */
+export const MAX_LINE_BYTES = 64 << 20;
+
+/** A line longer than `MAX_LINE_BYTES`: not a text file FileStreamSource can read. */
+export class LineTooLongError extends Error {
+  constructor() {
+    super(`a line is longer than ${MAX_LINE_BYTES} bytes; FileStreamSource reads text files of lines`);
+    this.name = 'LineTooLongError';
+  }
+}
+
 export class LineBuffer {
   readonly #initialSize: number;
   #buf: Buffer;
@@ -54,8 +68,10 @@ export class LineBuffer {
   writable(): { buffer: Buffer; offset: number; length: number } {
     const pending = this.#end - this.#start;
     let size = this.#buf.length;
-    if (pending === size) size *= 2;
-    else if (size > this.#initialSize && pending < this.#initialSize / 2) size = this.#initialSize;
+    if (pending === size) {
+      if (size >= MAX_LINE_BYTES) throw new LineTooLongError();
+      size = Math.min(size * 2, MAX_LINE_BYTES);
+    } else if (size > this.#initialSize && pending < this.#initialSize / 2) size = this.#initialSize;
     if (size !== this.#buf.length) {
       const grown = Buffer.allocUnsafe(size);
       this.#buf.copy(grown, 0, this.#start, this.#end);

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ConnectError, SinkTask, type SinkRecord, type TopicPartitionOffset } from '@sluice/sdk';
 import { SINK_CONFIG_DEF, SINK_FILE_CONFIG } from './sink-connector.js';
@@ -13,6 +14,8 @@ export class FileStreamSinkTask extends SinkTask {
   #file: FileHandle | null = null;
   /** The stdout write in progress, awaited by `flush`. */
   #stdoutWrite: Promise<void> = Promise.resolve();
+  /** A regular file is fsynced on flush; a device is not. */
+  #regular = true;
 
   version(): string {
     return VERSION;
@@ -23,11 +26,24 @@ export class FileStreamSinkTask extends SinkTask {
     this.#filename = filename;
     if (filename === null) return;
     try {
-      this.#file = await open(filename, 'a');
+      // Non-blocking: a FIFO without a reader fails at once instead of holding one of the file threads.
+      this.#file = await open(
+        filename,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK,
+        0o666,
+      );
     } catch (error) {
       throw new ConnectError(`Couldn't find or create file '${filename}' for FileStreamSinkTask`, {
         cause: error,
       });
+    }
+    const info = await this.#file.stat();
+    // Files and devices such as /dev/null take appends; a FIFO or a socket would block a write.
+    this.#regular = info.isFile();
+    if (info.isFIFO() || info.isSocket() || info.isDirectory()) {
+      await this.#file.close();
+      this.#file = null;
+      throw new ConnectError(`${filename} is not a file FileStreamSinkTask can append to`);
     }
   }
 
@@ -45,8 +61,10 @@ export class FileStreamSinkTask extends SinkTask {
   }
 
   override async flush(_currentOffsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (this.#file !== null) await this.#file.sync();
-    else await this.#stdoutWrite;
+    // A device (/dev/null) has nothing to sync.
+    if (this.#file !== null) {
+      if (this.#regular) await this.#file.sync();
+    } else await this.#stdoutWrite;
   }
 
   async stop(): Promise<void> {

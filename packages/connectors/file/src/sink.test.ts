@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,17 @@ describe('FileStreamSinkTask', () => {
     await expect(startTask({ file: join(dir, 'no', 'such', 'dir', 'out.txt') })).rejects.toThrow(
       `Couldn't find or create file '${join(dir, 'no', 'such', 'dir', 'out.txt')}' for FileStreamSinkTask`,
     );
+  });
+
+  it('refuses a FIFO at once (a write would wait for a reader), and writes to a device such as /dev/null', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const startedAt = Date.now();
+    await expect(startTask({ file: fifo })).rejects.toThrow(`for FileStreamSinkTask`);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    const task = await startTask({ file: '/dev/null' });
+    await task.put([record('gone')]);
+    await task.flush([]);
   });
 
   it('writes to stdout without a file', async () => {

@@ -1,9 +1,10 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Schema, type OffsetStorageReader, type SourceRecord } from '@sluice/sdk';
-import { DEFAULT_BUFFER_SIZE } from './line-buffer.js';
+import { DEFAULT_BUFFER_SIZE, MAX_LINE_BYTES } from './line-buffer.js';
 import { FileStreamSourceTask, IDLE_WAIT_MS } from './source-task.js';
 
 let dir: string;
@@ -155,6 +156,28 @@ describe('FileStreamSourceTask', () => {
     expect(await polling).toBeNull();
     expect(Date.now() - started).toBeLessThan(IDLE_WAIT_MS);
     expect(await task.poll()).toBeNull();
+  });
+
+  it('fails on a device or a FIFO at once, instead of reading it without end or waiting for a writer', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const file of ['/dev/zero', fifo]) {
+      const task = await startTask({ file, topic: 'lines' });
+      const startedAt = Date.now();
+      await expect(task.poll()).rejects.toThrow(
+        `${file} is not a regular file; FileStreamSource reads regular files`,
+      );
+      expect(Date.now() - startedAt).toBeLessThan(1_000);
+    }
+  });
+
+  it('fails on a line longer than 64 MiB rather than growing its buffer without bound', async () => {
+    // A sparse file of zeros: no line end anywhere.
+    const file = join(dir, 'zeros.bin');
+    await writeFile(file, '');
+    await truncate(file, MAX_LINE_BYTES + 1);
+    const task = await startTask({ file, topic: 'lines' });
+    await expect(pollFor(task, 1, 30_000)).rejects.toThrow(`a line is longer than ${MAX_LINE_BYTES} bytes`);
   });
 
   it('rejects a config without topic or with a topic list', async () => {

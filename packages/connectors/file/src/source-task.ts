@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ConnectError, Schema, SourceRecord, SourceTask } from '@sluice/sdk';
 import { DEFAULT_BUFFER_SIZE, LineBuffer } from './line-buffer.js';
@@ -87,10 +88,17 @@ export class FileStreamSourceTask extends SourceTask {
     const filename = this.#filename ?? '';
     let file: FileHandle;
     try {
-      file = await open(filename, 'r');
+      // Non-blocking, so a FIFO without a writer cannot hold one of the process's few file threads.
+      file = await open(filename, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
       // Apache's task also waits for any file it cannot open, e.g. one not created yet.
       return null;
+    }
+    const info = await file.stat().catch(() => undefined);
+    if (info === undefined || !info.isFile()) {
+      await file.close();
+      // A device or a FIFO never ends (and /dev/zero has no line ends): a text file is what this reads.
+      throw new ConnectError(`${filename} is not a regular file; FileStreamSource reads regular files`);
     }
     try {
       const offset = await this.context.offsetStorageReader.offset({ [FILENAME_FIELD]: filename });

@@ -55,6 +55,8 @@ export interface WorkerGroupOptions {
   rebalanceTimeoutMs: number;
   scheduledRebalanceMaxDelayMs: number;
   workerSyncTimeoutMs: number;
+  /** How long a worker that could not catch up with the leader waits before it rejoins. */
+  workerUnsyncBackoffMs: number;
   internalRequests: InternalRequestSettings;
   /** The protocols this worker offers, newest first. @default WORKER_PROTOCOLS */
   protocols?: readonly WorkerProtocolName[];
@@ -120,6 +122,10 @@ export class WorkerGroup implements ClusterRole {
   #rejoinTimer: NodeJS.Timeout | undefined;
   #rotationTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
+  /** The membership's lease as last told; the task runtime gets it unless work is being revoked. */
+  #lease = 0;
+  /** Everything being stopped after an expulsion between generations (see `#leaseChanged`). */
+  #revoking: Promise<void> | undefined;
 
   constructor(options: WorkerGroupOptions) {
     this.#o = options;
@@ -139,7 +145,7 @@ export class WorkerGroup implements ClusterRole {
       assign: (members, context) => this.#assign(members, context),
       onAssigned: (event) => this.#onAssigned(event),
       onRevoked: (event) => this.#onRevoked(event),
-      onLease: (expiresAt) => options.onLease?.(expiresAt),
+      onLease: (expiresAt) => this.#leaseChanged(expiresAt),
       logger: (level, message, fields) => {
         const line = `${message} ${JSON.stringify(fields)}`;
         if (level === 'error') options.logger.error(line);
@@ -180,6 +186,7 @@ export class WorkerGroup implements ClusterRole {
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#rotationTimer);
     await this.#member.stop();
+    await this.#o.client.disconnect().catch(() => undefined);
     this.#release();
   }
 
@@ -210,12 +217,21 @@ export class WorkerGroup implements ClusterRole {
     return this.#stable && this.#isLeader && this.#member.leaseExpiresAt() > performance.now();
   }
 
+  leadsLastGeneration(): boolean {
+    return this.#isLeader && this.#member.leaseExpiresAt() > performance.now();
+  }
+
   leaderUrl(): string | undefined {
     return this.#leaderUrl;
   }
 
   ownerUrl(connector: string, task?: number): string | undefined {
     return this.#owners.get(task === undefined ? connector : taskKey(connector, task));
+  }
+
+  isLiveWorker(workerId: string): boolean {
+    const urls = this.#members?.map((member) => member.url) ?? [this.#o.selfUrl];
+    return urls.some((url) => hostOf(url) === workerId);
   }
 
   describe(): ClusterDescription {
@@ -252,8 +268,10 @@ export class WorkerGroup implements ClusterRole {
    * leader, signed with the session key.
    */
   async publishTaskConfigs(connector: string, configs: ConnectorConfig[]): Promise<void> {
-    // The leader writes them itself, during a rebalance too, as long as its membership holds.
-    if (this.#isLeader && this.#member.leaseExpiresAt() > performance.now()) {
+    // The leader writes them itself, during a rebalance too, as long as its membership holds; not for a
+    // connector stopped meanwhile (a publication in flight during PUT /stop).
+    if (this.leadsLastGeneration()) {
+      if (this.#o.configs.snapshot().targetStates.get(connector) === 'STOPPED') return;
       await this.#o.configs.putTaskConfigs(connector, configs);
       return;
     }
@@ -348,6 +366,7 @@ export class WorkerGroup implements ClusterRole {
   }
 
   async #onAssigned(event: AssignedEvent<WorkerAssignment>): Promise<void> {
+    await this.#revoking;
     const assignment = event.assignment;
     this.#generation = event.generationId;
     this.#memberId = event.memberId;
@@ -378,23 +397,30 @@ export class WorkerGroup implements ClusterRole {
         assignment.error === ASSIGNMENT_ERROR.CONFIG_MISMATCH ||
         configs.snapshot().offset < assignment.configOffset
       ) {
+        // As Connect: a worker that cannot catch up gives up its work and tries again after a while.
         this.#o.logger.warn(
-          `config topic read to ${configs.snapshot().offset}, the leader assigned at ${assignment.configOffset}: rejoining`,
+          `config topic read to ${configs.snapshot().offset}, the leader assigned at ${assignment.configOffset}: ` +
+            `stopping all work and rejoining in ${this.#o.workerUnsyncBackoffMs} ms (worker.unsync.backoff.ms)`,
         );
-        this.#member.requestRejoin();
+        await this.#o.reconciler.revokeAll();
+        this.#rejoinIn(this.#o.workerUnsyncBackoffMs);
         return;
       }
     }
-    const applied = this.#o.reconciler.assign({
+    const { revoked, started } = this.#o.reconciler.assign({
       connectors: new Set(assignment.connectors),
       tasks: new Set(assignment.tasks.map((t) => taskKey(t.connector, t.task))),
       generation: event.generationId,
     });
-    // Revoked work must have stopped before this member rejoins; new work may go on starting meanwhile.
-    if (assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0) await applied;
-    else applied.catch((error: unknown) => this.#o.logger.error('applying the assignment failed', error));
-    if (event.isLeader) await this.#leaderDuties();
-    if (assignment.rejoin) this.#member.requestRejoin();
+    // Revoked work must have stopped before this member rejoins; new work goes on starting meanwhile, so
+    // that a slow connector does not keep the group waiting.
+    await revoked;
+    started.catch((error: unknown) => this.#o.logger.error('starting the assigned work failed', error));
+    if (event.isLeader) void this.#leaderDuties();
+    // Another round follows at once. As in Connect, the members that gave work up and the leader rejoin
+    // (either starts the round); a follower with nothing revoked would only get this generation back.
+    const gaveUp = assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0;
+    if (assignment.rejoin && (gaveUp || event.isLeader)) this.#member.requestRejoin();
     else if (assignment.delayMs > 0) this.#rejoinIn(assignment.delayMs);
     this.#stable = true;
     this.#release();
@@ -408,6 +434,7 @@ export class WorkerGroup implements ClusterRole {
     // Incremental cooperative: a rebalance revokes nothing by itself; the next assignment says what to stop.
     if (event.reason === 'rebalance') return;
     this.#isLeader = false;
+    this.#leaderUrl = undefined;
     this.#o.logger.warn(`membership in group ${this.#o.groupId} ended (${event.reason}): stopping all work`);
     await this.#o.reconciler.revokeAll();
   }
@@ -447,6 +474,33 @@ export class WorkerGroup implements ClusterRole {
     this.#rotationTimer.unref();
   }
 
+  /**
+   * Passes the membership's lease to the task runtime. A lease that ends while the member is between
+   * generations (it kept its work through a rebalance, then the coordinator expelled it before it rejoined)
+   * means others may be given that work: everything stops, and tasks stay fenced until it has, whatever
+   * lease the next generation grants.
+   */
+  #leaseChanged(expiresAt: number): void {
+    this.#lease = expiresAt;
+    if (expiresAt === 0 && !this.#stable && this.#revoking === undefined) {
+      const assignment = this.#o.reconciler.assignment;
+      if (assignment.connectors.size > 0 || assignment.tasks.size > 0) {
+        this.#o.logger.warn(`expelled from group ${this.#o.groupId} while rejoining: stopping all work`);
+        this.#isLeader = false;
+        this.#leaderUrl = undefined;
+        this.#revoking = this.#o.reconciler
+          .revokeAll()
+          .catch((error: unknown) => this.#o.logger.error('stopping all work failed', error))
+          .finally(() => {
+            this.#revoking = undefined;
+            this.#o.onLease?.(this.#lease);
+          });
+      }
+    }
+    if (this.#revoking === undefined) this.#o.onLease?.(expiresAt);
+    else this.#o.onLease?.(0);
+  }
+
   #rejoinIn(ms: number): void {
     clearTimeout(this.#rejoinTimer);
     this.#rejoinTimer = setTimeout(() => this.#member.requestRejoin(), ms);
@@ -455,6 +509,14 @@ export class WorkerGroup implements ClusterRole {
 
   #release(): void {
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+  }
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
   }
 }
 

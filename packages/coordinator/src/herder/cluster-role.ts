@@ -10,8 +10,14 @@ export interface ClusterRole {
    * (a write that arrives during a rebalance waits for it rather than failing at once).
    */
   settled(timeoutMs: number): Promise<void>;
-  /** Whether this worker leads the group now, with a membership it may still act on. */
+  /** Whether this worker leads the group now, in a settled generation, with a membership it may act on. */
   isLeader(): boolean;
+  /**
+   * Whether this worker led the last generation and its membership still holds, also while the group
+   * rebalances: enough to write task configs, which must not wait for a rebalance (a follower's publication
+   * could otherwise hold the rebalance up).
+   */
+  leadsLastGeneration(): boolean;
   /** The leader's REST URL; undefined while it is not known (before joining, during a rebalance). */
   leaderUrl(): string | undefined;
   /**
@@ -19,6 +25,12 @@ export interface ClusterRole {
    * assigned it; undefined when unknown (not the leader, or not assigned).
    */
   ownerUrl(connector: string, task?: number): string | undefined;
+  /**
+   * Whether `workerId` (`host:port`, as statuses name workers) is a worker of the cluster now, as far as
+   * this worker knows (the leader knows every member): a status written by a worker that is gone says
+   * nothing about what runs.
+   */
+  isLiveWorker(workerId: string): boolean;
 }
 
 /** The role of a worker that is its whole cluster (embedded mode): it leads and runs everything. */
@@ -29,7 +41,15 @@ export function soleWorker(selfUrl: () => string): ClusterRole {
     },
     settled: () => Promise.resolve(),
     isLeader: () => true,
+    leadsLastGeneration: () => true,
     leaderUrl: () => selfUrl(),
     ownerUrl: () => selfUrl(),
+    isLiveWorker: (workerId) => {
+      try {
+        return new URL(selfUrl()).host === workerId;
+      } catch {
+        return false;
+      }
+    },
   };
 }

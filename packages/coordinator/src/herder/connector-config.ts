@@ -19,6 +19,7 @@ import type { PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
 import { BadRequestError } from './errors.js';
 import { javaHashMapString } from './java-text.js';
 import type { ConnectorType } from './herder.js';
+import { MAX_TASKS } from './task-configs.js';
 import { usesTopicCreation } from './topic-creation.js';
 
 // eslint-disable-next-line no-control-regex
@@ -61,9 +62,10 @@ export function commonDef(): ConfigDef {
       name: 'tasks.max',
       type: 'INT',
       defaultValue: 1,
-      validator: Range.atLeast(1),
+      // Connect's is atLeast(1); Sluice bounds it (see MAX_TASKS for why).
+      validator: Range.between(1, MAX_TASKS),
       importance: 'HIGH',
-      documentation: 'Maximum number of tasks to use for this connector.',
+      documentation: `Maximum number of tasks to use for this connector (at most ${MAX_TASKS} in Sluice).`,
       width: 'SHORT',
       displayName: 'Tasks max',
       ...common(),

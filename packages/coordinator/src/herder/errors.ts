@@ -7,6 +7,7 @@ import { SluiceError } from '@sluice/errors';
 export type HerderErrorCode =
   | 'SLUICE_NOT_FOUND'
   | 'SLUICE_ALREADY_EXISTS'
+  | 'SLUICE_CONFLICT'
   | 'SLUICE_BAD_REQUEST'
   | 'SLUICE_NOT_LEADER'
   | 'SLUICE_NOT_OWNER'
@@ -33,6 +34,13 @@ export class NotFoundError extends HerderError {
 export class AlreadyExistsError extends HerderError {
   constructor(message: string) {
     super('SLUICE_ALREADY_EXISTS', message);
+  }
+}
+
+/** The request conflicts with what the cluster is doing now (tasks still stopping, …); it may succeed later. */
+export class ConflictError extends HerderError {
+  constructor(message: string) {
+    super('SLUICE_CONFLICT', message);
   }
 }
 

@@ -1,11 +1,19 @@
+import { containsVariable } from '@sluice/config-providers';
+import { SluiceError } from '@sluice/errors';
 import type { PluginInfo, PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
 import { configKeyInfos, type ConfigInfos, type ConfigKeyInfo } from '@sluice/sdk';
 import { requireConnectorClass, sinkDef, sourceDef, validateConnectorConfig } from './connector-config.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 import { withNullValueErrors } from './null-values.js';
+import { configSecrets, type Redactor } from './redaction.js';
 
-/** Resolves `${provider:path:key}` variables in a config, as Connect does before it validates one. */
-export type ResolveVariables = (config: Record<string, string>) => Promise<Record<string, string>>;
+/**
+ * Resolves `${provider:path:key}` variables in a config, as Connect does before it validates one, saying
+ * what the variables were replaced by (`ConfigProviders.transform`).
+ */
+export type ResolveVariables = (
+  config: Record<string, string>,
+) => Promise<{ config: Record<string, string>; secrets: readonly string[] }>;
 
 /**
  * A plugin name without a trailing `Connector` (when more remains), as Connect's
@@ -40,7 +48,7 @@ export class PluginCatalog {
 
   constructor(
     plugins: PluginRegistry,
-    resolveVariables: ResolveVariables = (config) => Promise.resolve(config),
+    resolveVariables: ResolveVariables = (config) => Promise.resolve({ config, secrets: [] }),
   ) {
     this.#plugins = plugins;
     this.#resolveVariables = resolveVariables;
@@ -80,17 +88,67 @@ export class PluginCatalog {
       Object.entries(config).filter((entry): entry is [string, string] => entry[1] !== null),
     );
     const nullKeys = Object.keys(config).filter((key) => config[key] === null);
-    let resolved: Record<string, string>;
+    let resolved: { config: Record<string, string>; secrets: readonly string[] };
     try {
       resolved = await this.#resolveVariables(present);
     } catch (error) {
       throw new BadRequestError(error instanceof Error ? error.message : String(error), { cause: error });
     }
-    const { infos, plugin, type } = await validateConnectorConfig(this.#plugins, resolved);
-    const checked = withNullValueErrors(infos, nullKeys, {
-      framework: type === 'sink' ? sinkDef() : sourceDef(),
-      connectorKeys: new Set(plugin.descriptor.create().config().configKeys().keys()),
-    });
+    const redactor = configSecrets(this.#plugins, resolved.config, resolved.secrets);
+    let validated: Awaited<ReturnType<typeof validateConnectorConfig>>;
+    try {
+      validated = await validateConnectorConfig(this.#plugins, resolved.config);
+    } catch (error) {
+      if (SluiceError.is(error) && error.code === 'SLUICE_BAD_REQUEST') {
+        throw new BadRequestError(redactor.redact(error.message));
+      }
+      // The connector's validate() threw on this config: the client's mistake.
+      throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
+    }
+    const { infos, plugin, type } = validated;
+    const checked = withoutSecrets(
+      withNullValueErrors(infos, nullKeys, {
+        framework: type === 'sink' ? sinkDef() : sourceDef(),
+        connectorKeys: new Set(plugin.descriptor.create().config().configKeys().keys()),
+      }),
+      present,
+      redactor,
+    );
     return { ...checked, name: connectorClass };
   }
+}
+
+/**
+ * A validate response that says nothing the variables resolved to (Connect echoes resolved values; Sluice
+ * does not): each value whose config entry held a variable is shown as sent, and every message and value
+ * has the config's secrets hidden.
+ */
+function withoutSecrets(
+  infos: ConfigInfos,
+  raw: Readonly<Record<string, string>>,
+  redactor: Redactor,
+): ConfigInfos {
+  return {
+    ...infos,
+    configs: infos.configs.map((config) => {
+      const value = config.value;
+      if (value === null) return config;
+      const sent = raw[value.name];
+      const shown =
+        sent !== undefined && containsVariable(sent)
+          ? sent
+          : typeof value.value === 'string'
+            ? redactor.redact(value.value)
+            : value.value;
+      return {
+        ...config,
+        value: {
+          ...value,
+          value: shown,
+          errors: value.errors.map((error) => redactor.redact(error)),
+          recommended_values: value.recommended_values.map((v) => redactor.redact(v)),
+        },
+      };
+    }),
+  };
 }

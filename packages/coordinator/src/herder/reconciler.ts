@@ -3,6 +3,7 @@ import type { Logger } from '@sluice/logging';
 import type { PluginRegistry, RegisteredPlugin } from '@sluice/plugins';
 import {
   ConnectError,
+  taskClassOf,
   type Connector,
   type SinkConnectorPlugin,
   type SourceConnectorPlugin,
@@ -11,7 +12,15 @@ import { ConfigProviders as Providers } from '@sluice/config-providers';
 import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js';
 import type { State, Status, StatusStore } from '../stores/status-store.js';
 import { findConnectorPlugin } from './connector-config.js';
+import { configSecrets, Redactor } from './redaction.js';
 import type { RestartRequest } from './herder.js';
+import {
+  checkedTaskConfigs,
+  CONNECTOR_CALL_TIMEOUT_MS,
+  MAX_TASKS,
+  tasksMax,
+  withinTimeout,
+} from './task-configs.js';
 import type { TaskRuntime } from './task-runtime.js';
 import { NO_WORK, splitTaskKey, taskKey, type WorkAssignment } from './work.js';
 
@@ -34,7 +43,15 @@ export interface ReconcilerOptions {
    * worker sends them to the leader. Resolves once they are written.
    */
   publishTaskConfigs(connector: string, configs: ConnectorConfig[]): Promise<void>;
+  /**
+   * How long a connector's `start`, `taskConfigs` and `stop` may take before it is FAILED.
+   * @default 60000 (`CONNECTOR_CALL_TIMEOUT_MS`)
+   */
+  connectorCallTimeoutMs?: number;
 }
+
+/** The key of the task class's name in every task config, as Connect's `TaskConfig.TASK_CLASS_CONFIG`. */
+const TASK_CLASS = 'task.class';
 
 interface RunningConnector {
   instance: Connector;
@@ -88,6 +105,13 @@ export class Reconciler {
    * instance started after a write already runs with its config, so that write does not restart it again.
    */
   readonly #configWrites = new Map<string, number>();
+  /**
+   * Per connector, the secrets its instance and tasks were given (resolved variables, PASSWORD values): they
+   * are hidden in every trace and log line that leaves them.
+   */
+  readonly #redactors = new Map<string, Redactor>();
+  /** Task-config publications in progress, by connector, with the newest configs still to publish. */
+  readonly #publishing = new Map<string, { latest: ConnectorConfig[] | undefined; running: boolean }>();
   /** Connectors whose task configs could not be published, and when to try again. */
   readonly #publishRetries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -95,6 +119,10 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
+  }
+
+  get #callTimeoutMs(): number {
+    return this.#o.connectorCallTimeoutMs ?? CONNECTOR_CALL_TIMEOUT_MS;
   }
 
   /** What this worker is assigned (it may still be starting or stopping parts of it). */
@@ -117,23 +145,22 @@ export class Reconciler {
 
   /**
    * Brings what runs here to `assignment`: revoked work stops, newly assigned work starts. Ownership
-   * changes at once; the promise resolves once revoked work has stopped and new work has started.
+   * changes at once. `revoked` resolves once everything revoked has stopped (what a group member must wait
+   * for before it rejoins); `started` once the new work has started too.
    */
-  assign(assignment: WorkAssignment): Promise<void> {
+  assign(assignment: WorkAssignment): { revoked: Promise<void>; started: Promise<void> } {
     this.#target = assignment;
-    return this.#serial(async () => {
-      const previous = this.#assignment;
+    let previous = NO_WORK;
+    const revoked = this.#serial(async () => {
+      previous = this.#assignment;
       this.#assignment = assignment;
-      // Revoked work first, so it is stopped before anything else happens.
-      for (const name of previous.connectors) {
-        if (!assignment.connectors.has(name)) await this.#revokeConnector(name);
-      }
-      for (const key of previous.tasks) {
-        if (!assignment.tasks.has(key)) {
-          const [name, task] = splitTaskKey(key);
-          await this.#stopTask(name, task, { unassigned: true });
-        }
-      }
+      await this.#stopAll(
+        [...previous.connectors].filter((name) => !assignment.connectors.has(name)),
+        [...previous.tasks].filter((key) => !assignment.tasks.has(key)),
+      );
+    });
+    // Queued right behind: nothing comes between the two.
+    const started = this.#serial(async () => {
       for (const name of assignment.connectors) {
         if (!previous.connectors.has(name)) await this.#reconcileConnector(name, { recover: true });
       }
@@ -141,6 +168,7 @@ export class Reconciler {
       for (const key of assignment.tasks) if (!previous.tasks.has(key)) touched.add(splitTaskKey(key)[0]);
       for (const name of touched) await this.#reconcileTasks(name, 'assignment');
     });
+    return { revoked, started };
   }
 
   /** A connector's config was written, changed or removed. */
@@ -152,6 +180,14 @@ export class Reconciler {
       if ((this.#running.get(name)?.writes ?? write) < write) await this.#stopConnector(name);
       await this.#reconcileConnector(name, { recover: true });
       await this.#reconcileTasks(name, 'connector-config');
+      // A deleted connector leaves nothing behind here (names come and go for the worker's whole life).
+      if (!this.#o.configs.snapshot().connectors.has(name)) {
+        this.#configWrites.delete(name);
+        this.#redactors.delete(name);
+        for (const key of [...this.#incarnations.keys()]) {
+          if (splitTaskKey(key)[0] === name && !this.#tasks.has(key)) this.#incarnations.delete(key);
+        }
+      }
     });
   }
 
@@ -231,10 +267,28 @@ export class Reconciler {
 
   async #revokeAll(): Promise<void> {
     this.#target = this.#assignment = { ...NO_WORK, generation: this.#assignment.generation };
-    for (const name of [...this.#running.keys()]) await this.#revokeConnector(name);
-    for (const key of [...this.#tasks.keys()]) {
+    await this.#stopAll([...this.#running.keys()], [...this.#tasks.keys()]);
+  }
+
+  /**
+   * Stops connector instances and tasks given up by this worker, all at once (each may take its shutdown
+   * timeout), then records them UNASSIGNED. A failure stopping one never keeps the others running.
+   */
+  async #stopAll(connectors: readonly string[], tasks: readonly string[]): Promise<void> {
+    await Promise.all([
+      ...connectors.map((name) => this.#stopConnector(name)),
+      ...tasks.map((key) => {
+        const [name, task] = splitTaskKey(key);
+        return this.#stopTask(name, task).catch((error: unknown) =>
+          this.#o.logger.error(`task ${name}-${task} did not stop cleanly`, error),
+        );
+      }),
+    ]);
+    // The next owner writes its own state at a later generation; until then the work is unassigned.
+    for (const name of connectors) await this.#putConnectorStatus(name, 'UNASSIGNED');
+    for (const key of tasks) {
       const [name, task] = splitTaskKey(key);
-      await this.#stopTask(name, task, { unassigned: true });
+      await this.#putTaskStatus(name, task, 'UNASSIGNED');
     }
   }
 
@@ -248,12 +302,6 @@ export class Reconciler {
     return result;
   }
 
-  async #revokeConnector(name: string): Promise<void> {
-    await this.#stopConnector(name);
-    // The next owner writes its own state at a later generation; until then the connector is unassigned.
-    await this.#putConnectorStatus(name, 'UNASSIGNED');
-  }
-
   /**
    * Brings the connector instance in line with its config and target state, if this worker owns it; then
    * generates its task configs and publishes them when they changed. `recover` (a restart, a new config, a
@@ -264,7 +312,10 @@ export class Reconciler {
     const snapshot = this.#o.configs.snapshot();
     const config = snapshot.connectors.get(name);
     const target = snapshot.targetStates.get(name) ?? 'STARTED';
-    if (config === undefined) return this.#stopConnector(name);
+    if (config === undefined) {
+      this.#redactors.delete(name);
+      return this.#stopConnector(name);
+    }
     if (target === 'STOPPED') {
       await this.#stopConnector(name);
       return this.#putConnectorStatus(name, 'STOPPED');
@@ -287,7 +338,6 @@ export class Reconciler {
       try {
         running = await this.#startConnector(name, config);
       } catch (error) {
-        this.#o.logger.error(`connector ${name} failed to start`, error);
         // Its tasks run on their committed configs all the same, as Connect's do.
         return this.#putConnectorStatus(name, 'FAILED', trace(error));
       }
@@ -296,20 +346,24 @@ export class Reconciler {
     let taskConfigs: ConnectorConfig[];
     try {
       const resolved = running.resolved;
-      const maxTasks = Number(resolved['tasks.max'] ?? '1');
-      const generated = await running.instance.taskConfigs(maxTasks);
-      // More tasks than tasks.max is the connector's bug: it fails (tasks.max.enforce, Connect 3.8+),
-      // or, with tasks.max.enforce=false, the extra tasks run as they did before 3.8.
-      if (generated.length > maxTasks) {
-        const message =
-          `The connector ${name} has generated ${generated.length} tasks, which is greater than ${maxTasks}, ` +
-          'the maximum number of tasks it is configured to create.';
-        if ((resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false')
-          throw new ConnectError(message);
-        this.#o.logger.warn(`${message} Running them all, as tasks.max.enforce=false`);
-      }
+      // Checked before the connector is asked: a stored tasks.max of a billion must fail this connector only.
+      const maxTasks = tasksMax(name, resolved);
+      const generated: unknown = await withinTimeout(
+        () => running.instance.taskConfigs(maxTasks),
+        this.#callTimeoutMs,
+        `The connector ${name}'s taskConfigs()`,
+      );
+      const enforce = (resolved['tasks.max.enforce'] ?? 'true').trim().toLowerCase() !== 'false';
+      const checked = checkedTaskConfigs(name, generated, maxTasks, enforce, (tooMany) =>
+        this.#o.logger.warn(`${tooMany} Running them all, as tasks.max.enforce=false`),
+      );
       // The connector saw resolved values; the stored task configs keep the variables (no secrets at rest).
-      taskConfigs = Providers.reverseTransform(config, generated);
+      // Each carries the task class, as Connect's do.
+      const taskClass = taskClassOf(running.plugin.descriptor as SourceConnectorPlugin | SinkConnectorPlugin);
+      taskConfigs = Providers.reverseTransform(config, checked).map((taskConfig) => ({
+        ...taskConfig,
+        [TASK_CLASS]: taskClass,
+      }));
     } catch (error) {
       return this.#putConnectorStatus(name, 'FAILED', trace(error));
     }
@@ -322,28 +376,54 @@ export class Reconciler {
       JSON.stringify(committed) !== JSON.stringify(taskConfigs) ||
       JSON.stringify(snapshot.tasksGeneratedWith.get(name)) !== JSON.stringify(config)
     ) {
-      await this.#publish(name, taskConfigs);
+      this.#publish(name, taskConfigs);
     }
   }
 
-  /** Publishes task configs; a failure (the leader unreachable, a rebalance) is retried with backoff. */
-  async #publish(name: string, taskConfigs: ConnectorConfig[]): Promise<void> {
-    const retry = this.#publishRetries.get(name);
-    if (retry !== undefined) clearTimeout(retry.timer);
+  /**
+   * Publishes task configs in the background, one publication per connector at a time (the latest configs
+   * win): a publication waits on the leader (over HTTP, from a follower), and nothing else this worker must
+   * do — stop revoked work, rejoin its group — may wait behind it. A failure (the leader unreachable, a
+   * rebalance) regenerates and publishes again after a backoff.
+   */
+  #publish(name: string, taskConfigs: ConnectorConfig[]): void {
+    const entry = this.#publishing.get(name) ?? { latest: undefined, running: false };
+    entry.latest = taskConfigs;
+    this.#publishing.set(name, entry);
+    if (!entry.running) void this.#drainPublications(name, entry);
+  }
+
+  async #drainPublications(
+    name: string,
+    entry: { latest: ConnectorConfig[] | undefined; running: boolean },
+  ): Promise<void> {
+    entry.running = true;
     try {
-      await this.#o.publishTaskConfigs(name, taskConfigs);
-      this.#publishRetries.delete(name);
-    } catch (error) {
-      const delayMs = Math.min((retry?.delayMs ?? PUBLISH_RETRY_MS / 2) * 2, PUBLISH_RETRY_MAX_MS);
-      this.#o.logger.warn(
-        `could not commit the task configs of connector ${name}, retrying in ${delayMs} ms: ${message(error)}`,
-      );
-      const timer = setTimeout(() => {
-        this.#publishRetries.delete(name);
-        this.reconfigure(name).catch(() => undefined);
-      }, delayMs);
-      timer.unref();
-      this.#publishRetries.set(name, { timer, delayMs });
+      while (entry.latest !== undefined && !this.#stopped) {
+        const taskConfigs = entry.latest;
+        entry.latest = undefined;
+        const retry = this.#publishRetries.get(name);
+        if (retry !== undefined) clearTimeout(retry.timer);
+        try {
+          await this.#o.publishTaskConfigs(name, taskConfigs);
+          this.#publishRetries.delete(name);
+        } catch (error) {
+          if (entry.latest !== undefined) continue; // newer configs are on their way anyway
+          const delayMs = Math.min((retry?.delayMs ?? PUBLISH_RETRY_MS / 2) * 2, PUBLISH_RETRY_MAX_MS);
+          this.#o.logger.warn(
+            `could not commit the task configs of connector ${name}, retrying in ${delayMs} ms: ${message(error)}`,
+          );
+          const timer = setTimeout(() => {
+            this.#publishRetries.delete(name);
+            this.reconfigure(name).catch(() => undefined);
+          }, delayMs);
+          timer.unref();
+          this.#publishRetries.set(name, { timer, delayMs });
+        }
+      }
+    } finally {
+      entry.running = false;
+      if (entry.latest === undefined) this.#publishing.delete(name);
     }
   }
 
@@ -363,7 +443,8 @@ export class Reconciler {
       if (owner !== name) continue;
       const gone = config === undefined || target === 'STOPPED' || task >= committed.length;
       if (gone || !this.ownsTask(name, task)) {
-        await this.#stopTask(name, task, { unassigned: true });
+        // Gone for good: a sink task leaves its consumer group; one that moves keeps its place for its successor.
+        await this.#stopTask(name, task, { unassigned: true, leaveGroup: gone });
       } else if (
         JSON.stringify(started.task) !== JSON.stringify(committed[task]) ||
         (connectorChanges && JSON.stringify(started.connector) !== JSON.stringify(config))
@@ -372,6 +453,15 @@ export class Reconciler {
       }
     }
     if (config === undefined || target === 'STOPPED') return;
+    if (committed.length > MAX_TASKS) {
+      // Written by an older version or another runtime: starting them all could exhaust the worker.
+      const error = new ConnectError(
+        `The connector ${name} has ${committed.length} task configs committed, more than the ${MAX_TASKS} tasks Sluice runs per connector; none are started`,
+      );
+      if (this.ownsConnector(name)) await this.#putConnectorStatus(name, 'FAILED', trace(error));
+      else this.#o.logger.error(error.message);
+      return;
+    }
     const owned = committed.flatMap((taskConfig, task) =>
       this.ownsTask(name, task) ? [{ task, taskConfig }] : [],
     );
@@ -407,11 +497,17 @@ export class Reconciler {
           current() ? this.#putConnectorStatus(name, 'FAILED', trace(error)) : Promise.resolve(),
         ).catch(() => undefined),
     });
-    const resolved = (await this.#o.configProviders.transform(config)).config;
+    const transformed = await this.#o.configProviders.transform(config);
+    const resolved = transformed.config;
+    this.#redactors.set(name, configSecrets(this.#o.plugins, resolved, transformed.secrets));
     try {
-      await instance.start(resolved);
+      await withinTimeout(
+        () => instance.start(resolved),
+        this.#callTimeoutMs,
+        `The connector ${name}'s start()`,
+      );
     } catch (error) {
-      await instance.stop().catch(() => undefined);
+      await withinTimeout(() => instance.stop(), this.#callTimeoutMs, 'stop()').catch(() => undefined);
       throw error;
     }
     const running = { instance, plugin, config, resolved, writes: this.#configWrites.get(name) ?? 0 };
@@ -433,19 +529,28 @@ export class Reconciler {
     const current = () => this.#incarnations.get(key) === incarnation;
     try {
       const providers = this.#o.configProviders;
+      const connectorResolved = await providers.transform(connectorConfig);
+      const taskResolved = await providers.transform(taskConfig);
+      this.#learnSecrets(name, connectorResolved.config, connectorResolved.secrets);
+      this.#learnSecrets(
+        name,
+        { ...taskResolved.config, 'connector.class': connectorConfig['connector.class'] ?? '' },
+        taskResolved.secrets,
+      );
       await this.#o.runtime.startTask(
         {
           connector: name,
           task,
           plugin: plugin.location,
-          connectorConfig: (await providers.transform(connectorConfig)).config,
-          taskConfig: (await providers.transform(taskConfig)).config,
+          connectorConfig: connectorResolved.config,
+          taskConfig: taskResolved.config,
           paused,
         },
         {
           onState: (state, failure) => {
             if (current()) void this.#putTaskStatus(name, task, state, failure).catch(() => undefined);
           },
+          redact: (text) => this.#redactor(name).redact(text),
           onTopic: (topic) =>
             void this.#o.statuses
               .putActiveTopic({ topic, connector: name, task, discoverTimestamp: Date.now() })
@@ -458,23 +563,36 @@ export class Reconciler {
     }
   }
 
+  /** Adds what a resolved config of connector `name` holds that must stay hidden. */
+  #learnSecrets(name: string, resolved: ConnectorConfig, variableValues: readonly string[]): void {
+    const found = configSecrets(this.#o.plugins, resolved, variableValues);
+    if (!found.empty) this.#redactors.set(name, this.#redactor(name).with(found.secrets));
+  }
+
+  #redactor(name: string): Redactor {
+    return this.#redactors.get(name) ?? Redactor.NONE;
+  }
+
   #nextIncarnation(key: string): number {
     const next = (this.#incarnations.get(key) ?? 0) + 1;
     this.#incarnations.set(key, next);
     return next;
   }
 
-  /** Stops a task if it runs here; `unassigned` records that it no longer runs anywhere for now. */
+  /**
+   * Stops a task if it runs here; `unassigned` records that it no longer runs anywhere for now;
+   * `leaveGroup` that it is gone for good (deleted, STOPPED, no longer configured), not moved or restarted.
+   */
   async #stopTask(
     name: string,
     task: number,
-    { unassigned = false }: { unassigned?: boolean } = {},
+    { unassigned = false, leaveGroup = false }: { unassigned?: boolean; leaveGroup?: boolean } = {},
   ): Promise<void> {
     const key = taskKey(name, task);
     if (!this.#tasks.delete(key)) return;
     // Events the stopping task still sends are stale from here on.
     this.#nextIncarnation(key);
-    await this.#o.runtime.stopTask(name, task);
+    await this.#o.runtime.stopTask(name, task, { leaveGroup });
     if (unassigned) await this.#putTaskStatus(name, task, 'UNASSIGNED');
   }
 
@@ -484,21 +602,53 @@ export class Reconciler {
     if (running === undefined) return;
     this.#running.delete(name);
     try {
-      await running.instance.stop();
+      await withinTimeout(
+        () => running.instance.stop(),
+        this.#callTimeoutMs,
+        `The connector ${name}'s stop()`,
+      );
     } catch (error) {
       this.#o.logger.error(`connector ${name} failed to stop cleanly`, error);
     }
   }
 
   // No status is written for a connector the config topic no longer has: its statuses were removed.
+  // Traces are stored (and logged) with the connector's secrets hidden. What this worker gives up
+  // (UNASSIGNED) is written only over its own status or an older generation (Connect's putSafe): a late
+  // one must not hide the RUNNING of the worker that took the work over.
+  // A status write that fails (the log unreachable) is logged, never thrown: statuses report what runs,
+  // and what runs must not depend on them (Connect's status writes are fire-and-forget too).
   async #putConnectorStatus(name: string, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    await this.#o.statuses.putConnector(name, this.#status(state, failure));
+    const status = this.#status(state, this.#redactor(name).redact(failure));
+    this.#logChange(`Connector ${name}`, this.#o.statuses.connector(name), status);
+    try {
+      if (state === 'UNASSIGNED') await this.#o.statuses.putConnectorSafe(name, status);
+      else await this.#o.statuses.putConnector(name, status);
+    } catch (error) {
+      this.#o.logger.warn(`could not write the ${state} status of connector ${name}: ${message(error)}`);
+    }
   }
 
   async #putTaskStatus(name: string, task: number, state: State, failure?: string): Promise<void> {
     if (!this.#o.configs.snapshot().connectors.has(name)) return;
-    await this.#o.statuses.putTask(name, task, this.#status(state, failure));
+    const status = this.#status(state, this.#redactor(name).redact(failure));
+    this.#logChange(`Task ${name}-${task}`, this.#o.statuses.task(name, task), status);
+    try {
+      if (state === 'UNASSIGNED') await this.#o.statuses.putTaskSafe(name, task, status);
+      else await this.#o.statuses.putTask(name, task, status);
+    } catch (error) {
+      this.#o.logger.warn(`could not write the ${state} status of task ${name}-${task}: ${message(error)}`);
+    }
+  }
+
+  /** A state change as Connect logs it: INFO, a failure at ERROR with its trace; a repeat says nothing. */
+  #logChange(what: string, previous: Status | undefined, next: Status): void {
+    // The same failure again (a retried start) differs only in the stack's last frames.
+    const headline = (status: Status | undefined) => status?.trace?.split('\n', 1)[0];
+    if (previous?.state === next.state && headline(previous) === headline(next)) return;
+    if (next.state === 'FAILED') this.#o.logger.error(`${what} failed: ${next.trace ?? 'no trace'}`);
+    else this.#o.logger.info(`${what} is ${next.state}`);
   }
 
   #status(state: State, failure: string | undefined): Status {

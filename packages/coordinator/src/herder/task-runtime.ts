@@ -16,6 +16,20 @@ export interface TaskEvents {
   onState(state: 'RUNNING' | 'PAUSED' | 'FAILED', trace?: string): void;
   /** The task used a topic for the first time (Connect's active topics). */
   onTopic(topic: string): void;
+  /** Hides the task's secrets in text it sends out (log lines); the runtime applies it before logging. */
+  redact?(text: string): string;
+}
+
+/** Which kind of stop it is, for what outlives the task (a sink task's place in its consumer group). */
+export interface TaskStopOptions {
+  /**
+   * The task is gone for good: its connector was deleted or STOPPED, or it is no longer configured
+   * (`tasks.max` lowered). A sink task then leaves `connect-<connector>` so its partitions move at once.
+   * Without it (the task moves to another worker in a rebalance, restarts, or the worker stops) it keeps
+   * its place for the copy that replaces it.
+   * @default false
+   */
+  leaveGroup?: boolean;
 }
 
 /** Where tasks run: the herder decides what runs, the runtime runs it (task host threads). */
@@ -25,7 +39,7 @@ export interface TaskRuntime {
    * Stops a task; resolves once it can no longer act: it stopped, or it ignored stop for the shutdown
    * timeout and the thread it ran on was terminated.
    */
-  stopTask(connector: string, task: number): Promise<void>;
+  stopTask(connector: string, task: number, options?: TaskStopOptions): Promise<void>;
   pauseTask(connector: string, task: number): void;
   resumeTask(connector: string, task: number): void;
   /**

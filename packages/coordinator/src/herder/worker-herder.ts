@@ -1,5 +1,5 @@
 import type { ConfigProviders } from '@sluice/config-providers';
-import type { Log } from '@sluice/log';
+import { validateTopicName, type Log } from '@sluice/log';
 import type { PluginRegistry } from '@sluice/plugins';
 import type { SourceConnectorPlugin } from '@sluice/sdk';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +16,7 @@ import {
 import {
   AlreadyExistsError,
   BadRequestError,
+  ConflictError,
   NotFoundError,
   NotLeaderError,
   NotOwnerError,
@@ -33,6 +34,8 @@ import type {
   TaskInfo,
 } from './herder.js';
 import { restartPlan, type Reconciler } from './reconciler.js';
+import { configSecrets, type Redactor } from './redaction.js';
+import { CONNECTOR_CALL_TIMEOUT_MS, withinTimeout } from './task-configs.js';
 import { sinkOffset } from './sink-offsets.js';
 
 export interface WorkerHerderOptions {
@@ -55,6 +58,11 @@ export interface WorkerHerderOptions {
    */
   verifyInternalRequest?: ((request: InternalRequest) => void) | undefined;
 }
+
+/** How long an offsets change waits for the tasks of a just stopped connector to stop. */
+const TASKS_STOP_WAIT_MS = 15_000;
+/** The states of a task that may still write. */
+const ACTIVE = new Set<State>(['RUNNING', 'PAUSED', 'RESTARTING']);
 
 /** How long a write that arrives during a rebalance waits for it to end before it is refused. */
 const SETTLE_WAIT_MS = 15_000;
@@ -277,11 +285,21 @@ export class WorkerHerder implements Herder {
       );
     }
     verify(request);
-    await this.#asLeader('Only the leader may write task configurations.', async () => {
-      this.#config(name);
-      // Written even when unchanged: the owner republishes after a connector config change (KAFKA-9228).
-      await this.#o.configs.putTaskConfigs(name, configs);
-    });
+    // The leader of the last generation takes task configs during a rebalance too: the follower sending
+    // them may be what the rebalance waits for.
+    await this.#asLeader(
+      'Only the leader may write task configurations.',
+      async () => {
+        this.#config(name);
+        // A publication that was in flight when the connector was stopped would give it tasks again.
+        if (this.#snapshot().targetStates.get(name) === 'STOPPED') {
+          throw new BadRequestError(`Connector ${name} is STOPPED: it has no task configs to write`);
+        }
+        // Written even when unchanged: the owner republishes after a connector config change (KAFKA-9228).
+        await this.#o.configs.putTaskConfigs(name, configs);
+      },
+      { duringRebalance: true },
+    );
   }
 
   configOffset(): number {
@@ -306,19 +324,52 @@ export class WorkerHerder implements Herder {
    * any other worker refuses with NotLeaderError naming the leader. What the write changes on this worker
    * (the reconciler following the config topic) has happened when it resolves.
    */
-  async #asLeader<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    await this.#o.cluster.settled(SETTLE_WAIT_MS);
-    if (!this.#o.cluster.isLeader()) throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
+  async #asLeader<T>(
+    what: string,
+    operation: () => Promise<T>,
+    { duringRebalance = false }: { duringRebalance?: boolean } = {},
+  ): Promise<T> {
+    const cluster = this.#o.cluster;
+    const leads = () => (duringRebalance ? cluster.leadsLastGeneration() : cluster.isLeader());
+    if (!leads()) await cluster.settled(SETTLE_WAIT_MS);
+    if (!leads()) throw new NotLeaderError(what, this.#otherWorker(cluster.leaderUrl()));
     const result = this.#queue.then(() => {
       // Leadership may have moved while the write waited its turn.
-      if (!this.#o.cluster.isLeader()) throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
+      if (!leads()) throw new NotLeaderError(what, this.#otherWorker(cluster.leaderUrl()));
       return operation();
     });
     this.#queue = result.catch(() => undefined);
     const value = await result;
-    // Outside the serial path: what this worker runs may itself need the leader (task configs).
-    await this.#o.reconciler.idle();
+    // Outside the serial path: what this worker runs may itself need the leader (task configs). Task
+    // configs written for another worker do not wait for this one's reconciler.
+    if (!duringRebalance) await this.#o.reconciler.idle();
     return value;
+  }
+
+  /**
+   * Waits until no task of a STOPPED connector still runs on a worker of the cluster: a source task that is
+   * still stopping writes its last offsets as it goes, which would overwrite the ones the request sets.
+   */
+  async #tasksStopped(name: string): Promise<void> {
+    const deadline = Date.now() + TASKS_STOP_WAIT_MS;
+    for (;;) {
+      const running = this.#o.statuses
+        .tasks(name)
+        .filter(({ status }) => ACTIVE.has(status.state) && this.#o.cluster.isLiveWorker(status.workerId));
+      if (running.length === 0) return;
+      if (Date.now() >= deadline) {
+        const where = running.map(({ task, status }) => `${name}-${task} on ${status.workerId}`).join(', ');
+        throw new ConflictError(
+          `The tasks of connector ${name} have not stopped yet (${where}); try again once they have`,
+        );
+      }
+      await sleep(100);
+    }
+  }
+
+  /** A URL to send a request on to: never this worker's own (it would come back here). */
+  #otherWorker(url: string | undefined): string | undefined {
+    return url === undefined || url === this.#o.cluster.selfUrl ? undefined : url;
   }
 
   /** Runs `operation` here if this worker runs the connector (task); otherwise says who does. */
@@ -327,22 +378,44 @@ export class WorkerHerder implements Herder {
     const reconciler = this.#o.reconciler;
     const owned = task === undefined ? reconciler.ownsConnector(name) : reconciler.ownsTask(name, task);
     if (owned) return operation();
-    if (this.#o.cluster.isLeader()) throw new NotOwnerError(what, this.#o.cluster.ownerUrl(name, task));
-    throw new NotLeaderError(what, this.#o.cluster.leaderUrl());
+    if (this.#o.cluster.isLeader()) {
+      throw new NotOwnerError(what, this.#otherWorker(this.#o.cluster.ownerUrl(name, task)));
+    }
+    throw new NotLeaderError(what, this.#otherWorker(this.#o.cluster.leaderUrl()));
   }
 
   /** Checks a config as given; 400 with Connect's message, one line per invalid key. */
   async #validate(config: ConnectorConfig): Promise<void> {
     // Checked on the config as given: the message quotes it, and resolved values may be secrets.
-    requireConnectorClass(config);
-    const { infos } = await validateConnectorConfig(this.#o.plugins, await this.#resolved(config));
-    if (infos.error_count > 0) throw new BadRequestError(invalidConfigMessage(infos));
+    const connectorClass = requireConnectorClass(config);
+    // Workers may have different plugins: a follower without this one leaves validation to the leader.
+    if (this.#o.plugins.find(connectorClass, ['source', 'sink']) === undefined && !this.#o.cluster.isLeader())
+      return;
+    const { config: resolved, redactor } = await this.#resolved(config);
+    // A connector's validate() runs inside the leader's serial path: one that never settles must not
+    // hold up every later write.
+    const { infos } = await withinTimeout(
+      () => validateConnectorConfig(this.#o.plugins, resolved),
+      CONNECTOR_CALL_TIMEOUT_MS,
+      'Validating the connector config',
+      (message) => new RequestTimeoutError(`Request timed out. ${message}`),
+    ).catch((error: unknown) => {
+      if (error instanceof RequestTimeoutError) throw error;
+      // The connector's validate() refused the config: the client's mistake, told without its secrets.
+      throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
+    });
+    // Messages may quote resolved values (Invalid value <secret> for …): they are hidden.
+    if (infos.error_count > 0) throw new BadRequestError(redactor.redact(invalidConfigMessage(infos)));
   }
 
-  /** `config` with its `${provider:path:key}` variables resolved, as Connect validates it; 400 if one fails. */
-  async #resolved(config: ConnectorConfig): Promise<ConnectorConfig> {
+  /**
+   * `config` with its `${provider:path:key}` variables resolved, as Connect validates it (400 if one fails),
+   * and how to hide what must not leave the connector in messages about it.
+   */
+  async #resolved(config: ConnectorConfig): Promise<{ config: ConnectorConfig; redactor: Redactor }> {
     try {
-      return (await this.#o.configProviders.transform(config)).config;
+      const { config: resolved, secrets } = await this.#o.configProviders.transform(config);
+      return { config: resolved, redactor: configSecrets(this.#o.plugins, resolved, secrets) };
     } catch (error) {
       throw new BadRequestError(error instanceof Error ? error.message : String(error), { cause: error });
     }
@@ -384,6 +457,33 @@ export class WorkerHerder implements Herder {
     };
   }
 
+  /**
+   * Offsets to commit must name partitions that exist: on Kafka the commit fails otherwise, and what the
+   * client asked for cannot be (Connect answers 500 there).
+   */
+  async #requireExistingPartitions(
+    offsets: ReadonlyArray<{ topic: string; partition: number }>,
+  ): Promise<void> {
+    const partitions = new Map<string, number | undefined>();
+    for (const { topic, partition } of offsets) {
+      if (!partitions.has(topic)) {
+        try {
+          validateTopicName(topic);
+        } catch (error) {
+          throw new BadRequestError(`Kafka topic names must be valid: ${(error as Error).message}`);
+        }
+        partitions.set(topic, (await this.#o.log.describeTopic(topic))?.partitions);
+      }
+      const count = partitions.get(topic);
+      if (count === undefined) throw new BadRequestError(`The topic ${topic} does not exist`);
+      if (partition >= count) {
+        throw new BadRequestError(
+          `The partition ${topic}-${partition} does not exist: ${topic} has ${count} partition${count === 1 ? '' : 's'}`,
+        );
+      }
+    }
+  }
+
   async #writeOffsets(
     name: string,
     offsets: ConnectorOffset[],
@@ -391,14 +491,19 @@ export class WorkerHerder implements Herder {
   ): Promise<string> {
     const config = this.#config(name);
     if (this.#snapshot().targetStates.get(name) !== 'STOPPED') throw new BadRequestError(STOPPED_ONLY(name));
+    await this.#tasksStopped(name);
     const plugin = findConnectorPlugin(this.#o.plugins, config['connector.class'] ?? '');
     let managedExternally: boolean;
     if (plugin.descriptor.kind === 'sink') {
       const parsed = offsets.map((o) => sinkOffset(o));
+      await this.#requireExistingPartitions(parsed.filter((o) => o.offset !== null));
       const connector = plugin.descriptor.create();
-      managedExternally = await connector.alterOffsets(
-        await this.#resolved(config),
-        parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+      const { config: resolved, redactor } = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(redactor, () =>
+        connector.alterOffsets(
+          resolved,
+          parsed.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+        ),
       );
       // As Connect's Worker: a reset deletes the consumer group; a null offset deletes that partition's
       // committed offset, so the partition starts again from its beginning (auto.offset.reset=earliest).
@@ -419,14 +524,27 @@ export class WorkerHerder implements Herder {
       }
     } else {
       const connector = (plugin.descriptor as SourceConnectorPlugin).create();
-      managedExternally = await connector.alterOffsets(
-        await this.#resolved(config),
-        new Map(offsets.map((o) => [o.partition, o.offset])),
+      const { config: resolved, redactor } = await this.#resolved(config);
+      managedExternally = await refusedAsBadRequest(redactor, () =>
+        connector.alterOffsets(resolved, new Map(offsets.map((o) => [o.partition, o.offset]))),
       );
       await this.#o.offsets.write(name, offsets);
     }
     return managedExternally
       ? `The offsets for this connector have been ${action} successfully`
       : `The Connect framework-managed offsets for this connector have been ${action} successfully. However, if this connector manages offsets externally, they will need to be manually ${action === 'altered' ? 'altered' : 'reset'} in the system that the connector uses.`;
+  }
+}
+
+/**
+ * Runs a connector's `alterOffsets`: whatever it throws is its refusal of the offsets the client sent, a 400
+ * with its message (Connect answers 500 there, though the request is what is wrong).
+ */
+async function refusedAsBadRequest(redactor: Redactor, alter: () => Promise<boolean>): Promise<boolean> {
+  try {
+    // Bounded: the leader's writes wait behind this one.
+    return await withinTimeout(alter, CONNECTOR_CALL_TIMEOUT_MS, "The connector's alterOffsets()");
+  } catch (error) {
+    throw new BadRequestError(redactor.redact(error instanceof Error ? error.message : String(error)));
   }
 }

@@ -29,6 +29,8 @@ export interface SessionTiming {
   heartbeatIntervalMs: number;
   retryBackoffMs: number;
   lostAfterMs: number;
+  /** How long the coordinator waits for members to rejoin once a rebalance started. */
+  rebalanceTimeoutMs: number;
 }
 
 /**
@@ -50,6 +52,8 @@ export class HeartbeatSession {
   readonly #identity: SessionIdentity;
   readonly #timing: SessionTiming;
   readonly #lease: Lease;
+  /** When a heartbeat first heard of the rebalance under way (see REBALANCE_IN_PROGRESS). */
+  #rebalanceSince: number | undefined;
   readonly #log: GroupMemberLogger;
   readonly #report: (error: Error | undefined) => void;
   readonly #abort = new AbortController();
@@ -176,7 +180,15 @@ export class HeartbeatSession {
         switch (error.code) {
           case GroupErrorCode.REBALANCE_IN_PROGRESS:
             // The coordinator counts this heartbeat (it resets the session timer) and asks us to rejoin.
-            this.#succeeded(sentAt);
+            // But it removes a member that has not rejoined when the rebalance times out, whatever its
+            // heartbeats: the lease may not outlast that (the rebalance began no later than this heartbeat).
+            this.#rebalanceSince ??= sentAt;
+            this.#succeeded(
+              Math.min(
+                sentAt,
+                this.#rebalanceSince + this.#timing.rebalanceTimeoutMs - this.#timing.lostAfterMs,
+              ),
+            );
             this.end({ reason: 'rebalance' });
             wait = this.#timing.heartbeatIntervalMs;
             continue;

@@ -38,10 +38,14 @@ export class OffsetStore extends CompactedTopicStore<never> {
     const key = parseKey(record.key);
     if (key === undefined) return;
     const [connector, partition] = key;
+    const id = canonicalOrUndefined(partition);
+    // A partition nested too deeply to compare (a connector's bug, or an older version's REST API) is
+    // skipped: it must not stop the worker from reading its offsets, at every start.
+    if (id === undefined) return;
     const value = parseJson(record) as SourceMap | null;
     const offsets = this.#offsets.get(connector) ?? new Map<string, SourceOffset>();
-    if (value === null) offsets.delete(canonical(partition));
-    else offsets.set(canonical(partition), { partition, offset: value });
+    if (value === null) offsets.delete(id);
+    else offsets.set(id, { partition, offset: value });
     if (offsets.size === 0) this.#offsets.delete(connector);
     else this.#offsets.set(connector, offsets);
   }
@@ -109,14 +113,31 @@ function isMap(value: unknown): value is SourceMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Partition maps compare by content: key order differs between writers (Java's HashMap, JS objects). */
+/**
+ * Partition maps compare by content: key order differs between writers (Java's HashMap, JS objects). The
+ * JSON text with every object's keys sorted, written by the native serializer (no recursion of ours, so
+ * any depth JSON.stringify takes is fine).
+ */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isMap(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
-      .join(',')}}`;
+  return (
+    JSON.stringify(value, (_key, item: unknown) =>
+      isMap(item)
+        ? Object.fromEntries(
+            Object.keys(item)
+              .sort()
+              .map((key) => [key, item[key]]),
+          )
+        : item,
+    ) ?? 'null'
+  );
+}
+
+/** `canonical`, or undefined for a value nested too deeply to serialize. */
+function canonicalOrUndefined(value: unknown): string | undefined {
+  try {
+    return canonical(value);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
   }
-  return JSON.stringify(value) ?? 'null';
 }

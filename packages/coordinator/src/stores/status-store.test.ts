@@ -158,7 +158,7 @@ describeOnBothBackends('StatusStore', ({ backend, log, openLog, topicName, close
     });
   });
 
-  it("ignores a task's UNASSIGNED that is not newer than its RUNNING, as Connect's reader does", async () => {
+  it("ignores another worker's UNASSIGNED that is not newer than a RUNNING, for tasks (as Connect's reader) and connectors", async () => {
     const topic = topicName('status');
     const store = closeAfter(await StatusStore.open(log(), spec(topic)));
     const follower = closeAfter(await StatusStore.open(await openLog(), spec(topic)));
@@ -176,13 +176,20 @@ describeOnBothBackends('StatusStore', ({ backend, log, openLog, topicName, close
     await store.putTask('c', 0, unassigned('w2:8083', 6)); // newer: taken
     expect(store.task('c', 0)).toEqual(unassigned('w2:8083', 6));
 
-    // Only over RUNNING, and only for tasks.
+    // Only over RUNNING.
     await store.putTask('c', 1, { state: 'PAUSED', workerId: 'w1:8083', generation: 5 });
     await store.putTask('c', 1, unassigned('w2:8083', 4));
     expect(store.task('c', 1)).toEqual(unassigned('w2:8083', 4));
+    // The worker that runs it may say it stopped it, at any generation (a connector stopped, no rebalance).
+    await store.putTask('c', 2, running('w1:8083', 5));
+    await store.putTask('c', 2, unassigned('w1:8083', 5));
+    expect(store.task('c', 2)).toEqual(unassigned('w1:8083', 5));
+    // Connectors too (a worker waking from a freeze must not hide the new owner's RUNNING).
     await store.putConnector('c', running('w1:8083', 5));
     await store.putConnector('c', unassigned('w2:8083', 4));
-    expect(store.connector('c')).toEqual(unassigned('w2:8083', 4));
+    expect(store.connector('c')).toEqual(running('w1:8083', 5));
+    await store.putConnector('c', unassigned('w1:8083', 5));
+    expect(store.connector('c')).toEqual(unassigned('w1:8083', 5));
 
     await follower.readToEnd();
     const reopened = closeAfter(await StatusStore.open(await openLog(), spec(topic)));

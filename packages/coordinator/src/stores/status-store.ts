@@ -49,7 +49,7 @@ const TOPIC_CONNECTOR = ':connector-';
  * (`status-connector-<name>`, `status-task-<name>-<n>`, `status-topic-<topic>:connector-<name>`;
  * JSON values `{"state", "trace", "worker_id", "generation"}` and `{"topic": {…}}`), with the rules of
  * Connect's `KafkaStatusBackingStore`: `put…Safe` writes only over a status of the same worker or of an
- * older generation, and a task's UNASSIGNED that is not newer than its RUNNING is ignored.
+ * older generation, and an UNASSIGNED from another worker that is not newer than a RUNNING is ignored.
  *
  * A write is applied to this store's view as soon as it is acknowledged, without waiting for the follower;
  * each key remembers the offset it was last applied from, so the follower neither applies that record
@@ -202,6 +202,7 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
       const status = value === null ? undefined : toStatus(value, record);
       this.#appliedOffsets.set(applied, offset);
       const previous = this.#connectors.get(name);
+      if (status !== undefined && isStaleUnassigned(previous, status)) return;
       if (status === undefined) {
         this.#connectors.delete(name);
         if (previous !== undefined) emit({ type: 'connector-status-removed', connector: name, offset });
@@ -224,15 +225,7 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
         tasks.delete(task);
         if (previous !== undefined) emit({ type: 'task-status-removed', connector, task, offset });
       } else {
-        // A worker that had not read the RUNNING of another may still report UNASSIGNED for the same or an
-        // older generation during quick rebalances; Connect's reader ignores such a stale status.
-        if (
-          status.state === 'UNASSIGNED' &&
-          previous?.state === 'RUNNING' &&
-          previous.generation >= status.generation
-        ) {
-          return;
-        }
+        if (isStaleUnassigned(previous, status)) return;
         tasks.set(task, status);
         if (!sameStatus(previous, status)) emit({ type: 'task-status', connector, task, status, offset });
       }
@@ -270,6 +263,22 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
 function canWriteSafely(current: Status | undefined, status: Status): boolean {
   return (
     current === undefined || current.workerId === status.workerId || current.generation <= status.generation
+  );
+}
+
+/**
+ * A worker that had not read another's RUNNING may still report UNASSIGNED for the same or an older
+ * generation during quick rebalances (or after it lost its membership); Connect's reader ignores such a
+ * stale status for tasks. Sluice ignores it for connectors too, and only when it comes from another worker
+ * than the RUNNING: a worker that stopped its own task (a connector stopped, tasks.max lowered) really
+ * has nothing running, at whatever generation.
+ */
+function isStaleUnassigned(previous: Status | undefined, next: Status): boolean {
+  return (
+    next.state === 'UNASSIGNED' &&
+    previous?.state === 'RUNNING' &&
+    previous.workerId !== next.workerId &&
+    previous.generation >= next.generation
   );
 }
 

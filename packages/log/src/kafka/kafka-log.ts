@@ -155,9 +155,15 @@ export class KafkaLog implements Log {
     } catch (error) {
       if (!(SluiceError.is(error) && error.code === 'SLUICE_TOPIC_EXISTS')) throw error;
     }
-    const description = await this.describeTopic(spec.name);
-    if (description === undefined) throw new UnknownTopicError(spec.name);
-    return description;
+    // Created a moment ago, by us or by another client (workers starting together): each broker learns of a
+    // new topic a little after the controller, and the one asked may not know it yet.
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    for (;;) {
+      const description = await this.describeTopic(spec.name);
+      if (description !== undefined) return description;
+      if (Date.now() > deadline) throw new UnknownTopicError(spec.name);
+      await delay(100);
+    }
   }
 
   async describeTopic(name: string): Promise<TopicDescription | undefined> {

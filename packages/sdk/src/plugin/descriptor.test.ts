@@ -5,7 +5,13 @@ import { SourceConnector, type ConnectorContext } from '../connector/connector.j
 import { SourceTask, type SourceTaskContext } from '../connector/source-task.js';
 import { converterPlugins } from '../converters/plugins.js';
 import { SourceRecord } from '../record/records.js';
-import { defaultAliases, definePlugin, isPluginDescriptor } from './descriptor.js';
+import {
+  defaultAliases,
+  defaultTaskClass,
+  definePlugin,
+  isPluginDescriptor,
+  taskClassOf,
+} from './descriptor.js';
 
 class CountingTask extends SourceTask {
   #next = 0;
@@ -138,13 +144,20 @@ describe('plugin descriptors', () => {
   });
 
   it('list the built-in converters under Apache class names', () => {
+    const converters = [
+      'org.apache.kafka.connect.json.JsonConverter',
+      'org.apache.kafka.connect.storage.StringConverter',
+      'org.apache.kafka.connect.converters.ByteArrayConverter',
+      'org.apache.kafka.connect.converters.BooleanConverter',
+      'org.apache.kafka.connect.converters.DoubleConverter',
+      'org.apache.kafka.connect.converters.FloatConverter',
+      'org.apache.kafka.connect.converters.IntegerConverter',
+      'org.apache.kafka.connect.converters.LongConverter',
+      'org.apache.kafka.connect.converters.ShortConverter',
+    ];
     expect(converterPlugins.map((p) => `${p.kind} ${p.className}`)).toEqual([
-      'converter org.apache.kafka.connect.json.JsonConverter',
-      'converter org.apache.kafka.connect.storage.StringConverter',
-      'converter org.apache.kafka.connect.converters.ByteArrayConverter',
-      'header-converter org.apache.kafka.connect.json.JsonConverter',
-      'header-converter org.apache.kafka.connect.storage.StringConverter',
-      'header-converter org.apache.kafka.connect.converters.ByteArrayConverter',
+      ...converters.map((c) => `converter ${c}`),
+      ...converters.map((c) => `header-converter ${c}`),
       'header-converter org.apache.kafka.connect.storage.SimpleHeaderConverter',
     ]);
     expect(converterPlugins.every(isPluginDescriptor)).toBe(true);
@@ -152,5 +165,20 @@ describe('plugin descriptors', () => {
       'SimpleHeaderConverter',
       'SimpleHeader',
     ]);
+  });
+
+  it("name a connector's task class, as Connect's task configs carry it in task.class", () => {
+    expect(counting.taskClass).toBe('org.example.CountingSourceTask');
+    expect(taskClassOf(counting)).toBe('org.example.CountingSourceTask');
+    expect(definePlugin({ ...counting, taskClass: 'org.example.Counter' }).taskClass).toBe(
+      'org.example.Counter',
+    );
+    expect(defaultTaskClass('org.example.Poller')).toBe('org.example.PollerTask');
+    expect(defaultTaskClass('org.example.Connector')).toBe('org.example.ConnectorTask');
+    // A descriptor written by hand, without definePlugin, gets the default too.
+    const { taskClass: _omitted, ...bare } = counting;
+    expect(taskClassOf(bare)).toBe('org.example.CountingSourceTask');
+    expect(() => definePlugin({ ...counting, taskClass: 'not a class' })).toThrow(ConfigError);
+    expect(isPluginDescriptor({ ...counting, taskClass: 7 })).toBe(false);
   });
 });

@@ -28,11 +28,21 @@ interface PluginBase<K extends PluginKind, T> {
   create(): T;
 }
 
-export interface SourceConnectorPlugin extends PluginBase<'source', SourceConnector> {
+/** What connector plugins have beyond other plugins. */
+interface ConnectorPluginBase {
+  /**
+   * The name of the connector's task class, which every task config carries as `task.class`, as
+   * Connect's carry `taskClass().getName()`. Tools read it; the runtime finds tasks through `createTask`.
+   * @default the connector's class name with its `Connector` suffix replaced by `Task` (see `defaultTaskClass`)
+   */
+  readonly taskClass?: string;
+}
+
+export interface SourceConnectorPlugin extends PluginBase<'source', SourceConnector>, ConnectorPluginBase {
   /** A new task of this connector; called in the task's thread (Connect's `taskClass()`). */
   createTask(): SourceTask;
 }
-export interface SinkConnectorPlugin extends PluginBase<'sink', SinkConnector> {
+export interface SinkConnectorPlugin extends PluginBase<'sink', SinkConnector>, ConnectorPluginBase {
   /** A new task of this connector; called in the task's thread (Connect's `taskClass()`). */
   createTask(): SinkTask;
 }
@@ -82,7 +92,22 @@ export function defaultAliases(className: string, kind: PluginKind): string[] {
   return pruned === null ? [simple] : [simple, pruned];
 }
 
-/** Checks and freezes a descriptor, filling in default aliases. */
+/**
+ * The task class name a connector class implies when its descriptor names none: `…FileStreamSourceConnector`
+ * → `…FileStreamSourceTask` (Apache's and Confluent's naming), otherwise the class name plus `Task`.
+ */
+export function defaultTaskClass(connectorClass: string): string {
+  return connectorClass.endsWith('Connector') && !connectorClass.endsWith('.Connector')
+    ? `${connectorClass.slice(0, -'Connector'.length)}Task`
+    : `${connectorClass}Task`;
+}
+
+/** A connector plugin's task class name (`task.class` in its task configs). */
+export function taskClassOf(plugin: SourceConnectorPlugin | SinkConnectorPlugin): string {
+  return plugin.taskClass ?? defaultTaskClass(plugin.className);
+}
+
+/** Checks and freezes a descriptor, filling in default aliases (and a connector's task class name). */
 export function definePlugin<const D extends PluginDefinition>(
   definition: D,
 ): Extract<PluginDescriptor, { kind: D['kind'] }> {
@@ -101,6 +126,19 @@ export function definePlugin<const D extends PluginDefinition>(
   const aliases = Object.freeze([
     ...(definition.aliases ?? defaultAliases(definition.className, definition.kind)),
   ]);
+  if (definition.kind === 'source' || definition.kind === 'sink') {
+    const taskClass = definition.taskClass ?? defaultTaskClass(definition.className);
+    if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(taskClass)) {
+      throw new ConfigError(
+        'taskClass',
+        `Task class name ${taskClass} of ${where} is not a dotted identifier`,
+      );
+    }
+    return Object.freeze({ ...definition, aliases, taskClass }) as unknown as Extract<
+      PluginDescriptor,
+      { kind: D['kind'] }
+    >;
+  }
   return Object.freeze({ ...definition, aliases }) as unknown as Extract<
     PluginDescriptor,
     { kind: D['kind'] }
@@ -120,6 +158,7 @@ export function isPluginDescriptor(value: unknown): value is PluginDescriptor {
     Array.isArray(d.aliases) &&
     typeof d.version === 'string' &&
     typeof d.create === 'function' &&
-    ((d.kind !== 'source' && d.kind !== 'sink') || typeof d.createTask === 'function')
+    ((d.kind !== 'source' && d.kind !== 'sink') ||
+      (typeof d.createTask === 'function' && (d.taskClass === undefined || typeof d.taskClass === 'string')))
   );
 }

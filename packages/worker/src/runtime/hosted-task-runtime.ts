@@ -3,11 +3,23 @@ import type { Loggers } from '@sluice/logging';
 import type { PluginRegistry } from '@sluice/plugins';
 import { resolveConverterSpecs } from './converters.js';
 import { errorHandlingConfig } from './error-handling.js';
-import { topicCreationSpec, type TaskEvents, type TaskRuntime, type TaskSpec } from '@sluice/coordinator';
+import {
+  topicCreationSpec,
+  type TaskEvents,
+  type TaskRuntime,
+  type TaskSpec,
+  type TaskStopOptions,
+} from '@sluice/coordinator';
 import { resolveTransformSpecs } from './transformation-chain.js';
+import { sinkGroupTiming } from './sink-group.js';
 import type { ActorHandle, TaskHostPool } from './task-host-pool.js';
 import type { TaskWorkerSettings } from './worker-settings.js';
-import type { TaskRunnerConfig, TaskRunnerEvent, TaskRunnerLogConfig } from './task-runner-config.js';
+import type {
+  TaskRunnerCommand,
+  TaskRunnerConfig,
+  TaskRunnerEvent,
+  TaskRunnerLogConfig,
+} from './task-runner-config.js';
 
 export interface HostedTaskRuntimeOptions {
   pool: TaskHostPool;
@@ -91,6 +103,11 @@ export class HostedTaskRuntime implements TaskRuntime {
       offsetFlushIntervalMs: worker.offsetFlushIntervalMs,
       offsetFlushTimeoutMs: worker.offsetFlushTimeoutMs,
       paused: spec.paused,
+      // On Kafka a sink task joins `connect-<connector>`; the embedded log has no group coordinator.
+      sinkGroup:
+        sink && this.#o.log.backend === 'kafka'
+          ? sinkGroupTiming(worker, worker.originals, spec.connectorConfig)
+          : undefined,
     };
     const id = key(spec.connector, spec.task);
     const target = { paused: spec.paused };
@@ -107,8 +124,17 @@ export class HostedTaskRuntime implements TaskRuntime {
           if (event.type === 'running') events.onState('RUNNING');
           else if (event.type === 'paused') events.onState('PAUSED');
           else if (event.type === 'topic') events.onTopic(event.topic);
-          else if (event.type === 'log')
-            this.#o.loggers.get(event.logger).error(event.message, withStack(event.stack));
+          else if (event.type === 'log') {
+            const redact = (text: string) => events.redact?.(text) ?? text;
+            const logger = this.#o.loggers.get(event.logger);
+            if (event.level === 'warn') logger.warn(redact(event.message));
+            else if (event.level === 'info') logger.info(redact(event.message));
+            else
+              logger.error(
+                redact(event.message),
+                withStack(event.stack === undefined ? undefined : redact(event.stack)),
+              );
+          }
         },
         onFailed: (error) => {
           if (this.#tasks.get(id)?.target === target) this.#tasks.delete(id);
@@ -121,11 +147,16 @@ export class HostedTaskRuntime implements TaskRuntime {
     this.#tasks.set(id, { handle, target });
   }
 
-  /** Stops a task; resolves once it stopped, or once its thread was terminated for ignoring stop. */
-  async stopTask(connector: string, task: number): Promise<void> {
+  /**
+   * Stops a task; resolves once it stopped, or once its thread was terminated for ignoring stop. With
+   * `leaveGroup` (the task is removed for good) a sink task leaves `connect-<connector>` as it stops.
+   */
+  async stopTask(connector: string, task: number, options: TaskStopOptions = {}): Promise<void> {
     const running = this.#tasks.get(key(connector, task));
     if (running === undefined) return;
     this.#tasks.delete(key(connector, task));
+    // The port delivers messages in order: the runner knows before it is told to stop.
+    if (options.leaveGroup === true) running.handle.send({ type: 'leave-group' } satisfies TaskRunnerCommand);
     await running.handle.stop(this.#o.worker.taskShutdownGracefulTimeoutMs);
   }
 

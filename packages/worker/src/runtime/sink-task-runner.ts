@@ -1,7 +1,15 @@
 // Runs one sink task on a host thread: fetch → convert → put → preCommit (flush) → commit group offsets.
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+import type { RevocationReason } from '@sluice/coordinator';
 import { ConfigError, SluiceError } from '@sluice/errors';
-import type { FetchResult, Log, LogRecord } from '@sluice/log';
+import {
+  createKafka,
+  GroupErrorCode,
+  GroupRequestError,
+  KafkaGroupClient,
+  type GroupCoordinatorClient,
+} from '@sluice/kafka-client';
+import type { FetchResult, GroupOffset, Log, LogRecord } from '@sluice/log';
 import {
   commaList,
   ConnectHeaders,
@@ -12,7 +20,7 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
 } from '@sluice/sdk';
-import type { Actor, ActorContext, ActorFactory } from './actor.js';
+import type { Actor, ActorContext, ActorFactory, ActorLease } from './actor.js';
 import { closeConverters, createConverters, type TaskConverters } from './converters.js';
 import {
   DeadLetterQueueReporter,
@@ -23,6 +31,15 @@ import {
   type FailedRecord,
 } from './error-handling.js';
 import { FENCED, fencedLog, LeaseGate, isFenced } from './lease.js';
+import {
+  isFencedMember,
+  isRefusedCommit,
+  SinkGroup,
+  type SinkAssignment,
+  type SinkGroupOptions,
+  type SinkGroupTiming,
+  type SinkView,
+} from './sink-group.js';
 import { TransformationChain } from './transformation-chain.js';
 import {
   isRetriable,
@@ -47,6 +64,14 @@ const METADATA_REFRESH_MS = 5_000;
 const MISSING_TOPIC_REFRESH_MS = 500;
 /** Bytes per partition per fetch. */
 const FETCH_MAX_BYTES = 1024 * 1024;
+/** Group timing when the config has none: the worker defaults (see `sinkGroupTiming`). */
+const DEFAULT_GROUP_TIMING: SinkGroupTiming = {
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 3_000,
+  rebalanceTimeoutMs: 60_000,
+};
+/** Where the membership of sink tasks logs. */
+const GROUP_LOGGER = 'sluice.sink.group';
 /** Connect's logger and class names, as its logs and DLQ headers show them. */
 const LOG_REPORTER = 'org.apache.kafka.connect.runtime.errors.LogReporter';
 const SINK_TASK_CLASS = 'org.apache.kafka.connect.sink.SinkTask';
@@ -63,32 +88,100 @@ interface PartitionState extends TopicPartition {
   paused: boolean;
 }
 
+/** Where a sink task's group membership goes instead of a Kafka client of its own (tests). */
+export interface SinkTaskRunnerOptions {
+  /**
+   * Join `connect-<connector>` through this coordinator (for example an `InMemoryGroupCoordinator`'s
+   * clients), whatever the log backend: `client()` is called once per task for a client of its own, and
+   * `committedOffsets` reads the group's committed offsets where that coordinator keeps them.
+   * @default on a Kafka log: a `KafkaGroupClient` of the task's own, and the log's committed offsets; on the
+   * embedded log: no group (the static split)
+   */
+  group?: {
+    client(): GroupCoordinatorClient;
+    committedOffsets(groupId: string): Promise<GroupOffset[]>;
+  };
+}
+
 /**
  * The sink task runner actor (`TaskHostPool.startActor({ module, export: 'sinkTaskRunner', config })` with
  * a {@link TaskRunnerConfig}). The factory returns at once; loading the plugin, opening the log and
  * `task.start` happen in the background, ending in a `running` event or in `context.fail`.
  *
- * **Assignment is static** until the group protocol arrives: the partitions of the subscribed topics
- * (`topics`, or those matching `topics.regex`), sorted by topic then partition, are split so that this
- * task takes every one whose index `i` has `i % taskCount === task`. Every task computes the same split from
- * the same metadata; metadata is read again periodically, and a change (a topic created, partitions added)
- * revokes and assigns partitions as a rebalance would (commit, `close`, `open`). The consumer group is
- * `connect-<connector>`; a partition starts after its committed offset, else at its beginning (Connect's
- * `consumer.auto.offset.reset=earliest`).
+ * **On Kafka, the task is a member of the consumer group `connect-<connector>`**, as Connect's sink task's
+ * consumer is: protocol type `consumer`, Kafka's consumer protocol (Subscription and Assignment v3), the
+ * `range` assignor, computed by whichever member leads (Kafka's `RangeAssignor`; partition counts from
+ * metadata). `kafka-consumer-groups --describe --group connect-<connector>` shows the tasks, their
+ * partitions and lag. Each task is a *static* member with `group.instance.id` `<connector>-<task>`: a task
+ * moved to another worker, or restarted, joins with the same instance id, the coordinator hands it the
+ * partitions at once (no rebalance, no session timeout to wait out) and fences the old copy, whose commits
+ * it then refuses. A task stopped for good (`{ type: 'leave-group' }` before the stop: connector deleted or
+ * STOPPED, `tasks.max` lowered) or failed leaves the group, so its partitions move at once; a task stopped
+ * because it moves, or because the worker stops, does not. A copy that another copy fenced goes idle
+ * until it is stopped (it does not fail: the task runs elsewhere). Session, heartbeat and rebalance timeout
+ * come from `sinkGroup` (see `sinkGroupTiming`).
  *
- * **The lease.** While the worker's lease has run out the runner fetches nothing (checked before each
- * fetch), hands nothing to `put`, calls no `preCommit` (the task's flush) and commits no group offsets,
- * each checked synchronously right before the call; DLQ writes wait too (the task's log is wrapped by
- * `fencedLog`). A stop while fenced commits nothing more: the next owner starts after the last commit.
- * `close` and `stop` are still called, to release the task's resources.
+ * Rebalances are eager: on a revocation the runner commits (`preCommit`, then the group commit) and
+ * `close`s every partition it holds, then `open`s the new assignment, as Connect's sink task does with
+ * Kafka's eager `range`. Only `range` is offered: Java consumers of Kafka 3.x offer `[range,
+ * cooperative-sticky]`, so they can share the group with Sluice tasks during a cutover, the coordinator
+ * choosing `range`; cooperative-sticky (incremental revocation, owned partitions, sticky moves) is not
+ * implemented, and offering it without its semantics would break a group where Java members lead.
+ *
+ * Commits carry the generation and member id of the assignment. One the coordinator refuses because the
+ * member was fenced or the generation moved on (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+ * REBALANCE_IN_PROGRESS), or that fails for a reason retrying can fix, does not count as committed and does
+ * not fail the task; the membership then rejoins, or ends. When the membership is lost the runner closes
+ * its partitions without committing (Connect's `onPartitionsLost`).
+ *
+ * **On the embedded log (one worker, no group coordinator) assignment is static**: the partitions of the
+ * subscribed topics, sorted by topic then partition, are split so that this task takes every one whose
+ * index `i` has `i % taskCount === task`. Every task computes the same split from the same metadata.
+ *
+ * Either way metadata is read again periodically: the subscription is `topics`, or the topics matching
+ * `topics.regex`; a change (a topic created, partitions added) rejoins the group, or in the static split
+ * revokes and assigns partitions as a rebalance would (commit, `close`, `open`). A partition starts after
+ * its committed offset, else at its beginning (Connect's `consumer.auto.offset.reset=earliest`).
+ *
+ * **The lease.** While the worker's lease has run out, or the group membership's (which starts with an
+ * assignment and ends when the membership is lost), the runner fetches nothing (checked before each fetch),
+ * hands nothing to `put`, calls no `preCommit` (the task's flush) and commits no group offsets, each checked
+ * synchronously right before the call; DLQ writes wait too (the task's log is wrapped by `fencedLog`). A
+ * stop while fenced commits nothing more: the next owner starts after the last commit. `close` and `stop`
+ * are still called, to release the task's resources.
  */
-export const sinkTaskRunner: ActorFactory = (context) => new SinkTaskRunner(context);
+export const sinkTaskRunner: ActorFactory = (context) => new SinkTaskRunner(context, {});
+
+/** The sink task runner with its group membership going where `options` says (tests). */
+export function sinkTaskRunnerWith(options: SinkTaskRunnerOptions): ActorFactory {
+  return (context) => new SinkTaskRunner(context, options);
+}
 
 class SinkTaskRunner implements Actor {
   readonly #context: ActorContext;
   readonly #config: TaskRunnerConfig;
-  readonly #group: string;
+  readonly #options: SinkTaskRunnerOptions;
+  readonly #groupId: string;
   readonly #taskCount: number;
+  /** Whether the task is a member of `connect-<connector>` (else the static split). */
+  readonly #grouped: boolean;
+  #group: SinkGroup | undefined;
+  /** The generation whose assignment the runner holds (group mode): what commits are made as. */
+  #generation: { generationId: number; memberId: string } | undefined;
+  /** The subscription and partition counts of the last metadata read. */
+  #view: SinkView = { topics: [], partitions: new Map() };
+  /** A revocation waits for the loop: waits for the lease give up meanwhile. */
+  #revoking = false;
+  /** The membership failed (other than fenced): the task fails with it. */
+  #memberFailure: { error: unknown } | undefined;
+  /** `close` threw while revoking: the task fails with it. */
+  #revokeFailure: { error: unknown } | undefined;
+  /** The task is removed for good: its member leaves the group when it stops. */
+  #leaveOnStop = false;
+  /** The task failed: a last revocation commits nothing. */
+  #failing = false;
+  /** One at a time: the loop's work and the membership's assign/revoke (which wait for each other). */
+  #exclusive: Promise<void> = Promise.resolve();
   readonly #wakeup = new Wakeup();
   readonly #gate: LeaseGate;
   readonly #done: Promise<{ error: unknown } | undefined>;
@@ -115,14 +208,22 @@ class SinkTaskRunner implements Actor {
   #idle = false;
   readonly #activeTopics = new Set<string>();
 
-  constructor(context: ActorContext) {
+  constructor(context: ActorContext, options: SinkTaskRunnerOptions) {
     this.#context = context;
     this.#config = taskRunnerConfig(context.config);
-    this.#group = `connect-${this.#config.connector}`;
+    this.#options = options;
+    this.#groupId = `connect-${this.#config.connector}`;
+    this.#grouped = options.group !== undefined || this.#config.log.backend === 'kafka';
     const tasksMax = Number(this.#config.connectorConfig['tasks.max'] ?? '1');
     this.#taskCount = this.#config.taskCount ?? (Number.isInteger(tasksMax) && tasksMax > 0 ? tasksMax : 1);
     this.#paused = this.#config.paused ?? false;
-    this.#gate = new LeaseGate(context.lease, this.#wakeup, () => this.#stopping);
+    // A wait for the lease also gives up when a revocation is pending (it must not wait for the lease) or
+    // the membership failed (its lease will not come back).
+    this.#gate = new LeaseGate(
+      this.#lease(context.lease),
+      this.#wakeup,
+      () => this.#stopping || this.#revoking || this.#memberFailure !== undefined,
+    );
     context.onMessage((payload) => this.#command(payload as TaskRunnerCommand));
     this.#done = this.#run().then(
       () => undefined,
@@ -140,7 +241,27 @@ class SinkTaskRunner implements Actor {
   #command(command: TaskRunnerCommand): void {
     if (command.type === 'pause') this.#paused = true;
     else if (command.type === 'resume') this.#paused = false;
+    else if (command.type === 'leave-group') this.#leaveOnStop = true;
     this.#wakeup.wake();
+  }
+
+  /** The worker's lease, and in a group the membership's too. */
+  #lease(worker: ActorLease): ActorLease {
+    return {
+      valid: () => worker.valid() && (this.#group === undefined || this.#group.leaseValid()),
+      // The membership's lease changes wake the runner's Wakeup, which every lease wait races.
+      changed: (timeoutMs) => worker.changed(timeoutMs),
+    };
+  }
+
+  /** Runs `work` when nothing else of the runner's runs (the loop's round, an assignment, a revocation). */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#exclusive.then(work);
+    this.#exclusive = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   #emit(event: TaskRunnerEvent): void {
@@ -183,7 +304,109 @@ class SinkTaskRunner implements Actor {
     await enter(() => task.start({ ...config.taskConfig }));
     this.#started = true;
     this.#nextCommit = Date.now() + config.offsetFlushIntervalMs;
+    if (this.#grouped) await this.#joinGroup();
     this.#emit({ type: 'running' });
+  }
+
+  /** Becomes a member of `connect-<connector>`; assignments and revocations come through the loop's turns. */
+  async #joinGroup(): Promise<void> {
+    const { connector, task, log } = this.#config;
+    this.#view = (await this.#readMetadata()).view;
+    this.#nextMetadata = Date.now() + METADATA_REFRESH_MS;
+    const clientId = `connector-consumer-${connector}-${task}`;
+    const client =
+      this.#options.group?.client() ??
+      // A client of its own: a coordinator serves one connection's requests one at a time.
+      new KafkaGroupClient(createKafka({ brokers: log.backend === 'kafka' ? log.brokers : [], clientId }));
+    const { pattern, topics } = subscription(this.#config);
+    const group = this.#newGroup(client, {
+      groupId: this.#groupId,
+      groupInstanceId: `${connector}-${task}`,
+      timing: this.#config.sinkGroup ?? DEFAULT_GROUP_TIMING,
+      view: () => this.#view,
+      subscribes: (topic) => (pattern === undefined ? topics.includes(topic) : pattern.test(topic)),
+      partitionCounts: async (names) => {
+        const counts = new Map<string, number>();
+        for (const name of names) counts.set(name, (await this.#log!.describeTopic(name))?.partitions ?? 0);
+        return counts;
+      },
+      onAssigned: (assignment) => this.#serial(() => this.#assigned(assignment)),
+      onRevoked: (reason) => this.#revoked(reason),
+      onLease: () => this.#wakeup.wake(),
+      // Warnings only: joining and leaving, each generation, would flood the worker's log, and a failed
+      // membership fails the task (with its trace) unless another copy fenced it (logged below).
+      logger: (level, message, fields) => {
+        if (level !== 'warn') return;
+        this.#emit({
+          type: 'log',
+          level: 'warn',
+          logger: GROUP_LOGGER,
+          message: `${connector}-${task}: ${message} ${JSON.stringify(fields)}`,
+        });
+      },
+    });
+    this.#group = group;
+    group.closed.catch((error: unknown) => {
+      if (isFencedMember(error)) {
+        // Another copy of this task joined with its instance id and runs it now: stay idle until stopped.
+        this.#emit({
+          type: 'log',
+          level: 'warn',
+          logger: GROUP_LOGGER,
+          message:
+            `${connector}-${task}: another copy of this task took its place in ${this.#groupId}; ` +
+            'this copy consumes nothing more and waits to be stopped',
+        });
+      } else {
+        this.#memberFailure ??= { error };
+      }
+      this.#wakeup.wake();
+    });
+    group.start();
+  }
+
+  /** A `SinkGroup` on `client`; the client is disconnected if the group cannot be made (bad settings). */
+  #newGroup(client: GroupCoordinatorClient, options: Omit<SinkGroupOptions, 'client'>): SinkGroup {
+    try {
+      return new SinkGroup({ ...options, client });
+    } catch (error) {
+      void client.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A generation's assignment (group mode): its partitions open, from their committed offsets. */
+  async #assigned(assignment: SinkAssignment): Promise<void> {
+    this.#generation = { generationId: assignment.generationId, memberId: assignment.memberId };
+    const added = assignment.partitions.filter((tp) => !this.#assignment.has(keyOf(tp)));
+    await this.#open(added);
+    this.#wakeup.wake();
+  }
+
+  /**
+   * The assignment ends (group mode): with reason `rebalance` or `stop` its offsets are committed first
+   * (not when the task failed, nor when the lease has run out), then every partition is closed. A failure
+   * to close makes the member fail without leaving the group (the task may still hold them).
+   */
+  async #revoked(reason: RevocationReason): Promise<void> {
+    this.#revoking = true;
+    this.#wakeup.wake();
+    try {
+      await this.#serial(async () => {
+        const held = [...this.#assignment.values()];
+        const commit = (reason === 'rebalance' || reason === 'stop') && !this.#failing;
+        try {
+          if (held.length > 0) await this.#close(held, { commit });
+        } finally {
+          this.#generation = undefined;
+        }
+      });
+    } catch (error) {
+      this.#revokeFailure ??= { error };
+      throw error;
+    } finally {
+      this.#revoking = false;
+    }
   }
 
   /** `errors.log.enable` and `errors.deadletterqueue.topic.name`, as Connect's sink reporters. */
@@ -294,29 +517,44 @@ class SinkTaskRunner implements Actor {
 
   async #loop(): Promise<void> {
     while (!this.#stopping) {
+      if (this.#memberFailure !== undefined) throw this.#memberFailure.error;
       if (this.#paused) {
-        await this.#commit();
+        await this.#serial(() => this.#commit());
         this.#emit({ type: 'paused' });
-        while (this.#paused && !this.#stopping) await this.#wakeup.wait(60_000);
-        if (this.#stopping) break;
+        while (this.#paused && !this.#stopping && this.#memberFailure === undefined)
+          await this.#wakeup.wait(60_000);
+        if (this.#stopping || this.#memberFailure !== undefined) continue;
         this.#emit({ type: 'running' });
       }
       // Fenced: fetch nothing (none of it could be delivered) until the lease is extended, or stop. A
-      // pause asked for meanwhile takes effect after that.
-      if (!this.#gate.open && !(await this.#gate.ready())) break;
-      if (Date.now() >= this.#nextMetadata) await this.#refreshAssignment();
-      this.#applySeeks();
-      if (this.#retry !== undefined) {
-        const wait = this.#retry.at - Date.now();
-        if (wait > 0) await this.#wakeup.wait(Math.min(wait, this.#untilCommit()));
-        else await this.#deliver(this.#retry.records, this.#retry.ends);
-      } else {
-        const fetched = await this.#fetch();
-        if (fetched !== undefined) await this.#deliver(fetched.records, fetched.ends);
+      // pause asked for meanwhile takes effect after that. A pending revocation goes first.
+      if (!this.#gate.open && !(await this.#gate.ready())) {
+        if (this.#revoking) await this.#serial(() => Promise.resolve());
+        continue;
       }
-      if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit();
+      try {
+        await this.#serial(() => this.#round());
+      } catch (error) {
+        // A DLQ write given up because a revocation was pending: its batch was not delivered.
+        if (!(this.#revoking && isFenced(error))) throw error;
+      }
       await nextTurn();
     }
+  }
+
+  /** One round of the loop: metadata when due, a fetch (or a retry) delivered to `put`, a commit when due. */
+  async #round(): Promise<void> {
+    if (Date.now() >= this.#nextMetadata) await this.#refreshMetadata();
+    this.#applySeeks();
+    if (this.#retry !== undefined) {
+      const wait = this.#retry.at - Date.now();
+      if (wait > 0) await this.#wakeup.wait(Math.min(wait, this.#untilCommit()));
+      else await this.#deliver(this.#retry.records, this.#retry.ends);
+    } else {
+      const fetched = await this.#fetch();
+      if (fetched !== undefined) await this.#deliver(fetched.records, fetched.ends);
+    }
+    if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit();
   }
 
   #untilCommit(): number {
@@ -506,8 +744,14 @@ class SinkTaskRunner implements Actor {
     if (!this.#started || partitions.length === 0) return;
     // Neither the task's flush nor the commit while fenced; a stop meanwhile commits nothing.
     if (!(await this.#gate.ready())) return;
-    // Errant records the task reported must be in the DLQ before offsets move past them.
-    await this.#errors!.flush();
+    // Errant records the task reported must be in the DLQ before offsets move past them; a write given up
+    // (stopping, or a revocation pending, while fenced) leaves the offsets where they are.
+    try {
+      await this.#errors!.flush();
+    } catch (error) {
+      if (isFenced(error)) return;
+      throw error;
+    }
     const task = this.#task!;
     const current = partitions.map(({ topic, partition, current: offset }) => ({ topic, partition, offset }));
     let safe: readonly TopicPartitionOffset[] | typeof FENCED;
@@ -527,61 +771,118 @@ class SinkTaskRunner implements Actor {
         toCommit.push({ state, offset: tpo.offset });
     }
     if (toCommit.length === 0) return;
-    const committing = this.#log!.commitGroupOffsets(
-      this.#group,
-      toCommit.map(({ state, offset }) => ({ topic: state.topic, partition: state.partition, offset })),
-    );
-    const outcome = await within(
-      committing.catch((error: unknown) => {
-        if (isFenced(error)) return 'fenced' as const;
-        throw error;
-      }),
-      this.#config.offsetFlushTimeoutMs,
-    );
-    if (outcome === 'timeout' || outcome === 'fenced') return;
+    const offsets = toCommit.map(({ state, offset }) => ({
+      topic: state.topic,
+      partition: state.partition,
+      offset,
+    }));
+    const outcome = await within(this.#commitOffsets(offsets), this.#config.offsetFlushTimeoutMs);
+    if (outcome !== 'committed') return;
     for (const { state, offset } of toCommit) state.committed = offset;
     this.#emit({ type: 'committed', offsets: toCommit.length });
   }
 
-  /** Reads metadata and moves to the partitions this task owns now: commit + close revoked, open added. */
-  async #refreshAssignment(): Promise<void> {
-    const log = this.#log!;
-    const { topics, pattern } = subscription(this.#config);
-    let names: string[];
-    let missing = false;
-    if (pattern !== undefined) {
-      names = (await log.listTopics()).filter((name) => pattern.test(name));
-    } else {
-      names = [];
-      for (const topic of topics) {
-        if ((await log.describeTopic(topic)) === undefined) missing = true;
-        else names.push(topic);
+  /**
+   * Commits to the group: as the member of the assignment's generation (group mode), else as an admin
+   * would (generation -1). `not-committed` when the lease stopped it, or (group mode) when the
+   * coordinator refused the member or could not be reached until the flush timeout: the task goes on, the
+   * membership rejoins or ends as its heartbeats tell it, and the offsets are committed next time, or by
+   * the next owner from the last commit on.
+   */
+  async #commitOffsets(offsets: GroupOffset[]): Promise<'committed' | 'not-committed'> {
+    const group = this.#group;
+    if (group === undefined) {
+      try {
+        await this.#log!.commitGroupOffsets(this.#groupId, offsets);
+        return 'committed';
+      } catch (error) {
+        if (isFenced(error)) return 'not-committed';
+        throw error;
       }
     }
-    const all: TopicPartition[] = [];
-    for (const topic of [...new Set(names)].sort()) {
-      const description = await log.describeTopic(topic);
-      for (let partition = 0; partition < (description?.partitions ?? 0); partition++)
-        all.push({ topic, partition });
+    const generation = this.#generation;
+    if (generation === undefined) return 'not-committed';
+    const deadline = Date.now() + this.#config.offsetFlushTimeoutMs;
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 1000)) {
+      try {
+        const done = await this.#gate.run(() => group.commit(generation, offsets));
+        return done === FENCED ? 'not-committed' : 'committed';
+      } catch (error) {
+        if (isRefusedCommit(error)) {
+          // Fenced, or the group moved on: rejoining tells which (a fenced copy then stops for good).
+          group.requestRejoin();
+          return 'not-committed';
+        }
+        if (!isRetriable(error)) throw error;
+        const unreachable =
+          error instanceof GroupRequestError && error.code === GroupErrorCode.COORDINATOR_UNAVAILABLE;
+        if (!unreachable || Date.now() + backoff > deadline || this.#stopping) return 'not-committed';
+        await delay(backoff);
+      }
     }
+  }
+
+  /** Reads metadata again: in a group the subscription (a change rejoins), else the static split. */
+  async #refreshMetadata(): Promise<void> {
+    const { view, missing } = await this.#readMetadata();
+    this.#view = view;
     this.#nextMetadata = Date.now() + (missing ? MISSING_TOPIC_REFRESH_MS : METADATA_REFRESH_MS);
+    if (this.#group !== undefined) {
+      this.#group.update();
+      return;
+    }
+    if (this.#grouped) return;
+    // The static split: every partition of the subscribed topics, by topic then partition; every
+    // `taskCount`-th from this task's index is this task's.
+    const all: TopicPartition[] = [];
+    for (const [topic, count] of view.partitions)
+      for (let partition = 0; partition < count; partition++) all.push({ topic, partition });
     const mine = all.filter((_, index) => index % this.#taskCount === this.#config.task);
     const wanted = new Set(mine.map(keyOf));
     const revoked = [...this.#assignment.values()].filter((state) => !wanted.has(state.key));
-    const added = mine.filter((tp) => !this.#assignment.has(keyOf(tp)));
-    const task = this.#task!;
-    if (revoked.length > 0) {
-      await this.#commit(revoked);
-      for (const state of revoked) this.#assignment.delete(state.key);
-      if (this.#retry !== undefined) this.#retry = undefined; // its records may belong to revoked partitions
-      await this.#context.enter(() =>
-        task.close(revoked.map(({ topic, partition }) => ({ topic, partition }))),
-      );
+    if (revoked.length > 0) await this.#close(revoked, { commit: true });
+    await this.#open(mine.filter((tp) => !this.#assignment.has(keyOf(tp))));
+  }
+
+  /**
+   * The subscription (`topics` as listed, or the topics matching `topics.regex`), sorted, with each one's
+   * partition count (0 for a listed topic that does not exist yet: `missing`).
+   */
+  async #readMetadata(): Promise<{ view: SinkView; missing: boolean }> {
+    const log = this.#log!;
+    const { topics, pattern } = subscription(this.#config);
+    const names =
+      pattern === undefined ? topics : (await log.listTopics()).filter((name) => pattern.test(name));
+    const partitions = new Map<string, number>();
+    let missing = false;
+    for (const topic of [...new Set(names)].sort()) {
+      const description = await log.describeTopic(topic);
+      if (description === undefined) missing = true;
+      partitions.set(topic, description?.partitions ?? 0);
     }
-    if (added.length === 0) return;
-    const committed = new Map(
-      (await log.fetchGroupOffsets(this.#group)).map((entry) => [keyOf(entry), entry.offset]),
+    return { view: { topics: [...partitions.keys()], partitions }, missing };
+  }
+
+  /** Revokes partitions: commits them first if `commit`, forgets them, then `close`. */
+  async #close(revoked: PartitionState[], { commit }: { commit: boolean }): Promise<void> {
+    if (commit) await this.#commit(revoked);
+    for (const state of revoked) this.#assignment.delete(state.key);
+    this.#retry = undefined; // its records may belong to revoked partitions
+    const task = this.#task!;
+    await this.#context.enter(() =>
+      task.close(revoked.map(({ topic, partition }) => ({ topic, partition }))),
     );
+  }
+
+  /** Assigns partitions: each starts after its committed offset, else at its beginning; then `open`. */
+  async #open(added: TopicPartition[]): Promise<void> {
+    if (added.length === 0) return;
+    const log = this.#log!;
+    const group = this.#options.group;
+    const offsets = await (group === undefined
+      ? log.fetchGroupOffsets(this.#groupId)
+      : group.committedOffsets(this.#groupId));
+    const committed = new Map(offsets.map((entry) => [keyOf(entry), entry.offset]));
     const beginnings = new Map<string, number>();
     for (const topic of new Set(added.map((tp) => tp.topic))) {
       for (const { partition, beginning } of await log.offsets(topic))
@@ -600,23 +901,32 @@ class SinkTaskRunner implements Actor {
         paused: false,
       });
     }
+    const task = this.#task!;
     await this.#context.enter(() => task.open(added.map(({ topic, partition }) => ({ topic, partition }))));
   }
 
-  /** After the loop: a final commit, `close` of the assignment, `task.stop()`, then the resources. */
+  /**
+   * After the loop: a final commit, `close` of the assignment (in a group: through the member's last
+   * revocation, then it leaves the group if the task is removed for good or failed), `task.stop()`, then
+   * the resources.
+   */
   async #shutdown(clean: boolean): Promise<void> {
     const task = this.#task;
     try {
       if (this.#started && task !== undefined) {
         try {
-          if (clean) await this.#commit();
           // Best effort: the record that failed the task belongs in the DLQ too.
-          else await this.#errors?.flush().catch(() => undefined);
-          const partitions = [...this.#assignment.values()].map(({ topic, partition }) => ({
-            topic,
-            partition,
-          }));
-          if (partitions.length > 0) await this.#context.enter(() => task.close(partitions));
+          if (!clean) await this.#errors?.flush().catch(() => undefined);
+          if (this.#group !== undefined) {
+            this.#failing = !clean;
+            // A failed task leaves, as Connect's consumer does when closed, so its partitions move at once.
+            await this.#group.stop(this.#leaveOnStop || !clean);
+            if (this.#revokeFailure !== undefined) throw this.#revokeFailure.error;
+          } else {
+            if (clean) await this.#commit();
+            const held = [...this.#assignment.values()];
+            if (held.length > 0) await this.#close(held, { commit: false });
+          }
         } finally {
           await this.#context.enter(() => task.stop());
         }

@@ -9,6 +9,7 @@ import type { ConverterSpecs } from './converters.js';
 import type { ErrorHandlingConfig } from './error-handling.js';
 import type { TopicCreationSpec } from '@sluice/coordinator';
 import type { TransformSpec } from './transformation-chain.js';
+import type { SinkGroupTiming } from './sink-group.js';
 
 export type { ConverterSpec, ConverterSpecs } from './converters.js';
 
@@ -42,7 +43,8 @@ export interface TaskRunnerConfig {
   /** How long a source offset flush may take before it is abandoned until the next one. */
   offsetFlushTimeoutMs: number;
   /**
-   * How many tasks the sink connector runs; partitions are split across them.
+   * How many tasks the sink connector runs; on the embedded log partitions are split across them (on
+   * Kafka the consumer group assigns them).
    * @default `tasks.max` of the connector config, else 1
    */
   taskCount?: number;
@@ -51,6 +53,11 @@ export interface TaskRunnerConfig {
    * @default false
    */
   paused?: boolean;
+  /**
+   * A sink task's session, heartbeat and rebalance timeouts in `connect-<connector>` (see `sinkGroupTiming`).
+   * @default 10 s, 3 s and 60 s
+   */
+  sinkGroup?: SinkGroupTiming | undefined;
 }
 
 /** Runner → main thread (`ActorHandlers.onEvent`). Failures go through the host (`onFailed`). */
@@ -63,11 +70,26 @@ export type TaskRunnerEvent =
   | { type: 'topic'; topic: string }
   /** An offset commit succeeded; `offsets` is how many source partitions / topic partitions it wrote. */
   | { type: 'committed'; offsets: number }
-  /** A line for the worker's log (the error handler's `errors.log.enable`). */
-  | { type: 'log'; logger: string; message: string; stack?: string | undefined };
+  /** A line for the worker's log (the error handler's `errors.log.enable`; a sink task's membership). */
+  | {
+      type: 'log';
+      logger: string;
+      message: string;
+      stack?: string | undefined;
+      /** @default 'error' */
+      level?: 'error' | 'warn' | 'info' | undefined;
+    };
 
 /** Main thread → runner (`ActorHandle.send`). */
-export type TaskRunnerCommand = { type: 'pause' } | { type: 'resume' };
+export type TaskRunnerCommand =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /**
+   * The task is removed for good (its connector deleted or STOPPED, or `tasks.max` lowered): when it
+   * stops, a sink task leaves its consumer group, so that its partitions move at once. Sent right before
+   * the stop; without it a stopping sink task keeps its place for the copy that replaces it.
+   */
+  | { type: 'leave-group' };
 
 // Helpers both runners use.
 

@@ -143,6 +143,12 @@ describe('TaskHostPool', () => {
     expect(steps.get('stopped')).toMatchObject({ outcomes: ['stopped', 'stopped'] });
   });
 
+  it('does not count a first import of an actor module that runs past blockedAfterMs as a blocked thread', async () => {
+    const steps = await drill('slow-import');
+    expect(steps.get('slow-import')).toMatchObject({ lost: [], starts: { slow: 1 }, failures: {} });
+    expect(steps.get('stopped')).toMatchObject({ outcomes: ['stopped'] });
+  });
+
   it('restarts the actors of a thread that died', async () => {
     const steps = await drill('crash');
     expect(steps.get('crash')).toMatchObject({

@@ -15,6 +15,9 @@ export type ToHost =
 export type FromHost =
   | { type: 'hello'; threadId: number }
   | { type: 'heartbeat' }
+  /** The host begins (`loading`) or ends (`loaded`) importing an actor's module for the first time. */
+  | { type: 'loading' }
+  | { type: 'loaded' }
   | { type: 'started'; id: string }
   | { type: 'stopped'; id: string }
   | { type: 'failed'; id: string; error: SerializedError }

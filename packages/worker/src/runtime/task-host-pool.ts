@@ -13,6 +13,13 @@ export interface TaskHostPoolOptions {
   /** A host silent this long has a blocked event loop: its thread is terminated and replaced. @default 5000 */
   blockedAfterMs?: number;
   /**
+   * While a host imports an actor's module for the first time and no actor's code runs, it counts as
+   * blocked only after this long: evaluating a module graph is one long synchronous step, which on a
+   * machine short of CPU can outlast `blockedAfterMs`, and a replacement thread would have to import it
+   * all again. @default 60000
+   */
+  loadingBlockedAfterMs?: number;
+  /**
    * Told when a host thread was terminated (or exited by itself), once it is gone: its culprit, if one
    * was named, and which actors were restarted on a healthy thread. Meant for the worker's log.
    */
@@ -85,6 +92,8 @@ interface Host {
   actors: Set<string>;
   job: Promise<void>;
   threadId: number | undefined;
+  /** First imports of actor modules under way on the host. */
+  loading: number;
   /** Resolves with the host's thread once it said hello, or undefined if its job ended first. */
   thread: Promise<Worker | undefined>;
   /** Set once the host is being terminated; resolves once its thread has exited. */
@@ -141,7 +150,13 @@ export class TaskHostPool {
         `task threads must be a positive integer, got ${threads}`,
       );
     }
-    this.#options = { threads, heartbeatIntervalMs: 500, blockedAfterMs: 5000, ...options };
+    this.#options = {
+      threads,
+      heartbeatIntervalMs: 500,
+      blockedAfterMs: 5000,
+      loadingBlockedAfterMs: 60_000,
+      ...options,
+    };
     this.#pool = new Piscina({
       filename: hostModule(),
       // Threads start with the first actors that need them: an idle worker carries no task threads.
@@ -278,6 +293,7 @@ export class TaskHostPool {
       actors: new Set(),
       job: Promise.resolve(),
       threadId: undefined,
+      loading: 0,
       thread: new Promise((resolve) => (said = resolve)),
       lost: undefined,
     };
@@ -308,7 +324,15 @@ export class TaskHostPool {
 
   #onMessage(host: Host, message: FromHost): void {
     host.lastHeartbeat = performance.now();
-    if (message.type === 'hello' || message.type === 'heartbeat') return;
+    if (message.type === 'loading') host.loading++;
+    else if (message.type === 'loaded') host.loading--;
+    if (
+      message.type === 'hello' ||
+      message.type === 'heartbeat' ||
+      message.type === 'loading' ||
+      message.type === 'loaded'
+    )
+      return;
     const record = this.#actors.get(message.id);
     // A message about an actor that moved on (or is gone) is stale.
     if (record === undefined || record.host !== host) return;
@@ -386,6 +410,8 @@ export class TaskHostPool {
       if (host.threadId === undefined || host.lost !== undefined || blockedMs < this.#options.blockedAfterMs)
         continue;
       const slot = Atomics.load(host.current, 0);
+      // Importing a module is not a blocked loop, unless an actor's own code is what runs.
+      if (slot === 0 && host.loading > 0 && blockedMs < this.#options.loadingBlockedAfterMs) continue;
       let culprit: string | undefined;
       for (const id of host.actors) if (this.#actors.get(id)?.slot === slot) culprit = id;
       void this.#lose(host, { reason: 'blocked', culprit, blockedMs: Math.round(blockedMs) });

@@ -37,6 +37,7 @@ export default async function taskHost({
   const running = new Int32Array(current);
   const actorLease = threadLease(lease);
   const actors = new Map<string, Entry>();
+  const imported = new Set<string>();
   const post = (message: FromHost) => port.postMessage(message);
   post({ type: 'hello', threadId });
   const heartbeat = setInterval(() => post({ type: 'heartbeat' }), heartbeatIntervalMs);
@@ -64,7 +65,7 @@ export default async function taskHost({
     };
     entry.starting = (async () => {
       try {
-        const loaded = await loadModule(message.module);
+        const loaded = await importActorModule(message.module);
         const factory = loaded[message.export];
         if (typeof factory !== 'function') {
           throw new SluiceError(
@@ -79,6 +80,22 @@ export default async function taskHost({
         context.fail(error);
       }
     })();
+  }
+
+  /**
+   * Imports an actor's module, telling the main thread while a first import runs: evaluating a module graph
+   * is long synchronous work, which on a starved machine can outlast the watchdog's `blockedAfterMs`.
+   */
+  async function importActorModule(url: string): Promise<Record<string, unknown>> {
+    if (imported.has(url)) return loadModule(url);
+    post({ type: 'loading' });
+    try {
+      const loaded = await loadModule(url);
+      imported.add(url);
+      return loaded;
+    } finally {
+      post({ type: 'loaded' });
+    }
   }
 
   async function stop(id: string): Promise<void> {

@@ -221,6 +221,30 @@ describe('Reconciler with a connector whose taskConfigs misbehaves', () => {
     expect(state('good')?.state).toBe('RUNNING');
   });
 
+  it('records revoked tasks UNASSIGNED with all their writes in flight at once, and only then resolves revoked', async () => {
+    await run({ good: { 'tasks.max': '3' } }, { good: [{ topic: 't' }, { topic: 't' }, { topic: 't' }] });
+    expect(started).toEqual(['good-0', 'good-1', 'good-2']);
+    const put = statuses.putTaskSafe.bind(statuses);
+    let inFlight = 0;
+    let most = 0;
+    statuses.putTaskSafe = async (...args) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        return await put(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    await reconciler.assign({ connectors: new Set(['good']), tasks: new Set(), generation: 2 }).revoked;
+    expect(most).toBe(3);
+    expect([0, 1, 2].map((task) => statuses.task('good', task)?.state)).toEqual([
+      'UNASSIGNED',
+      'UNASSIGNED',
+      'UNASSIGNED',
+    ]);
+  });
+
   it('starts none of more committed task configs than the bound', async () => {
     const many = Array.from({ length: MAX_TASKS + 1 }, () => ({ topic: 't' }));
     await run({ stored: {} }, { stored: many });

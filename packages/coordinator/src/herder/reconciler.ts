@@ -284,12 +284,16 @@ export class Reconciler {
         );
       }),
     ]);
-    // The next owner writes its own state at a later generation; until then the work is unassigned.
-    for (const name of connectors) await this.#putConnectorStatus(name, 'UNASSIGNED');
-    for (const key of tasks) {
-      const [name, task] = splitTaskKey(key);
-      await this.#putTaskStatus(name, task, 'UNASSIGNED');
-    }
+    // The next owner writes its own state at a later generation; until then the work is unassigned. All
+    // at once: one write after another took a produce round trip each (17 s for 34 tasks on a busy machine)
+    // while the group waited for this member to rejoin.
+    await Promise.all([
+      ...connectors.map((name) => this.#putConnectorStatus(name, 'UNASSIGNED')),
+      ...tasks.map((key) => {
+        const [name, task] = splitTaskKey(key);
+        return this.#putTaskStatus(name, task, 'UNASSIGNED');
+      }),
+    ]);
   }
 
   /** Runs operations one at a time, in arrival order; one that fails does not stop the next. */

@@ -4,38 +4,29 @@
 // idle and loaded RSS of the worker process. 1,000,000 lines of 100 bytes (override with --lines N); pick
 // runtimes with --runtime sluice-embedded,sluice-kafka,connect. Every wait is bounded (--timeout seconds per wait).
 // Run: pnpm bench:file-pipeline   (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KafkaLog } from '@sluice/log';
 import {
   cleanUp,
+  connectClasspath,
   createConnector,
   distributedProperties,
+  freePort,
   log,
-  propertiesText,
-  root,
   rssBytes,
   sleep,
-  spawnWorker,
-  stopProcess,
-  nodeFlags,
+  spawnConnect,
+  spawnSluice,
   startBroker,
-  warmUpBroker,
+  stopProcess,
   tempDir,
-  freePort,
   waitFor200,
+  warmUpBroker,
 } from './harness.js';
 
 const { values } = parseArgs({
@@ -49,7 +40,6 @@ const totalLines = Number(values.lines);
 const waitMs = Number(values.timeout) * 1000;
 const lineBytes = 100; // including the newline
 const flushIntervalMs = 10_000;
-const kafkaScript = join(root, 'scripts', 'kafka');
 const jsonConverter = 'org.apache.kafka.connect.json.JsonConverter';
 
 interface Result {
@@ -264,90 +254,35 @@ async function startSluice(
   runtime: string,
   props: Record<string, string | number | boolean>,
 ): Promise<Worker> {
-  const dir = tempDir('sluice-bench-worker-');
   const port = await freePort();
-  const propsFile = join(dir, 'worker.properties');
-  writeFileSync(
-    propsFile,
-    propertiesText({
-      ...props,
-      listeners: `http://127.0.0.1:${port}`,
-      'key.converter': jsonConverter,
-      'value.converter': jsonConverter,
-      'key.converter.schemas.enable': false,
-      'value.converter.schemas.enable': false,
-      'offset.flush.interval.ms': flushIntervalMs,
-    }),
-  );
-  const logFile = join(dir, 'worker.log');
-  const { child, spawnedAt } = spawnWorker(
-    process.execPath,
-    [...nodeFlags, join(root, 'packages', 'cli', 'bin', 'sluice.js'), 'worker', propsFile],
-    logFile,
-  );
+  const { child, spawnedAt, logFile } = spawnSluice(tempDir('sluice-bench-worker-'), {
+    ...props,
+    listeners: `http://127.0.0.1:${port}`,
+    'key.converter': jsonConverter,
+    'value.converter': jsonConverter,
+    'key.converter.schemas.enable': false,
+    'value.converter.schemas.enable': false,
+    'offset.flush.interval.ms': flushIntervalMs,
+  });
   return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
 }
 
 /** Apache Kafka Connect spawned as `scripts/kafka connect up` does (same JVM flags and properties), timed by us. */
 async function startConnect(bootstrap: string, classpath: string): Promise<Worker> {
-  const dir = tempDir('sluice-bench-connect-');
   const port = await freePort();
   const group = `bench-connect-${Date.now().toString(36)}`;
-  const propsFile = join(dir, 'connect-distributed.properties');
-  writeFileSync(
-    propsFile,
-    propertiesText({
-      ...distributedProperties(bootstrap, group),
-      'key.converter': jsonConverter,
-      'value.converter': jsonConverter,
-      'key.converter.schemas.enable': false,
-      'value.converter.schemas.enable': false,
-      listeners: `http://127.0.0.1:${port}`,
-      'rest.advertised.host.name': '127.0.0.1',
-      'rest.advertised.port': port,
-      'offset.flush.interval.ms': flushIntervalMs,
-      'scheduled.rebalance.max.delay.ms': 0,
-    }),
-  );
-  const logsDir = join(dir, 'logs');
-  mkdirSync(logsDir);
-  const log4j = join(dir, 'log4j.properties');
-  writeFileSync(
-    log4j,
-    [
-      'log4j.rootLogger=INFO, file',
-      'log4j.appender.file=org.apache.log4j.RollingFileAppender',
-      'log4j.appender.file.File=${kafka.logs.dir}/connect.log',
-      'log4j.appender.file.MaxFileSize=50MB',
-      'log4j.appender.file.MaxBackupIndex=2',
-      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      ...[
-        'org.reflections',
-        'org.apache.kafka.clients.consumer.ConsumerConfig',
-        'org.apache.kafka.clients.producer.ProducerConfig',
-        'org.apache.kafka.clients.admin.AdminClientConfig',
-      ].map((name) => `log4j.logger.${name}=WARN`),
-      '',
-    ].join('\n'),
-  );
-  const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
-  const logFile = join(dir, 'stdout.log');
-  const { child, spawnedAt } = spawnWorker(
-    java,
-    [
-      process.env['SLUICE_CONNECT_HEAP'] ? `-Xmx${process.env['SLUICE_CONNECT_HEAP']}` : '-Xmx1g',
-      '-XX:+UseG1GC',
-      `-Dlog4j.configuration=${pathToFileURL(log4j).href}`,
-      `-Dkafka.logs.dir=${logsDir}`,
-      '-Djava.awt.headless=true',
-      '-cp',
-      classpath,
-      'org.apache.kafka.connect.cli.ConnectDistributed',
-      propsFile,
-    ],
-    logFile,
-  );
+  const { child, spawnedAt, logFile } = spawnConnect(tempDir('sluice-bench-connect-'), classpath, {
+    ...distributedProperties(bootstrap, group),
+    'key.converter': jsonConverter,
+    'value.converter': jsonConverter,
+    'key.converter.schemas.enable': false,
+    'value.converter.schemas.enable': false,
+    listeners: `http://127.0.0.1:${port}`,
+    'rest.advertised.host.name': '127.0.0.1',
+    'rest.advertised.port': port,
+    'offset.flush.interval.ms': flushIntervalMs,
+    'scheduled.rebalance.max.delay.ms': 0,
+  });
   return { runtime: 'connect', rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
 }
 
@@ -385,14 +320,7 @@ try {
         'scheduled.rebalance.max.delay.ms': 0,
       });
     } else if (runtime === 'connect') {
-      const classpath = execFileSync(kafkaScript, ['classpath', 'connect'], {
-        encoding: 'utf8',
-        timeout: 600_000,
-      })
-        .trim()
-        .split('\n')
-        .pop()!;
-      worker = await startConnect(bootstrap, classpath);
+      worker = await startConnect(bootstrap, connectClasspath());
     } else {
       throw new Error(`unknown runtime '${runtime}' (sluice-embedded, sluice-kafka, connect)`);
     }

@@ -1,10 +1,11 @@
 // Shared by the benchmarks that run worker processes: cleanup on exit or Ctrl-C, spawning and stopping
 // workers with their output in a file, free ports, RSS samples, properties files and REST calls.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { KafkaLog } from '@sluice/log';
 
 export const root = join(import.meta.dirname, '..', '..');
@@ -56,13 +57,14 @@ export function spawnWorker(
   return { child, spawnedAt };
 }
 
-export async function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 20_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);
+  const killed = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
   if (killed) {
-    log(`pid ${child.pid} ignored SIGTERM for 20 s; SIGKILL`);
+    log(`pid ${child.pid} ignored SIGTERM for ${graceMs / 1000} s; SIGKILL`);
     child.kill('SIGKILL');
     await Promise.race([exited, sleep(5000)]);
   }
@@ -89,6 +91,19 @@ export function rssBytes(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): num
       readFileSync(`/proc/${pid}/status`, 'utf8'),
     );
     return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system, seconds) a process has used so far, from /proc (0 once it is gone). */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime (14, 15) are in
+    // clock ticks of 1/100 s (USER_HZ on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
@@ -221,4 +236,89 @@ export function distributedProperties(bootstrap: string, group: string): Record<
     'offset.storage.replication.factor': 1,
     'status.storage.replication.factor': 1,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Worker processes: Sluice and Apache Kafka Connect
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The classpath of the Kafka jars (`scripts/kafka classpath connect`), provisioned on first use. */
+export function connectClasspath(): string {
+  return execFileSync(join(root, 'scripts', 'kafka'), ['classpath', 'connect'], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
+}
+
+/** A Sluice worker (`packages/cli/bin/sluice.js worker`, with `nodeFlags`) on `dir/worker.properties`. */
+export function spawnSluice(
+  dir: string,
+  props: Record<string, string | number | boolean>,
+): { child: ChildProcess; spawnedAt: bigint; logFile: string } {
+  const propsFile = join(dir, 'worker.properties');
+  writeFileSync(propsFile, propertiesText(props));
+  const logFile = join(dir, 'worker.log');
+  const { child, spawnedAt } = spawnWorker(
+    process.execPath,
+    [...nodeFlags, join(root, 'packages', 'cli', 'bin', 'sluice.js'), 'worker', propsFile],
+    logFile,
+  );
+  return { child, spawnedAt, logFile };
+}
+
+/**
+ * Apache Kafka Connect (`ConnectDistributed`) spawned as `scripts/kafka connect up` does: the same JVM
+ * flags (`-Xmx1g` unless SLUICE_CONNECT_HEAP says otherwise, G1), properties in
+ * `dir/connect-distributed.properties`, log4j to `dir/logs/connect.log`, stdout and stderr to `dir/stdout.log`.
+ */
+export function spawnConnect(
+  dir: string,
+  classpath: string,
+  props: Record<string, string | number | boolean>,
+): { child: ChildProcess; spawnedAt: bigint; logFile: string; connectLog: string } {
+  const propsFile = join(dir, 'connect-distributed.properties');
+  writeFileSync(propsFile, propertiesText(props));
+  const logsDir = join(dir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const log4j = join(dir, 'log4j.properties');
+  writeFileSync(
+    log4j,
+    [
+      'log4j.rootLogger=INFO, file',
+      'log4j.appender.file=org.apache.log4j.RollingFileAppender',
+      'log4j.appender.file.File=${kafka.logs.dir}/connect.log',
+      'log4j.appender.file.MaxFileSize=50MB',
+      'log4j.appender.file.MaxBackupIndex=2',
+      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      ...[
+        'org.reflections',
+        'org.apache.kafka.clients.consumer.ConsumerConfig',
+        'org.apache.kafka.clients.producer.ProducerConfig',
+        'org.apache.kafka.clients.admin.AdminClientConfig',
+      ].map((name) => `log4j.logger.${name}=WARN`),
+      '',
+    ].join('\n'),
+  );
+  const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
+  const logFile = join(dir, 'stdout.log');
+  const { child, spawnedAt } = spawnWorker(
+    java,
+    [
+      process.env['SLUICE_CONNECT_HEAP'] ? `-Xmx${process.env['SLUICE_CONNECT_HEAP']}` : '-Xmx1g',
+      '-XX:+UseG1GC',
+      `-Dlog4j.configuration=${pathToFileURL(log4j).href}`,
+      `-Dkafka.logs.dir=${logsDir}`,
+      '-Djava.awt.headless=true',
+      '-cp',
+      classpath,
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      propsFile,
+    ],
+    logFile,
+  );
+  return { child, spawnedAt, logFile, connectLog: join(logsDir, 'connect.log') };
 }

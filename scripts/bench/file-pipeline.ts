@@ -4,37 +4,29 @@
 // idle and loaded RSS of the worker process. 1,000,000 lines of 100 bytes (override with --lines N); pick
 // runtimes with --runtime sluice-embedded,sluice-kafka,connect. Every wait is bounded (--timeout seconds per wait).
 // Run: pnpm bench:file-pipeline   (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KafkaLog } from '@sluice/log';
 import {
   cleanUp,
   createConnector,
   distributedProperties,
+  connectClasspath,
   log,
-  propertiesText,
   root,
   rssBytes,
   sleep,
-  spawnWorker,
+  startConnect,
+  startSluice,
+  type SpawnedWorker,
   stopProcess,
-  nodeFlags,
   startBroker,
   warmUpBroker,
   tempDir,
-  freePort,
   waitFor200,
 } from './harness.js';
 
@@ -49,7 +41,6 @@ const totalLines = Number(values.lines);
 const waitMs = Number(values.timeout) * 1000;
 const lineBytes = 100; // including the newline
 const flushIntervalMs = 10_000;
-const kafkaScript = join(root, 'scripts', 'kafka');
 const jsonConverter = 'org.apache.kafka.connect.json.JsonConverter';
 
 interface Result {
@@ -119,16 +110,8 @@ const fileSize = (file: string) => {
 // One run: a started worker, two connectors, a clock, RSS samples
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Worker {
-  runtime: string;
-  rest: string;
-  child: ChildProcess;
-  spawnedAt: bigint;
-  logFile: string;
-}
-
 async function measure(
-  worker: Worker,
+  worker: SpawnedWorker,
   input: { file: string; size: number; sha256: string },
   bootstrap: string | undefined,
 ): Promise<Result> {
@@ -260,97 +243,6 @@ function watchProduced(
   };
 }
 
-async function startSluice(
-  runtime: string,
-  props: Record<string, string | number | boolean>,
-): Promise<Worker> {
-  const dir = tempDir('sluice-bench-worker-');
-  const port = await freePort();
-  const propsFile = join(dir, 'worker.properties');
-  writeFileSync(
-    propsFile,
-    propertiesText({
-      ...props,
-      listeners: `http://127.0.0.1:${port}`,
-      'key.converter': jsonConverter,
-      'value.converter': jsonConverter,
-      'key.converter.schemas.enable': false,
-      'value.converter.schemas.enable': false,
-      'offset.flush.interval.ms': flushIntervalMs,
-    }),
-  );
-  const logFile = join(dir, 'worker.log');
-  const { child, spawnedAt } = spawnWorker(
-    process.execPath,
-    [...nodeFlags, join(root, 'packages', 'cli', 'bin', 'sluice.js'), 'worker', propsFile],
-    logFile,
-  );
-  return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
-}
-
-/** Apache Kafka Connect spawned as `scripts/kafka connect up` does (same JVM flags and properties), timed by us. */
-async function startConnect(bootstrap: string, classpath: string): Promise<Worker> {
-  const dir = tempDir('sluice-bench-connect-');
-  const port = await freePort();
-  const group = `bench-connect-${Date.now().toString(36)}`;
-  const propsFile = join(dir, 'connect-distributed.properties');
-  writeFileSync(
-    propsFile,
-    propertiesText({
-      ...distributedProperties(bootstrap, group),
-      'key.converter': jsonConverter,
-      'value.converter': jsonConverter,
-      'key.converter.schemas.enable': false,
-      'value.converter.schemas.enable': false,
-      listeners: `http://127.0.0.1:${port}`,
-      'rest.advertised.host.name': '127.0.0.1',
-      'rest.advertised.port': port,
-      'offset.flush.interval.ms': flushIntervalMs,
-      'scheduled.rebalance.max.delay.ms': 0,
-    }),
-  );
-  const logsDir = join(dir, 'logs');
-  mkdirSync(logsDir);
-  const log4j = join(dir, 'log4j.properties');
-  writeFileSync(
-    log4j,
-    [
-      'log4j.rootLogger=INFO, file',
-      'log4j.appender.file=org.apache.log4j.RollingFileAppender',
-      'log4j.appender.file.File=${kafka.logs.dir}/connect.log',
-      'log4j.appender.file.MaxFileSize=50MB',
-      'log4j.appender.file.MaxBackupIndex=2',
-      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      ...[
-        'org.reflections',
-        'org.apache.kafka.clients.consumer.ConsumerConfig',
-        'org.apache.kafka.clients.producer.ProducerConfig',
-        'org.apache.kafka.clients.admin.AdminClientConfig',
-      ].map((name) => `log4j.logger.${name}=WARN`),
-      '',
-    ].join('\n'),
-  );
-  const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
-  const logFile = join(dir, 'stdout.log');
-  const { child, spawnedAt } = spawnWorker(
-    java,
-    [
-      process.env['SLUICE_CONNECT_HEAP'] ? `-Xmx${process.env['SLUICE_CONNECT_HEAP']}` : '-Xmx1g',
-      '-XX:+UseG1GC',
-      `-Dlog4j.configuration=${pathToFileURL(log4j).href}`,
-      `-Dkafka.logs.dir=${logsDir}`,
-      '-Djava.awt.headless=true',
-      '-cp',
-      classpath,
-      'org.apache.kafka.connect.cli.ConnectDistributed',
-      propsFile,
-    ],
-    logFile,
-  );
-  return { runtime: 'connect', rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------------------------
@@ -363,6 +255,13 @@ const labels: Record<string, string> = {
 };
 const results: Result[] = [];
 let failed = false;
+const common = {
+  'key.converter': jsonConverter,
+  'value.converter': jsonConverter,
+  'key.converter.schemas.enable': false,
+  'value.converter.schemas.enable': false,
+  'offset.flush.interval.ms': flushIntervalMs,
+};
 try {
   const inputDir = tempDir('sluice-bench-in-');
   const inputFile = join(inputDir, 'in.txt');
@@ -375,24 +274,26 @@ try {
   if (bootstrap !== '') await warmUpBroker(bootstrap);
 
   for (const runtime of runtimes) {
-    let worker: Worker;
+    let worker: SpawnedWorker;
     if (runtime === 'sluice-embedded') {
-      worker = await startSluice(runtime, { 'data.dir': join(tempDir('sluice-bench-data-'), 'data') });
+      worker = await startSluice(runtime, {
+        ...common,
+        'data.dir': join(tempDir('sluice-bench-data-'), 'data'),
+      });
     } else if (runtime === 'sluice-kafka') {
       const group = `bench-sluice-${Date.now().toString(36)}`;
       worker = await startSluice(runtime, {
+        ...common,
         ...distributedProperties(bootstrap, group),
         'scheduled.rebalance.max.delay.ms': 0,
       });
     } else if (runtime === 'connect') {
-      const classpath = execFileSync(kafkaScript, ['classpath', 'connect'], {
-        encoding: 'utf8',
-        timeout: 600_000,
-      })
-        .trim()
-        .split('\n')
-        .pop()!;
-      worker = await startConnect(bootstrap, classpath);
+      const group = `bench-connect-${Date.now().toString(36)}`;
+      worker = await startConnect(connectClasspath(), {
+        ...common,
+        ...distributedProperties(bootstrap, group),
+        'scheduled.rebalance.max.delay.ms': 0,
+      });
     } else {
       throw new Error(`unknown runtime '${runtime}' (sluice-embedded, sluice-kafka, connect)`);
     }

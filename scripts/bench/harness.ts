@@ -1,10 +1,11 @@
 // Shared by the benchmarks that run worker processes: cleanup on exit or Ctrl-C, spawning and stopping
 // workers with their output in a file, free ports, RSS samples, properties files and REST calls.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { KafkaLog } from '@sluice/log';
 
 export const root = join(import.meta.dirname, '..', '..');
@@ -221,4 +222,119 @@ export function distributedProperties(bootstrap: string, group: string): Record<
     'offset.storage.replication.factor': 1,
     'status.storage.replication.factor': 1,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workers: Sluice and Apache Kafka Connect 3.9.1, each spawned with its properties in a temp dir
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A worker process spawned by a benchmark, its REST URL and where its output goes. */
+export interface SpawnedWorker {
+  runtime: string;
+  rest: string;
+  child: ChildProcess;
+  spawnedAt: bigint;
+  logFile: string;
+}
+
+/** Spawns `sluice worker` with `props` and a `listeners` on a free loopback port. */
+export async function startSluice(
+  runtime: string,
+  props: Record<string, string | number | boolean>,
+): Promise<SpawnedWorker> {
+  const dir = tempDir('sluice-bench-worker-');
+  const port = await freePort();
+  const propsFile = join(dir, 'worker.properties');
+  writeFileSync(propsFile, propertiesText({ ...props, listeners: `http://127.0.0.1:${port}` }));
+  const logFile = join(dir, 'worker.log');
+  const { child, spawnedAt } = spawnWorker(
+    process.execPath,
+    [...nodeFlags, join(root, 'packages', 'cli', 'bin', 'sluice.js'), 'worker', propsFile],
+    logFile,
+  );
+  return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
+}
+
+/** The classpath of Apache Kafka Connect 3.9.1 from `scripts/kafka classpath connect` (jars fetched once). */
+export function connectClasspath(): string {
+  return execFileSync(join(root, 'scripts', 'kafka'), ['classpath', 'connect'], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
+}
+
+/**
+ * Apache Kafka Connect (`ConnectDistributed`) spawned as `scripts/kafka connect up` does (same JVM flags,
+ * heap `SLUICE_CONNECT_HEAP` or 1g, and log4j settings), so the caller times it: `props` plus a `listeners`
+ * on a free loopback port and the matching `rest.advertised.*`.
+ */
+export async function startConnect(
+  classpath: string,
+  props: Record<string, string | number | boolean>,
+  runtime = 'connect',
+): Promise<SpawnedWorker> {
+  const dir = tempDir('sluice-bench-connect-');
+  const port = await freePort();
+  const propsFile = join(dir, 'connect-distributed.properties');
+  writeFileSync(
+    propsFile,
+    propertiesText({
+      ...props,
+      listeners: `http://127.0.0.1:${port}`,
+      'rest.advertised.host.name': '127.0.0.1',
+      'rest.advertised.port': port,
+    }),
+  );
+  const logsDir = join(dir, 'logs');
+  mkdirSync(logsDir);
+  const log4j = join(dir, 'log4j.properties');
+  writeFileSync(
+    log4j,
+    [
+      'log4j.rootLogger=INFO, file',
+      'log4j.appender.file=org.apache.log4j.RollingFileAppender',
+      'log4j.appender.file.File=${kafka.logs.dir}/connect.log',
+      'log4j.appender.file.MaxFileSize=50MB',
+      'log4j.appender.file.MaxBackupIndex=2',
+      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      ...[
+        'org.reflections',
+        'org.apache.kafka.clients.consumer.ConsumerConfig',
+        'org.apache.kafka.clients.producer.ProducerConfig',
+        'org.apache.kafka.clients.admin.AdminClientConfig',
+      ].map((name) => `log4j.logger.${name}=WARN`),
+      '',
+    ].join('\n'),
+  );
+  const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
+  const logFile = join(dir, 'stdout.log');
+  const { child, spawnedAt } = spawnWorker(
+    java,
+    [
+      process.env['SLUICE_CONNECT_HEAP'] ? `-Xmx${process.env['SLUICE_CONNECT_HEAP']}` : '-Xmx1g',
+      '-XX:+UseG1GC',
+      `-Dlog4j.configuration=${pathToFileURL(log4j).href}`,
+      `-Dkafka.logs.dir=${logsDir}`,
+      '-Djava.awt.headless=true',
+      '-cp',
+      classpath,
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      propsFile,
+    ],
+    logFile,
+  );
+  return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
+}
+
+/** The last `lines` lines of a worker's output, for a failure's story. */
+export function logTail(worker: SpawnedWorker, lines = 30): string {
+  try {
+    return readFileSync(worker.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }

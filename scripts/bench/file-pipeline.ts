@@ -17,7 +17,6 @@ import {
   distributedProperties,
   connectClasspath,
   log,
-  root,
   rssBytes,
   sleep,
   startConnect,

@@ -21,8 +21,10 @@ import {
   distributedProperties,
   log,
   logTail,
+  freePort,
   rssBytes,
   sleep,
+  spawnWorker,
   startBroker,
   startConnect,
   startSluice,
@@ -34,7 +36,7 @@ import {
 
 const { values } = parseArgs({
   options: {
-    runtime: { type: 'string', default: 'sluice,connect,sluice-cluster' },
+    runtime: { type: 'string', default: 'control,sluice,connect,sluice-cluster' },
     steps: { type: 'string', default: '250,500,1000' },
     'cluster-steps': { type: 'string', default: '750,1500,3000' },
     workers: { type: 'string', default: '3' },
@@ -472,6 +474,52 @@ async function runSteps(
   return results;
 }
 
+/**
+ * The same status load against a bare node:http server that answers `{}` at once, in its own process: what
+ * this machine and this load generator manage at the moment, without any worker behind the answers.
+ */
+async function control(label: string): Promise<StepResult> {
+  const port = await freePort();
+  const logFile = join(tempDir('sluice-bench-control-'), 'server.log');
+  const server =
+    "require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); " +
+    `s.end('{}'); }).listen(${port}, '127.0.0.1', () => console.log('listening'));`;
+  const { child, spawnedAt } = spawnWorker(process.execPath, ['-e', server], logFile);
+  try {
+    await waitFor200(`http://127.0.0.1:${port}/`, child, spawnedAt, label, 60_000);
+    const cpu = () => cpuSeconds(child.pid!);
+    const from = cpu();
+    const started = performance.now();
+    const load = await statusLoad([`http://127.0.0.1:${port}`], ['x'], loadSeconds);
+    const loadCpu = (cpu() - from) / ((performance.now() - started) / 1000);
+    log(
+      `${label}: status p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, max ${load.max.toFixed(1)} ms ` +
+        `(service p50 ${load.serviceP50.toFixed(1)}, p99 ${load.serviceP99.toFixed(1)} ms), ${load.errors} errors ` +
+        `of ${load.sent}; load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+    return {
+      runtime: label,
+      workers: 1,
+      tasks: 0,
+      running: 0,
+      rampSeconds: 0,
+      vmRss: [rssBytes(child.pid!)],
+      rssAnon: [rssBytes(child.pid!, 'RssAnon')],
+      threads: [threadCount(child.pid!)],
+      idleCpu: 0,
+      loadCpu,
+      perWorker: [0],
+      load,
+      loadedVmRss: 0,
+      loadedRssAnon: 0,
+      loadAverage: loadavg()[0]!,
+      records: 0,
+    };
+  } finally {
+    await stopProcess(child);
+  }
+}
+
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
 const formatKinds = (kinds: Map<string, number>) =>
@@ -482,6 +530,7 @@ const formatKinds = (kinds: Map<string, number>) =>
 // ---------------------------------------------------------------------------------------------------------------
 
 const labels: Record<string, string> = {
+  control: 'control: a bare node:http server',
   sluice: 'Sluice, 1 worker',
   'sluice-cluster': `Sluice, ${clusterSize} workers`,
   connect: 'Apache Kafka Connect 3.9.1, 1 worker',
@@ -493,11 +542,16 @@ const startLoad = loadavg()[0]!;
 try {
   const inputFile = join(tempDir('sluice-bench-scale-'), 'in.txt');
   writeFileSync(inputFile, 'one line that every task reads once\n');
-  const bootstrap = values.bootstrap ?? startBroker('bench-scale');
+  const needsBroker = values.runtime.split(',').some((runtime) => runtime !== 'control');
+  const bootstrap = values.bootstrap ?? (needsBroker ? startBroker('bench-scale') : '');
   for (const runtime of values.runtime.split(',')) {
     const label = labels[runtime];
     if (label === undefined)
       throw new Error(`unknown runtime '${runtime}' (${Object.keys(labels).join(', ')})`);
+    if (runtime === 'control') {
+      results.push(await control(label));
+      continue;
+    }
     const group = `bench-scale-${runtime}-${Date.now().toString(36)}`;
     const props = { ...common, ...distributedProperties(bootstrap, group) };
     const cluster = runtime.endsWith('-cluster');

@@ -4,7 +4,7 @@
 // idle and loaded RSS of the worker process. 1,000,000 lines of 100 bytes (override with --lines N); pick
 // runtimes with --runtime sluice-embedded,sluice-kafka,connect. Every wait is bounded (--timeout seconds per wait).
 // Run: pnpm bench:file-pipeline   (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -13,20 +13,20 @@ import { parseArgs } from 'node:util';
 import { KafkaLog } from '@sluice/log';
 import {
   cleanUp,
-  connectClasspath,
   createConnector,
   distributedProperties,
-  freePort,
+  connectClasspath,
   log,
   rssBytes,
   sleep,
-  spawnConnect,
-  spawnSluice,
-  startBroker,
+  startConnect,
+  startSluice,
+  type SpawnedWorker,
   stopProcess,
+  startBroker,
+  warmUpBroker,
   tempDir,
   waitFor200,
-  warmUpBroker,
 } from './harness.js';
 
 const { values } = parseArgs({
@@ -109,16 +109,8 @@ const fileSize = (file: string) => {
 // One run: a started worker, two connectors, a clock, RSS samples
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Worker {
-  runtime: string;
-  rest: string;
-  child: ChildProcess;
-  spawnedAt: bigint;
-  logFile: string;
-}
-
 async function measure(
-  worker: Worker,
+  worker: SpawnedWorker,
   input: { file: string; size: number; sha256: string },
   bootstrap: string | undefined,
 ): Promise<Result> {
@@ -250,42 +242,6 @@ function watchProduced(
   };
 }
 
-async function startSluice(
-  runtime: string,
-  props: Record<string, string | number | boolean>,
-): Promise<Worker> {
-  const port = await freePort();
-  const { child, spawnedAt, logFile } = spawnSluice(tempDir('sluice-bench-worker-'), {
-    ...props,
-    listeners: `http://127.0.0.1:${port}`,
-    'key.converter': jsonConverter,
-    'value.converter': jsonConverter,
-    'key.converter.schemas.enable': false,
-    'value.converter.schemas.enable': false,
-    'offset.flush.interval.ms': flushIntervalMs,
-  });
-  return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
-}
-
-/** Apache Kafka Connect spawned as `scripts/kafka connect up` does (same JVM flags and properties), timed by us. */
-async function startConnect(bootstrap: string, classpath: string): Promise<Worker> {
-  const port = await freePort();
-  const group = `bench-connect-${Date.now().toString(36)}`;
-  const { child, spawnedAt, logFile } = spawnConnect(tempDir('sluice-bench-connect-'), classpath, {
-    ...distributedProperties(bootstrap, group),
-    'key.converter': jsonConverter,
-    'value.converter': jsonConverter,
-    'key.converter.schemas.enable': false,
-    'value.converter.schemas.enable': false,
-    listeners: `http://127.0.0.1:${port}`,
-    'rest.advertised.host.name': '127.0.0.1',
-    'rest.advertised.port': port,
-    'offset.flush.interval.ms': flushIntervalMs,
-    'scheduled.rebalance.max.delay.ms': 0,
-  });
-  return { runtime: 'connect', rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------------------------
@@ -298,6 +254,13 @@ const labels: Record<string, string> = {
 };
 const results: Result[] = [];
 let failed = false;
+const common = {
+  'key.converter': jsonConverter,
+  'value.converter': jsonConverter,
+  'key.converter.schemas.enable': false,
+  'value.converter.schemas.enable': false,
+  'offset.flush.interval.ms': flushIntervalMs,
+};
 try {
   const inputDir = tempDir('sluice-bench-in-');
   const inputFile = join(inputDir, 'in.txt');
@@ -310,17 +273,26 @@ try {
   if (bootstrap !== '') await warmUpBroker(bootstrap);
 
   for (const runtime of runtimes) {
-    let worker: Worker;
+    let worker: SpawnedWorker;
     if (runtime === 'sluice-embedded') {
-      worker = await startSluice(runtime, { 'data.dir': join(tempDir('sluice-bench-data-'), 'data') });
+      worker = await startSluice(runtime, {
+        ...common,
+        'data.dir': join(tempDir('sluice-bench-data-'), 'data'),
+      });
     } else if (runtime === 'sluice-kafka') {
       const group = `bench-sluice-${Date.now().toString(36)}`;
       worker = await startSluice(runtime, {
+        ...common,
         ...distributedProperties(bootstrap, group),
         'scheduled.rebalance.max.delay.ms': 0,
       });
     } else if (runtime === 'connect') {
-      worker = await startConnect(bootstrap, connectClasspath());
+      const group = `bench-connect-${Date.now().toString(36)}`;
+      worker = await startConnect(connectClasspath(), {
+        ...common,
+        ...distributedProperties(bootstrap, group),
+        'scheduled.rebalance.max.delay.ms': 0,
+      });
     } else {
       throw new Error(`unknown runtime '${runtime}' (sluice-embedded, sluice-kafka, connect)`);
     }

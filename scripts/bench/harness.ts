@@ -322,3 +322,53 @@ export function spawnConnect(
   );
   return { child, spawnedAt, logFile, connectLog: join(logsDir, 'connect.log') };
 }
+
+/** A worker process spawned by a benchmark, its REST URL and where its output goes. */
+export interface SpawnedWorker {
+  runtime: string;
+  rest: string;
+  child: ChildProcess;
+  spawnedAt: bigint;
+  logFile: string;
+}
+
+/** Spawns `sluice worker` with `props` and a `listeners` on a free loopback port. */
+export async function startSluice(
+  runtime: string,
+  props: Record<string, string | number | boolean>,
+): Promise<SpawnedWorker> {
+  const port = await freePort();
+  const { child, spawnedAt, logFile } = spawnSluice(tempDir('sluice-bench-worker-'), {
+    ...props,
+    listeners: `http://127.0.0.1:${port}`,
+  });
+  return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
+}
+
+/**
+ * Apache Kafka Connect spawned by `spawnConnect`: `props` plus a `listeners` on a free loopback port and the
+ * matching `rest.advertised.*`.
+ */
+export async function startConnect(
+  classpath: string,
+  props: Record<string, string | number | boolean>,
+  runtime = 'connect',
+): Promise<SpawnedWorker> {
+  const port = await freePort();
+  const { child, spawnedAt, logFile } = spawnConnect(tempDir('sluice-bench-connect-'), classpath, {
+    ...props,
+    listeners: `http://127.0.0.1:${port}`,
+    'rest.advertised.host.name': '127.0.0.1',
+    'rest.advertised.port': port,
+  });
+  return { runtime, rest: `http://127.0.0.1:${port}`, child, spawnedAt, logFile };
+}
+
+/** The last `lines` lines of a worker's output, for a failure's story. */
+export function logTail(worker: SpawnedWorker, lines = 30): string {
+  try {
+    return readFileSync(worker.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -40,7 +40,12 @@ export {
   type TargetState,
 } from './stores/config-store.js';
 export { CorruptStateRecordError, StoreClosedError, StoreReadTimeoutError } from './stores/errors.js';
-export { OffsetStore, type SourceMap, type SourceOffset } from './stores/offset-store.js';
+export {
+  OffsetStore,
+  type OffsetStoreOptions,
+  type SourceMap,
+  type SourceOffset,
+} from './stores/offset-store.js';
 export {
   StatusStore,
   type ActiveTopic,

@@ -5,8 +5,12 @@ import { DEFAULT_BUFFER_SIZE, LineBuffer } from './line-buffer.js';
 import { FILENAME_FIELD, POSITION_FIELD, parseSourceConfig, settle, toPosition } from './source-connector.js';
 import { VERSION } from './version.js';
 
-/** How long `poll` waits at the end of the file, or for it to appear, before returning null. */
-export const IDLE_WAIT_MS = 100;
+/**
+ * How long `poll` waits at the end of the file, or for it to appear, before returning null: a second, as
+ * Apache's task waits. Each idle poll costs a read and a turn of the task's loop, so a worker carrying a
+ * thousand idle file tasks spent most of a core on polls 100 ms apart (`npm run bench:scale`).
+ */
+export const IDLE_WAIT_MS = 1000;
 
 /**
  * Reads lines of a file (tail -f style: lines appended later are read too) or of stdin (Apache's

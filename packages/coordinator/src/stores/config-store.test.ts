@@ -77,6 +77,24 @@ describeOnBothBackends('ConfigStore', ({ backend, log, openLog, topicName, close
     }
   });
 
+  it('hands out one snapshot until the view changes, and a snapshot keeps what it saw', async () => {
+    const topic = topicName('configs');
+    const store = closeAfter(await ConfigStore.open(log(), spec(topic)));
+    await store.putConnectorConfig('kept', { a: '1' });
+    const first = store.snapshot();
+    expect(store.snapshot()).toBe(first);
+
+    await store.putConnectorConfig('added', { b: '2' });
+    await store.putTaskConfigs('kept', [{ t: '0' }]);
+    const second = store.snapshot();
+    expect(second).not.toBe(first);
+    expect([...first.connectors.keys()]).toEqual(['kept']);
+    expect(first.tasks.has('kept')).toBe(false);
+    expect([...second.connectors.keys()]).toEqual(['kept', 'added']);
+    expect(second.tasks.get('kept')).toEqual([{ t: '0' }]);
+    expect(second.offset).toBe((await log().offsets(topic))[0]!.end);
+  });
+
   it('tells of each change once, in log order, after its view has it: every config and commit written, other states when they change', async () => {
     const topic = topicName('configs');
     const writer = closeAfter(await ConfigStore.open(log(), spec(topic)));

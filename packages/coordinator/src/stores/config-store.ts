@@ -100,6 +100,11 @@ export class ConfigStore extends CompactedTopicStore<ConfigChange> {
   readonly #inconsistent = new Set<string>();
   readonly #tasksGeneratedWith = new Map<string, ConnectorConfig>();
   #sessionKey: SessionKey | undefined;
+  /**
+   * The last snapshot handed out, while the view has not changed since: every REST read (a connector's
+   * status, its config) takes a snapshot, and copying every map for each made a read cost O(connectors).
+   */
+  #snapshot: ConfigSnapshot | undefined;
 
   private constructor(log: Log, topic: string, options: StoreOptions) {
     super(log, topic, options);
@@ -121,10 +126,16 @@ export class ConfigStore extends CompactedTopicStore<ConfigChange> {
     return this.snapshot();
   }
 
-  /** A copy of the view as it is now (followed or last read). */
+  /**
+   * The view as it is now (followed or last read): a copy that later changes leave alone. Until the view
+   * changes, every call returns the same one.
+   */
   snapshot(): ConfigSnapshot {
-    return {
-      offset: this.position(0),
+    const offset = this.position(0);
+    if (this.#snapshot !== undefined && this.#snapshot.offset !== offset)
+      this.#snapshot = { ...this.#snapshot, offset };
+    this.#snapshot ??= {
+      offset,
       connectors: new Map(this.#connectors),
       targetStates: new Map(this.#targetStates),
       tasks: new Map(this.#tasks),
@@ -132,6 +143,7 @@ export class ConfigStore extends CompactedTopicStore<ConfigChange> {
       sessionKey: this.#sessionKey,
       tasksGeneratedWith: new Map(this.#tasksGeneratedWith),
     };
+    return this.#snapshot;
   }
 
   /** Writes a connector's config and, when given, its target state first (as Connect does on create). */
@@ -202,6 +214,7 @@ export class ConfigStore extends CompactedTopicStore<ConfigChange> {
   }
 
   protected apply(record: LogRecord, emit: (change: ConfigChange) => void): void {
+    this.#snapshot = undefined;
     const key = record.key?.toString('utf8');
     if (key === undefined) return;
     const value = parseJson(record);

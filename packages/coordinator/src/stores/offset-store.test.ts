@@ -31,4 +31,32 @@ describe('OffsetStore and stored state it cannot use', () => {
       await log.close();
     }
   });
+
+  it("keeps only its connector's offsets when told one, and writes and reads them as any store does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-offsets-'));
+    dirs.push(dir);
+    const log = await EmbeddedLog.open({ dataDir: dir });
+    try {
+      const all = await OffsetStore.open(log, { name: 'offsets', replicationFactor: 1 });
+      await all.write('a', [{ partition: { file: 'x' }, offset: { position: 1 } }]);
+      await all.write('b', [{ partition: { file: 'x' }, offset: { position: 2 } }]);
+      const onlyA = await OffsetStore.open(
+        log,
+        { name: 'offsets', replicationFactor: 1 },
+        { connector: 'a' },
+      );
+      expect(onlyA.offset('a', { file: 'x' })).toEqual({ position: 1 });
+      expect(onlyA.offsets('b')).toEqual([]);
+
+      await onlyA.write('a', [{ partition: { file: 'x' }, offset: { position: 3 } }]);
+      await all.write('b', [{ partition: { file: 'y' }, offset: { position: 4 } }]);
+      await Promise.all([onlyA.refresh(), all.refresh()]);
+      expect(onlyA.offset('a', { file: 'x' })).toEqual({ position: 3 });
+      expect(onlyA.offsets('b')).toEqual([]);
+      expect(all.offsets('b').map((o) => o.offset)).toEqual([{ position: 2 }, { position: 4 }]);
+      expect(all.offset('a', { file: 'x' })).toEqual({ position: 3 });
+    } finally {
+      await log.close();
+    }
+  });
 });

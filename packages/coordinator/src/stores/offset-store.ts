@@ -9,6 +9,14 @@ export interface SourceOffset {
   offset: SourceMap;
 }
 
+export interface OffsetStoreOptions extends StoreOptions {
+  /**
+   * Keep only this connector's offsets (a source task's store): the topic is still read whole, but a
+   * worker with N source tasks then holds N connectors' offsets, not N × N.
+   */
+  connector?: string;
+}
+
 /**
  * Source offsets in Apache Kafka Connect's offsets-topic format, so offsets move between a Connect
  * cluster and Sluice: key = JSON `["<connector>", {<source partition>}]`, value = JSON offset map, or
@@ -17,13 +25,15 @@ export interface SourceOffset {
 export class OffsetStore extends CompactedTopicStore<never> {
   /** connector → canonical partition JSON → offset */
   readonly #offsets = new Map<string, Map<string, SourceOffset>>();
+  readonly #only: string | undefined;
 
-  private constructor(log: Log, topic: string, options: StoreOptions) {
+  private constructor(log: Log, topic: string, options: OffsetStoreOptions) {
     super(log, topic, options);
+    this.#only = options.connector;
   }
 
   /** Creates the topic when missing and reads it to its end. */
-  static async open(log: Log, topic: TopicSpec, options: StoreOptions = {}): Promise<OffsetStore> {
+  static async open(log: Log, topic: TopicSpec, options: OffsetStoreOptions = {}): Promise<OffsetStore> {
     const store = new OffsetStore(log, topic.name, options);
     await store.load(topic);
     return store;
@@ -38,6 +48,7 @@ export class OffsetStore extends CompactedTopicStore<never> {
     const key = parseKey(record.key);
     if (key === undefined) return;
     const [connector, partition] = key;
+    if (this.#only !== undefined && connector !== this.#only) return;
     const id = canonicalOrUndefined(partition);
     // A partition nested too deeply to compare (a connector's bug, or an older version's REST API) is
     // skipped: it must not stop the worker from reading its offsets, at every start.

@@ -167,7 +167,7 @@ class SourceTaskRunner implements Actor {
       stopping: () => this.#stopping,
     });
     this.#log = fencedLog(await openTaskLog(config.log), this.#gate);
-    this.#store = await OffsetStore.open(this.#log, config.offsetStorage);
+    this.#store = await OffsetStore.open(this.#log, config.offsetStorage, { connector: config.connector });
     const task = enter(() => descriptor.createTask());
     this.#task = task;
     this.#commitsRecords = task.commitRecord !== SourceTask.prototype.commitRecord;

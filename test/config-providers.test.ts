@@ -64,7 +64,14 @@ describe.each<Backend>(['embedded', 'kafka'])('config providers in a worker (%s)
     expect(tasks[0]!.config['file']).toBe(sourceConfig.file);
     expect(tasks[0]!.config['topic']).toBe(sourceConfig.topic);
     expect(JSON.stringify(tasks)).not.toContain(input);
-    const topics = (await worker.call('GET', '/connectors/source/topics')).body;
+    // Recorded once the produce is acknowledged, which the task sees at its next poll (a second at the end
+    // of its file, as Connect's task waits): not necessarily before the sink wrote the lines.
+    const topics = await waitFor('the source topic recorded', async () => {
+      const body = (await worker.call('GET', '/connectors/source/topics')).body as {
+        source: { topics: string[] };
+      };
+      return body.source.topics.length > 0 ? body : undefined;
+    });
     expect(topics).toEqual({ source: { topics: [topic] } });
   });
 

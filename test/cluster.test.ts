@@ -266,14 +266,19 @@ describe('a cluster losing workers', () => {
     );
     expect(created.status).toBe(201);
     expect(tookMs).toBeLessThanOrEqual(c.failoverBoundMs);
-    expect(
-      (
-        await c.call(survivor, 'PUT', '/connectors/before/config', {
+    // The create just started a rebalance; as with Connect, a write may meet it (409) and is sent again.
+    const updated = await waitFor(
+      'a config change accepted',
+      async () => {
+        const reply = await c.call(survivor, 'PUT', '/connectors/before/config', {
           ...counting(`${c.id}-b`, 1),
           batch: '3',
-        })
-      ).status,
-    ).toBe(200);
+        });
+        return reply.status === 409 ? undefined : reply;
+      },
+      { timeoutMs: c.failoverBoundMs, intervalMs: 250 },
+    );
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
     const newLeader = await c.leader();
     expect(newLeader).not.toBe(leader);
     for (const name of ['before', 'after']) {

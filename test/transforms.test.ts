@@ -90,6 +90,11 @@ describe.each<Backend>(['embedded', 'kafka'])('transforms in a worker (%s)', (ba
       body.offsets.some((o) => o.partition.kafka_topic === `${base}-other` && o.offset.kafka_offset === 2),
     );
     expect(fileLines(output)).toEqual(wanted);
+    // Recorded once a produce is acknowledged, which the task sees at its next poll: awaited.
+    await worker.until<{ a: { topics: string[] } }>(
+      '/connectors/a/topics',
+      (body) => body.a.topics.length > 0,
+    );
     expect((await worker.call('GET', '/connectors/a/topics')).body).toEqual({
       a: { topics: [`${base}-clean`] },
     });

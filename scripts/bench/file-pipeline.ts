@@ -4,10 +4,8 @@
 // idle and loaded RSS of the worker process. 1,000,000 lines of 100 bytes (override with --lines N); pick
 // runtimes with --runtime sluice-embedded,sluice-kafka,connect. Every wait is bounded (--timeout seconds per wait).
 // Run: pnpm bench:file-pipeline   (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KafkaLog } from '@sluice/log';
@@ -27,6 +25,7 @@ import {
   warmUpBroker,
   tempDir,
   waitFor200,
+  machineDescription,
 } from './harness.js';
 
 const { values } = parseArgs({
@@ -320,12 +319,9 @@ try {
   await cleanUp();
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
-const jdk = /version "([^"]+)"/.exec(java)?.[1] ?? '?';
 console.log(
-  `\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
-    `JDK ${jdk}; ${totalLines.toLocaleString('en-US')} lines of ${lineBytes} bytes, ` +
+  `\nMachine: ${machineDescription()}; ` +
+    `${totalLines.toLocaleString('en-US')} lines of ${lineBytes} bytes, ` +
     `JsonConverter without schemas, offset.flush.interval.ms=${flushIntervalMs}, 1 KRaft broker (Kafka 3.9.1)\n`,
 );
 const connect = results.find((result) => result.runtime === labels['connect']);

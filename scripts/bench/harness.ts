@@ -1,9 +1,9 @@
 // Shared by the benchmarks that run worker processes: cleanup on exit or Ctrl-C, spawning and stopping
 // workers with their output in a file, free ports, RSS samples, properties files and REST calls.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KafkaLog } from '@sluice/log';
@@ -371,4 +371,12 @@ export function logTail(worker: SpawnedWorker, lines = 30): string {
   } catch {
     return '(no log)';
   }
+}
+
+/** The machine a benchmark ran on, for its report: cores, CPU model, memory, Node and JDK versions. */
+export function machineDescription(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
+  const jdk = /version "([^"]+)"/.exec(java)?.[1] ?? '?';
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, JDK ${jdk}`;
 }

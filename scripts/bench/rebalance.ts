@@ -14,9 +14,9 @@
 //          --steps join,leave,failover,leader-failover  --cap 360  --create-concurrency 10
 //          --session-timeout-ms 10000  --heartbeat-interval-ms 3000
 // Run: npm run bench:rebalance   (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,7 @@ import {
   stopProcess,
   tempDir,
   waitFor200,
+  machineDescription,
 } from './harness.js';
 
 const { values } = parseArgs({
@@ -893,12 +894,9 @@ try {
   await cleanUp();
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const javaVersion = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
-const jdk = /version "([^"]+)"/.exec(javaVersion)?.[1] ?? '?';
 console.log(
-  `\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
-    `JDK ${jdk}; 1 KRaft broker (Kafka 3.9.1); ${connectorCount} FileStreamSink connectors × ${tasksPerConnector} tasks ` +
+  `\nMachine: ${machineDescription()}; ` +
+    `1 KRaft broker (Kafka 3.9.1); ${connectorCount} FileStreamSink connectors × ${tasksPerConnector} tasks ` +
     `over one idle ${tasksPerConnector}-partition topic; session.timeout.ms=${sessionTimeoutMs}, ` +
     `heartbeat.interval.ms=${heartbeatIntervalMs} on every worker; status polled every ${pollIntervalMs} ms; ` +
     `cap ${capMs / 1000} s per step\n`,

@@ -8,10 +8,9 @@
 // RUNNING within --timeout seconds stops there and says why.
 // Run: npm run bench:scale [-- --runtime sluice,connect,sluice-cluster --steps 250,500,1000 --bootstrap B]
 // (results go in docs/benchmarks.md by hand, with the machine line printed here)
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KafkaLog } from '@sluice/log';
@@ -32,6 +31,7 @@ import {
   tempDir,
   waitFor200,
   type SpawnedWorker,
+  machineDescription,
 } from './harness.js';
 
 const { values } = parseArgs({
@@ -581,12 +581,9 @@ try {
   await cleanUp();
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
-const jdk = /version "([^"]+)"/.exec(java)?.[1] ?? '?';
 console.log(
-  `\nMachine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
-    `JDK ${jdk}; load average ${startLoad.toFixed(1)} at the start; FileStreamSource tasks (1 per connector) ` +
+  `\nMachine: ${machineDescription()}; ` +
+    `load average ${startLoad.toFixed(1)} at the start; FileStreamSource tasks (1 per connector) ` +
     `on a one-line file; status load ${rate} req/s for ${loadSeconds} s, open loop; 1 KRaft broker (Kafka 3.9.1)\n`,
 );
 console.log(

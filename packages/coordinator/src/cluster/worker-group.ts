@@ -421,6 +421,9 @@ export class WorkerGroup implements ClusterRole {
     // (either starts the round); a follower with nothing revoked would only get this generation back.
     const gaveUp = assignment.revokedConnectors.length > 0 || assignment.revokedTasks.length > 0;
     if (assignment.rejoin && (gaveUp || event.isLeader)) this.#member.requestRejoin();
+    // The others learn of that round through a heartbeat: they watch for it, so as not to keep the whole
+    // group waiting up to a heartbeat interval (the round ends when the last member has rejoined).
+    else if (assignment.rejoin) this.#member.watchForRebalance(this.#o.rebalanceTimeoutMs);
     else if (assignment.delayMs > 0) this.#rejoinIn(assignment.delayMs);
     this.#stable = true;
     this.#release();

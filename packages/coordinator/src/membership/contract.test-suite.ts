@@ -328,6 +328,30 @@ export function describeGroupMemberContract(implementation: string, harness: () 
       expect(revocationsOf(leader.events.slice(leaderEvents))).toEqual([]);
     });
 
+    it('a member watching for a rebalance learns of it within a fraction of its heartbeat interval', async () => {
+      const { start, settled, session } = setup();
+      const groupId = uniqueName('contract-watch');
+      const leader = start(groupId, url(0));
+      const [alone] = await settled([leader], 1);
+      // The follower heartbeats rarely: a third of the session, its first heartbeat that long after it joined.
+      const slowHeartbeatMs = Math.floor(session / 3);
+      const follower = start(groupId, url(1), { heartbeatIntervalMs: slowHeartbeatMs });
+      const first = await settled([leader, follower], 2, alone!.generationId);
+      expect(first[0]!.isLeader).toBe(true);
+      const revokedBefore = revocationsOf(follower.events).length;
+      follower.member.watchForRebalance(session);
+      const askedAt = Date.now();
+      leader.member.requestRejoin();
+      const revoked = await waitFor(
+        'the follower to hear of the rebalance',
+        () => revocationsOf(follower.events)[revokedBefore],
+      );
+      expect(revoked).toMatchObject({ reason: 'rebalance', generationId: first[1]!.generationId });
+      // Its next heartbeat was due a whole interval after it joined; watching, it went within 100 ms.
+      expect(revoked.at - askedAt).toBeLessThan(slowHeartbeatMs / 2);
+      await settled([leader, follower], 2, first[0]!.generationId);
+    });
+
     it('rebalances the others at once when a member leaves', async () => {
       const { start, settled, expectWellFormed, session } = setup();
       const groupId = uniqueName('contract-leave');

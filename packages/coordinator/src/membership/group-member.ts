@@ -139,6 +139,12 @@ export interface GroupMember {
    */
   requestRejoin(): void;
   /**
+   * The owner expects the group to rebalance again soon (another member is about to rejoin): heartbeat
+   * often (every tenth of a second) for up to `durationMs` or until the rebalance is seen, so this member
+   * rejoins at once rather than up to a heartbeat interval later. Nothing happens unless `stable`.
+   */
+  watchForRebalance(durationMs: number): void;
+  /**
    * Revokes the current assignment, leaves the group (see `StopOptions.leave`) and waits for all of it.
    * Idempotent (the first call's options count); never rejects (a failure is reported through `closed`).
    */

@@ -7,6 +7,9 @@ import type { GroupMemberLogger } from './options.js';
 
 const CLOSED = Symbol('closed');
 
+/** How often a session heartbeats while it watches for a rebalance it expects (see `watch`). */
+export const WATCH_HEARTBEAT_INTERVAL_MS = 100;
+
 /** Why a stable generation ended, as far as heartbeating (or the owner of the session) can tell. */
 export type SessionEnd =
   | { reason: 'rebalance' }
@@ -63,6 +66,10 @@ export class HeartbeatSession {
   #watchdog: NodeJS.Timeout | undefined;
   readonly #startedAt = now();
   #closed = false;
+  /** Until when (on the `now()` clock) heartbeats go every `WATCH_HEARTBEAT_INTERVAL_MS` (see `watch`). */
+  #watchUntil = 0;
+  /** Cuts the current wait between heartbeats short (`watch`). */
+  #hurry: AbortController | undefined;
   /** Resolves when `close()` is called. */
   readonly #closing: Promise<typeof CLOSED>;
   readonly #loop: Promise<void>;
@@ -100,6 +107,16 @@ export class HeartbeatSession {
     if (this.#end !== undefined) return;
     this.#end = end;
     this.#resolveEnded(end);
+  }
+
+  /**
+   * Heartbeats every `WATCH_HEARTBEAT_INTERVAL_MS` for up to `durationMs` (from now on, starting at once),
+   * or until a heartbeat hears of a rebalance: a member that expects another round at once (its leader said
+   * so) learns of it in a tenth of a second instead of up to a heartbeat interval later.
+   */
+  watch(durationMs: number): void {
+    this.#watchUntil = Math.max(this.#watchUntil, now() + durationMs);
+    this.#hurry?.abort();
   }
 
   /**
@@ -146,11 +163,23 @@ export class HeartbeatSession {
     if (this.#lease.expiresAt !== before) this.#armWatchdog();
   }
 
+  /** Waits `ms`, less while watching for a rebalance; `close()` and `watch()` cut it short. */
   async #sleep(ms: number): Promise<void> {
+    if (this.#abort.signal.aborted) return;
+    const hurry = new AbortController();
+    const onClose = () => hurry.abort();
+    this.#abort.signal.addEventListener('abort', onClose, { once: true });
+    this.#hurry = hurry;
+    const watching = this.#watchUntil > now();
     try {
-      await delay(ms, undefined, { signal: this.#abort.signal });
+      await delay(watching ? Math.min(ms, WATCH_HEARTBEAT_INTERVAL_MS) : ms, undefined, {
+        signal: hurry.signal,
+      });
     } catch {
-      // Aborted by close(): the loop checks #closed next.
+      // Aborted by close() (the loop checks #closed next) or by watch() (the next heartbeat goes now).
+    } finally {
+      this.#abort.signal.removeEventListener('abort', onClose);
+      if (this.#hurry === hurry) this.#hurry = undefined;
     }
   }
 
@@ -183,6 +212,7 @@ export class HeartbeatSession {
             // But it removes a member that has not rejoined when the rebalance times out, whatever its
             // heartbeats: the lease may not outlast that (the rebalance began no later than this heartbeat).
             this.#rebalanceSince ??= sentAt;
+            this.#watchUntil = 0;
             this.#succeeded(
               Math.min(
                 sentAt,

@@ -169,6 +169,10 @@ export class KafkaGroupMember<M, A> implements GroupMember {
     else this.#rejoinRequested = true;
   }
 
+  watchForRebalance(durationMs: number): void {
+    this.#session?.watch(durationMs);
+  }
+
   async stop(options: StopOptions = {}): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;

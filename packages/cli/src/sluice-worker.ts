@@ -243,6 +243,8 @@ export class SluiceWorker {
       this.#unfollow = followConfigChanges(configs, reconciler, assignEverything);
       await reconciler.assign(everything(configs.snapshot())).started;
     } else {
+      // A worker in a cluster is about to be given tasks: its task threads start while it joins.
+      this.#runtime.preload();
       group = this.#workerGroup(plugins, clientId, { configs, statuses, reconciler });
       this.#group = group;
       cluster = group;

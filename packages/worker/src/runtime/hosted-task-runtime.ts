@@ -84,6 +84,11 @@ export class HostedTaskRuntime implements TaskRuntime {
     this.#o.pool.setLease(expiresAt);
   }
 
+  /** Starts the task threads and loads the task runners there now, before any task is assigned. */
+  preload(): void {
+    this.#o.pool.preload([runnerModule('sink-task-runner'), runnerModule('source-task-runner')]);
+  }
+
   async startTask(spec: TaskSpec, events: TaskEvents): Promise<void> {
     const { worker, plugins } = this.#o;
     const sink = plugins.find(spec.plugin.className)?.descriptor.kind === 'sink';

@@ -9,6 +9,8 @@ export type ToHost =
   | { type: 'start'; id: string; slot: number; module: string; export: string; config: unknown }
   | { type: 'stop'; id: string }
   | { type: 'message'; id: string; payload: unknown }
+  /** Import these actor modules now, so that the first actors of each start without waiting for it. */
+  | { type: 'preload'; modules: string[] }
   | { type: 'shutdown' };
 
 /** Host → main thread. */

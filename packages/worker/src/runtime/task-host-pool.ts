@@ -233,6 +233,18 @@ export class TaskHostPool {
   }
 
   /**
+   * Starts every task thread now and has each import `modules` (actor module URLs) in the background: for
+   * a worker that expects tasks soon (one in a cluster, joining its group), so that its first tasks do
+   * not wait for threads to start and module graphs to load (over a second here). An idle embedded worker
+   * does not call it and carries no task threads.
+   */
+  preload(modules: readonly string[]): void {
+    if (this.#closed) return;
+    while (this.#hosts.length < this.#options.threads) this.#hosts.push(this.#startHost(this.#hosts.length));
+    for (const host of this.#hosts) this.#post(host, { type: 'preload', modules: [...modules] });
+  }
+
+  /**
    * Stops every actor and ends the threads; a thread whose actors have not stopped within `timeoutMs`
    * is terminated.
    */

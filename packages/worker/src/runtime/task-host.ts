@@ -123,6 +123,12 @@ export default async function taskHost({
         case 'message':
           for (const listener of actors.get(message.id)?.listeners ?? []) listener(message.payload);
           break;
+        case 'preload':
+          // A module that fails to import here fails the actor that needs it, with its error, later.
+          void (async () => {
+            for (const module of message.modules) await importActorModule(module).catch(() => undefined);
+          })();
+          break;
         case 'shutdown':
           resolve();
           break;

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryReports, instantText } from './delivery-reports.js';
 import type { PreparedRecord } from './record-reader.js';
 
+/** The reports as text. */
+function text(
+  reports: DeliveryReports,
+  records: PreparedRecord[],
+  positions: Array<{ partition: number; offset: number }>,
+): string {
+  return reports.bytes(records, positions).toString('utf8');
+}
+
 function record(fields: Partial<PreparedRecord>): PreparedRecord {
   return {
     key: null,
@@ -27,9 +36,9 @@ describe('DeliveryReports', () => {
       record({}),
     ];
     const positions = records.map((_, index) => ({ partition: index % 2, offset: 1000 + index }));
-    const text = reports.text(records, positions);
-    expect(text.endsWith('\r\n')).toBe(true);
-    const lines = text.split('\r\n').slice(0, -1);
+    const all = text(reports, records, positions);
+    expect(all.endsWith('\r\n')).toBe(true);
+    const lines = all.split('\r\n').slice(0, -1);
     expect(lines[0]).toBe(
       '{"error_code":200,"cluster_id":"cluster-1","topic_name":"topic.a","partition_id":0,"offset":1000,' +
         '"timestamp":"2024-01-02T03:04:05Z","value":{"type":"BINARY","size":100}}',
@@ -83,8 +92,9 @@ describe('DeliveryReports', () => {
     const reports = new DeliveryReports('c', 't');
     const at = (ms: number, size: number) =>
       record({ timestamp: ms, value: Buffer.alloc(size), valueType: 'BINARY' });
-    const first = reports.text([at(1000, 1)], [{ partition: 0, offset: 0 }]);
-    const second = reports.text(
+    const first = text(reports, [at(1000, 1)], [{ partition: 0, offset: 0 }]);
+    const second = text(
+      reports,
       [at(1001, 1), at(1001, 2)],
       [
         { partition: 0, offset: 1 },
@@ -96,12 +106,37 @@ describe('DeliveryReports', () => {
       '"timestamp":"1970-01-01T00:00:01.001Z","value":{"type":"BINARY","size":1}}',
     );
     expect(second.split('\r\n')[1]).toContain('"value":{"type":"BINARY","size":2}}');
-    expect(reports.text([], [])).toBe('');
+    expect(text(reports, [], [])).toBe('');
   });
 
   it('escapes the cluster id and topic name as JSON', () => {
-    const text = new DeliveryReports('a"b', 't\\u').text([record({})], [{ partition: 0, offset: 0 }]);
-    expect(JSON.parse(text.trim())).toMatchObject({ cluster_id: 'a"b', topic_name: 't\\u' });
+    const one = text(new DeliveryReports('a"b', 't\\u'), [record({})], [{ partition: 0, offset: 0 }]);
+    expect(JSON.parse(one.trim())).toMatchObject({ cluster_id: 'a"b', topic_name: 't\\u' });
+  });
+
+  it('writes every number whole, however many digits, and as many reports as fit in no estimate', () => {
+    const reports = new DeliveryReports('c', 't');
+    const offsets = [0, 9, 10, 99, 100, 123_456_789, 2 ** 31, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER];
+    const records = offsets.map((_, index) =>
+      // Tails of growing length, longer than the first, so that the batch outgrows its first estimate.
+      record({ key: Buffer.alloc(index * 1000), keyType: 'BINARY', value: null, valueType: 'STRING' }),
+    );
+    const positions = offsets.map((offset, index) => ({ partition: index * 1111, offset }));
+    const parsed = text(reports, records, positions)
+      .split('\r\n')
+      .slice(0, -1)
+      .map((line) => JSON.parse(line) as { partition_id: number; offset: number; key: { size: number } });
+    expect(parsed.map((r) => r.offset)).toEqual(offsets);
+    expect(parsed.map((r) => r.partition_id)).toEqual(offsets.map((_, index) => index * 1111));
+    expect(parsed.map((r) => r.key.size)).toEqual(offsets.map((_, index) => index * 1000));
+    const many = Array.from({ length: 5000 }, () => record({ value: Buffer.alloc(1), valueType: 'BINARY' }));
+    const lines = text(
+      reports,
+      many,
+      many.map((_, index) => ({ partition: 0, offset: 10 ** 15 + index })),
+    ).split('\r\n');
+    expect(lines).toHaveLength(5001);
+    expect(JSON.parse(lines[4999]!)).toMatchObject({ offset: 10 ** 15 + 4999, value: { size: 1 } });
   });
 
   it('writes instants as Jackson does: the fraction only when it is not zero', () => {

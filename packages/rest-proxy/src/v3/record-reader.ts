@@ -124,17 +124,23 @@ const SEXTET = new Uint8Array(256).fill(64);
 for (const [index, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries())
   SEXTET[char.charCodeAt(0)] = index;
 
-/** Decodes `count` bytes of base64's alphabet from `bytes[from]` on, without the string a native decode needs. */
-function decodeSextets(bytes: Buffer, from: number, count: number): Buffer {
+/**
+ * Decodes `count` characters of base64 from `bytes[from]` on, without the string a native decode needs;
+ * undefined if one of them is not in the standard alphabet.
+ */
+function decodeSextets(bytes: Buffer, from: number, count: number): Buffer | undefined {
   const out = Buffer.allocUnsafe(Math.floor((count * 3) / 4));
   let o = 0;
   let i = from;
+  // 64 for a byte outside the alphabet: or-ed together, they tell whether one was.
+  let outside = 0;
   for (const whole = from + count - (count % 4); i < whole; i += 4) {
-    const bits =
-      (SEXTET[bytes[i]!]! << 18) |
-      (SEXTET[bytes[i + 1]!]! << 12) |
-      (SEXTET[bytes[i + 2]!]! << 6) |
-      SEXTET[bytes[i + 3]!]!;
+    const a = SEXTET[bytes[i]!]!;
+    const b = SEXTET[bytes[i + 1]!]!;
+    const c = SEXTET[bytes[i + 2]!]!;
+    const d = SEXTET[bytes[i + 3]!]!;
+    outside |= a | b | c | d;
+    const bits = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = bits >> 16;
     out[o++] = (bits >> 8) & 0xff;
     out[o++] = bits & 0xff;
@@ -142,14 +148,15 @@ function decodeSextets(bytes: Buffer, from: number, count: number): Buffer {
   // A last quantum of 2 or 3 characters carries 1 or 2 bytes (its spare bits ignored, as Node's decoder does).
   const rest = count % 4;
   if (rest >= 2) {
-    const bits =
-      (SEXTET[bytes[i]!]! << 18) |
-      (SEXTET[bytes[i + 1]!]! << 12) |
-      (rest === 3 ? SEXTET[bytes[i + 2]!]! << 6 : 0);
+    const a = SEXTET[bytes[i]!]!;
+    const b = SEXTET[bytes[i + 1]!]!;
+    const c = rest === 3 ? SEXTET[bytes[i + 2]!]! : 0;
+    outside |= a | b | c;
+    const bits = (a << 18) | (b << 12) | (c << 6);
     out[o++] = bits >> 16;
     if (rest === 3) out[o] = (bits >> 8) & 0xff;
   }
-  return out;
+  return (outside & 64) === 0 ? out : undefined;
 }
 
 function startsWith(bytes: Buffer, at: number, limit: number, literal: Buffer): boolean {
@@ -204,20 +211,23 @@ export function readBinaryRecord(
       if (!startsWith(bytes, i, limit, BINARY_DATA)) return -1;
       i += BINARY_DATA.length;
       const from = i;
-      while (i < limit && SEXTET[bytes[i]!] !== 64) i++;
-      const count = i - from;
+      // The data ends at the next quote (natively found) and so does its object; a backslash (an escape,
+      // perhaps of that quote) is outside base64's alphabet, so the decoding refuses it.
+      const quote = bytes.indexOf(QUOTE, from);
+      if (quote < 0 || quote + 1 >= limit || bytes[quote + 1] !== CLOSE_OBJECT) return -1;
+      let end = quote;
       let padding = 0;
-      while (padding < 2 && i < limit && bytes[i] === EQUALS) {
+      while (padding < 2 && end > from && bytes[end - 1] === EQUALS) {
         padding++;
-        i++;
+        end--;
       }
-      // The string ends here (no escape) and so does the data's object.
-      if (i + 1 >= limit || bytes[i] !== QUOTE || bytes[i + 1] !== CLOSE_OBJECT) return -1;
+      const count = end - from;
       // Base64 as the general parser takes it (Guava's decoder): padded, a whole number of quanta;
       // unpadded, anything but one character over.
       if (padding > 0 ? (count + padding) % 4 !== 0 : count % 4 === 1) return -1;
       const decoded = decodeSextets(bytes, from, count);
-      i += 2;
+      if (decoded === undefined) return -1;
+      i = quote + 2;
       if (isKey) {
         hasKey = true;
         key = decoded;

@@ -61,11 +61,11 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
     let written: Promise<void> = Promise.resolve();
     let unwritten = 0;
     let failed = false;
-    const emit = (text: Promise<string>) => {
+    const emit = (text: Promise<string | Uint8Array>) => {
       unwritten++;
       written = written.then(async () => {
         const chunk = await text;
-        if (!failed) await writer.write(encoder.encode(chunk));
+        if (!failed) await writer.write(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
         unwritten--;
       });
       written.catch(() => (failed = true));
@@ -80,7 +80,7 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
       inFlight.push(produced.catch(() => undefined));
       emit(
         produced.then(
-          (positions) => reports.text(records, positions),
+          (positions) => reports.bytes(records, positions),
           (error: unknown) => errorReport(error).repeat(records.length),
         ),
       );

@@ -54,7 +54,13 @@ export class ProduceQueue {
           batch.push(next);
           count += next.records.length;
         }
-        const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((entry) => entry.records);
+        let records = batch[0]!.records;
+        if (batch.length > 1) {
+          // A loop: flatMap was a noticeable part of the streaming produce's CPU.
+          const all: ProduceRecord[] = [];
+          for (const entry of batch) for (const record of entry.records) all.push(record);
+          records = all;
+        }
         try {
           const positions = await this.#log.produce(topic, records);
           let at = 0;

@@ -894,6 +894,11 @@ describe.each(TARGETS)('REST Proxy API (%s, %s)', (host, backend) => {
       ]);
       expect(status).toBe(200);
       expect(lines.map((l) => (JSON.parse(l) as Err).error_code)).toEqual([200, 400]);
+      // In one chunk with the bytes that end the stream: the records before them are produced and reported.
+      const same = await streamRecords(proxy.base, v3(`/topics/${topic}/records`), [
+        '{"value":{"type":"JSON","data":3}}{"partition_id":0,"value":{"type":"BINARY","data":"AAE="}} nonsense',
+      ]);
+      expect(same.lines.map((l) => (JSON.parse(l) as Err).error_code)).toEqual([200, 200, 400]);
       const big = await streamRecords(proxy.base, v3(`/topics/${topic}/records`), [
         JSON.stringify({ value: { type: 'STRING', data: 'x'.repeat(70_000) } }),
       ]);

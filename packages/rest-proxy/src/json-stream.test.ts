@@ -46,6 +46,14 @@ describe('JsonObjectStream', () => {
   it('ends the stream at bytes that do not start an object, or an object left open', () => {
     const stream = new JsonObjectStream(1000);
     expect(() => stream.push(bytes('{"a":1} [1]'))).toThrow(/expected a JSON object, found "\["/);
+    // What the chunk completed before the failure comes with it.
+    let error: unknown;
+    try {
+      new JsonObjectStream(1000).push(bytes('{"a":1}{"b":2} x'));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(texts((error as JsonStreamError).completed as Buffer[])).toEqual(['{"a":1}', '{"b":2}']);
     const open = new JsonObjectStream(1000);
     open.push(bytes('{"a":'));
     expect(() => open.end()).toThrow(/ended inside a JSON object/);

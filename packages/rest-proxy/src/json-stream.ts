@@ -1,6 +1,12 @@
 /** The stream cannot go on: bytes that do not start a JSON object, or one larger than the limit. */
 export class JsonStreamError extends Error {
   readonly tooLarge: boolean;
+  /**
+   * The objects the failing chunk completed before the failure, as `push` would have returned them: they
+   * are records of the stream like any other (Confluent's proxy produces and reports every record before
+   * the one it cannot read).
+   */
+  completed: unknown[] = [];
 
   constructor(message: string, tooLarge = false) {
     super(message);
@@ -52,12 +58,21 @@ export class JsonObjectStream<T = never> {
 
   /**
    * The objects that `chunk` completes, in order: what the reader read, or the object's bytes. Throws
-   * `JsonStreamError` when the stream cannot go on. Objects that lie within the chunk are views of it; only
+   * `JsonStreamError` when the stream cannot go on (with the objects completed before, see `completed`). Objects that lie within the chunk are views of it; only
    * one that spans chunks is copied.
    */
   push(chunk: Uint8Array): Array<Buffer | T> {
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const objects: Array<Buffer | T> = [];
+    try {
+      this.#scan(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), objects);
+    } catch (error) {
+      if (error instanceof JsonStreamError) error.completed = objects;
+      throw error;
+    }
+    return objects;
+  }
+
+  #scan(bytes: Buffer, objects: Array<Buffer | T>): void {
     const reader = this.#reader;
     /** Where the object being read starts in this chunk; 0 for one begun in an earlier chunk. */
     let start = 0;
@@ -124,7 +139,6 @@ export class JsonObjectStream<T = never> {
       this.#partialBytes += rest.length;
       if (this.#partialBytes > this.#maxObjectBytes) throw this.#tooLarge();
     }
-    return objects;
   }
 
   /** At the end of the input: throws if an object was left unfinished. */

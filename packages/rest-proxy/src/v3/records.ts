@@ -95,11 +95,18 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
           objects = scanner.push(chunk);
         } catch (error) {
           if (!(error instanceof JsonStreamError)) throw error;
+          // The records before the unreadable bytes are produced and reported first, as Confluent's are.
+          await accept(error.completed as Array<Buffer | PreparedRecord>);
           flush();
           const status = error.tooLarge ? 413 : 400;
           emit(Promise.resolve(JSON.stringify({ error_code: status, message: error.message }) + SEPARATOR));
           return false;
         }
+        await accept(objects);
+        flush();
+        return true;
+      };
+      const accept = async (objects: Array<Buffer | PreparedRecord>): Promise<void> => {
         for (const object of objects) {
           try {
             const prepared = Buffer.isBuffer(object) ? prepareRecord(object) : object;
@@ -117,8 +124,6 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
             emit(Promise.resolve(errorReport(error)));
           }
         }
-        flush();
-        return true;
       };
       try {
         let going = true;

@@ -5,7 +5,8 @@ import {
   type InternalRequestSettings,
 } from '@sluice/protocol';
 import { WORKER_PROTOCOLS, type WorkerProtocolName } from '@sluice/coordinator';
-import { parseAllowedHost, type Listener } from '@sluice/rest';
+import { parseAllowedHost, parseListeners, type Listener } from '@sluice/rest';
+import { int, list, oneOf, text, type Parse } from '@sluice/settings';
 import { hostedProxyProperties, resolveRestProxyConfig, type RestProxyConfig } from '@sluice/rest-proxy';
 import { BASIC_AUTH_EXTENSION, jaasConfigPath } from './rest-auth.js';
 
@@ -72,59 +73,14 @@ export interface WorkerConfig {
   ignored: string[];
 }
 
-type Parse = (value: string, key: string) => unknown;
-
 interface Definition {
   parse: Parse;
   default?: string;
   documentation: string;
 }
 
-const text: Parse = (value) => value.trim();
-const list: Parse = (value) =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-
-function int(min: number, max = Number.MAX_SAFE_INTEGER): Parse {
-  return (value, key) => {
-    const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(key, `${key} must be an integer from ${min} to ${max}, got '${value}'`);
-    }
-    return n;
-  };
-}
-
-const listenerList: Parse = (value, key) => {
-  const items = list(value, key) as string[];
-  if (items.length === 0)
-    throw new ConfigError(key, `${key} must be a list of protocol://host:port, got '${value}'`);
-  return items.map((item) => {
-    const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/i.exec(item);
-    const port = Number(match?.[3]);
-    if (match === null || port > 65535) {
-      throw new ConfigError(
-        key,
-        `${key} must be a list of protocol://host:port (http or https), got '${item}'`,
-      );
-    }
-    return { protocol: match[1]!.toLowerCase(), host: match[2]!.replace(/^\[|\]$/g, ''), port } as Listener;
-  });
-};
-
-function oneOf(...values: string[]): Parse {
-  return (value, key) => {
-    const v = value.trim().toLowerCase();
-    if (!values.includes(v))
-      throw new ConfigError(key, `${key} must be one of ${values.join(', ')}, got '${value}'`);
-    return v;
-  };
-}
-
 const DEFINITIONS: Record<string, Definition> = {
-  listeners: { parse: listenerList, default: 'http://:8083', documentation: 'Where the REST API listens.' },
+  listeners: { parse: parseListeners, default: 'http://:8083', documentation: 'Where the REST API listens.' },
   'rest.advertised.host.name': {
     parse: text,
     documentation: 'Host name other workers use to reach this one.',
@@ -136,7 +92,7 @@ const DEFINITIONS: Record<string, Definition> = {
   'rest.advertised.listener': { parse: oneOf('http', 'https'), documentation: 'Listener other workers use.' },
   'rest.extension.classes': {
     parse: (value, key) => {
-      const classes = list(value, key) as string[];
+      const classes = list(value);
       const other = classes.find((name) => name !== BASIC_AUTH_EXTENSION);
       if (other !== undefined) {
         throw new ConfigError(
@@ -156,7 +112,7 @@ const DEFINITIONS: Record<string, Definition> = {
   },
   'rest.allowed.hosts': {
     parse: (value, key) => {
-      const hosts = list(value, key) as string[];
+      const hosts = list(value);
       for (const host of hosts) {
         try {
           parseAllowedHost(host);

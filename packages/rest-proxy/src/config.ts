@@ -1,5 +1,6 @@
 import { ConfigError } from '@sluice/errors';
-import type { Listener } from '@sluice/rest';
+import { parseListeners, type Listener } from '@sluice/rest';
+import { bool, int, list, oneOf, text, type Parse } from '@sluice/settings';
 
 /** How the proxy's Kafka producer acknowledges: all in-sync replicas (-1) or the leader only (1). */
 export type ProducerAcks = -1 | 1;
@@ -73,59 +74,6 @@ export interface RestProxyConfig {
 
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
 
-type Parse = (value: string, key: string) => unknown;
-
-const text: Parse = (value) => value.trim();
-const list = (value: string): string[] =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-
-function int(min: number, max = Number.MAX_SAFE_INTEGER): Parse {
-  return (value, key) => {
-    const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(key, `${key} must be an integer from ${min} to ${max}, got '${value}'`);
-    }
-    return n;
-  };
-}
-
-const bool: Parse = (value, key) => {
-  const v = value.trim().toLowerCase();
-  if (v !== 'true' && v !== 'false')
-    throw new ConfigError(key, `${key} must be true or false, got '${value}'`);
-  return v === 'true';
-};
-
-function oneOf(...values: string[]): Parse {
-  return (value, key) => {
-    const v = value.trim().toLowerCase();
-    if (!values.includes(v))
-      throw new ConfigError(key, `${key} must be one of ${values.join(', ')}, got '${value}'`);
-    return v;
-  };
-}
-
-/** `listeners`: http or https URLs with a host (empty: every interface) and a port. */
-export const listenerList: Parse = (value, key) => {
-  const items = list(value);
-  if (items.length === 0)
-    throw new ConfigError(key, `${key} must be a list of protocol://host:port, got '${value}'`);
-  return items.map((item) => {
-    const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/i.exec(item);
-    const port = Number(match?.[3]);
-    if (match === null || port > 65535) {
-      throw new ConfigError(
-        key,
-        `${key} must be a list of protocol://host:port (http or https), got '${item}'`,
-      );
-    }
-    return { protocol: match[1]!.toLowerCase(), host: match[2]!.replace(/^\[|\]$/g, ''), port } as Listener;
-  });
-};
-
 const urlList: Parse = (value, key) =>
   list(value).map((item) => {
     let url: URL;
@@ -161,7 +109,7 @@ interface Definition {
 }
 
 const DEFINITIONS: Record<string, Definition> = {
-  listeners: { parse: listenerList, default: 'http://0.0.0.0:8082' },
+  listeners: { parse: parseListeners, default: 'http://0.0.0.0:8082' },
   'advertised.listeners': { parse: urlList, default: '' },
   'host.name': { parse: text, default: '' },
   id: { parse: text, default: '' },

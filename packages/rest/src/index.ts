@@ -24,7 +24,13 @@ export {
 } from './basic-auth.js';
 export { accessLog, allowedHosts, parseAllowedHost } from './guards.js';
 export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
-export { listen, type BoundListener, type Listener, type ListeningServer } from './listener.js';
+export {
+  listen,
+  parseListeners,
+  type BoundListener,
+  type Listener,
+  type ListeningServer,
+} from './listener.js';
 export { emptyResponse, encodePathSegment } from './responses.js';
 export {
   isJsonCompatible,

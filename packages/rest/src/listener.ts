@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import { serve, type ServerType } from '@hono/node-server';
-import { SluiceError } from '@sluice/errors';
+import { ConfigError, SluiceError } from '@sluice/errors';
+import { list } from '@sluice/settings';
 
 /** Where a REST API listens, as Kafka's `listeners` setting names it (`http://host:port`). */
 export interface Listener {
@@ -9,6 +10,31 @@ export interface Listener {
   /** Empty means every interface, as in Kafka Connect's `http://:8083`. */
   host: string;
   port: number;
+}
+
+/**
+ * A `listeners` setting: a comma-separated list of `http://host:port` or `https://host:port` (an empty host:
+ * every interface; IPv6 in brackets). Throws `ConfigError` naming `key`.
+ */
+export function parseListeners(value: string, key: string): Listener[] {
+  const items = list(value);
+  if (items.length === 0)
+    throw new ConfigError(key, `${key} must be a list of protocol://host:port, got '${value}'`);
+  return items.map((item) => {
+    const match = /^(https?):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/i.exec(item);
+    const port = Number(match?.[3]);
+    if (match === null || port > 65535) {
+      throw new ConfigError(
+        key,
+        `${key} must be a list of protocol://host:port (http or https), got '${item}'`,
+      );
+    }
+    return {
+      protocol: match[1]!.toLowerCase() as Listener['protocol'],
+      host: match[2]!.replace(/^\[|\]$/g, ''),
+      port,
+    };
+  });
 }
 
 /** A listener once it is bound. */

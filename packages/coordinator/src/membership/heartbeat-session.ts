@@ -171,7 +171,9 @@ export class HeartbeatSession {
           return;
         }
         this.#succeeded(sentAt);
-        wait = this.#timing.heartbeatIntervalMs;
+        // An interval from when it was sent, as Java's client counts: Kafka 4's coordinator answers a heartbeat
+        // only once its pending writes are committed, so a slow answer must not space heartbeats further.
+        wait = Math.max(0, sentAt + this.#timing.heartbeatIntervalMs - now());
         continue;
       } catch (error) {
         if (this.#closed) return;

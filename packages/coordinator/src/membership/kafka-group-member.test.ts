@@ -510,6 +510,22 @@ describe('KafkaGroupMember', () => {
     }
   });
 
+  it('sends heartbeats an interval apart from when each was sent, however slowly they are answered', async () => {
+    // Kafka 4's coordinator answers a heartbeat once its pending writes are committed.
+    const coordinator = new FakeCoordinator();
+    const sentAt: number[] = [];
+    coordinator.onHeartbeat = async () => {
+      sentAt.push(performance.now());
+      await delay(150);
+    };
+    const { member } = memberOn(coordinator, { sessionTimeoutMs: 2_000, heartbeatIntervalMs: 300 });
+    member.start();
+    await waitFor('five heartbeats', () => (sentAt.length >= 5 ? true : undefined));
+    const gaps = sentAt.slice(1).map((at, i) => at - sentAt[i]!);
+    // 300 ms apart, not 450 (answer + interval).
+    for (const gap of gaps) expect(gap).toBeLessThan(400);
+  });
+
   it('rejoins on requestRejoin()', async () => {
     const coordinator = new FakeCoordinator();
     const { member, assigned, revoked } = memberOn(coordinator);

@@ -513,5 +513,31 @@ export function describeGroupMemberContract(implementation: string, harness: () 
       await delay(2 * heartbeat);
       expect(revocationsOf(worker.events)).toEqual([]);
     });
+
+    it('keeps a follower that rejoins with unchanged metadata more often than it heartbeats', async () => {
+      // Kafka 4's coordinator answers such a follower's JoinGroup and SyncGroup at once from the stable
+      // generation without restarting its session timer (3.9's restarted it on SyncGroup): only heartbeats do.
+      const { start, settled, session, heartbeat } = setup();
+      const groupId = uniqueName('contract-rejoin-often');
+      const members = [0, 1].map((i) => start(groupId, url(i)));
+      const first = await settled(members, 2);
+      const leader = members[first.findIndex((line) => line.isLeader)]!;
+      const follower = members[first.findIndex((line) => !line.isLeader)]!;
+      const leaderEvents = leader.events.length;
+      const followerEvents = follower.events.length;
+
+      const until = Date.now() + session + 4 * heartbeat;
+      while (Date.now() < until) {
+        follower.member.requestRejoin();
+        await delay(heartbeat / 4);
+      }
+      await delay(2 * heartbeat);
+      const rejoins = revocationsOf(follower.events.slice(followerEvents));
+      expect(rejoins.length).toBeGreaterThan(4);
+      expect(rejoins.every((line) => line.reason === 'rebalance')).toBe(true);
+      expect(assignmentsOf(follower.events).at(-1)!.generationId).toBe(first[0]!.generationId);
+      // The leader saw no rebalance: the coordinator never expelled the follower.
+      expect(leader.events.slice(leaderEvents).filter((line) => line.event !== 'lease')).toEqual([]);
+    });
   });
 }

@@ -45,10 +45,11 @@ export interface SessionTiming {
  * long GC pause, a suspended VM) sees the overdue watchdog fire as soon as it runs again, before it acts on
  * anything else.
  *
- * A SyncGroup that waited long for the leader leaves a lease that ends soon or has ended already, although
- * the coordinator restarted the member's session only when it answered. The first heartbeat then goes out at
- * once, and the watchdog gives the session `lostAfterMs` from its start before it declares the membership lost;
- * until a heartbeat succeeds the lease stays expired, so the owner does not act meanwhile.
+ * The first heartbeat goes out as soon as the session starts: a SyncGroup does not always restart the
+ * coordinator's session timer (Kafka 4's does not when it answers from a stable generation, e.g. a follower
+ * that rejoined with unchanged metadata). A SyncGroup that waited long for the leader leaves a lease that ends
+ * soon or has ended already; the watchdog gives the session `lostAfterMs` from its start before it declares
+ * the membership lost, and until a heartbeat succeeds the lease stays expired, so the owner does not act.
  */
 export class HeartbeatSession {
   readonly #client: GroupCoordinatorClient;
@@ -184,9 +185,10 @@ export class HeartbeatSession {
   }
 
   async #run(): Promise<void> {
-    const interval = this.#timing.heartbeatIntervalMs;
-    // A lease with less than two intervals left is confirmed now rather than after an interval.
-    let wait = Math.min(interval, Math.max(0, this.#lease.expiresAt - now() - interval));
+    // The first heartbeat goes out at once. Kafka 4's coordinator does not restart a member's session timer
+    // on a SyncGroup it answers from a stable generation (3.9's did): the timer may still run from the end of
+    // the join phase or from the last heartbeat of the previous generation, and only a heartbeat restarts it.
+    let wait = 0;
     for (;;) {
       await this.#sleep(wait);
       if (this.#closed) return;
@@ -198,7 +200,9 @@ export class HeartbeatSession {
           return;
         }
         this.#succeeded(sentAt);
-        wait = this.#timing.heartbeatIntervalMs;
+        // An interval from when it was sent, as Java's client counts: Kafka 4's coordinator answers a heartbeat
+        // only once its pending writes are committed, so a slow answer must not space heartbeats further.
+        wait = Math.max(0, sentAt + this.#timing.heartbeatIntervalMs - now());
         continue;
       } catch (error) {
         if (this.#closed) return;

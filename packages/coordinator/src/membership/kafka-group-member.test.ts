@@ -487,6 +487,45 @@ describe('KafkaGroupMember', () => {
     expect(assigned[0]!.generationId).toBe(3);
   });
 
+  it('heartbeats at once after every SyncGroup, not a heartbeat interval later', async () => {
+    // Kafka 4 does not restart the session timer on a SyncGroup it answers from a stable generation.
+    const coordinator = new FakeCoordinator();
+    const syncedAt = new Map<number, number>();
+    const heartbeatAt = new Map<number, number>();
+    coordinator.onSync = (request) => {
+      syncedAt.set(request.generationId, performance.now());
+      return Promise.resolve(coordinator.ownAssignment(request));
+    };
+    coordinator.onHeartbeat = (request) => {
+      if (!heartbeatAt.has(request.generationId)) heartbeatAt.set(request.generationId, performance.now());
+      return Promise.resolve();
+    };
+    const { member } = memberOn(coordinator, { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 1_000 });
+    member.start();
+    await waitFor('a heartbeat in generation 1', () => heartbeatAt.get(1));
+    member.requestRejoin();
+    await waitFor('a heartbeat in generation 2', () => heartbeatAt.get(2));
+    for (const generation of [1, 2]) {
+      expect(heartbeatAt.get(generation)! - syncedAt.get(generation)!).toBeLessThan(250);
+    }
+  });
+
+  it('sends heartbeats an interval apart from when each was sent, however slowly they are answered', async () => {
+    // Kafka 4's coordinator answers a heartbeat once its pending writes are committed.
+    const coordinator = new FakeCoordinator();
+    const sentAt: number[] = [];
+    coordinator.onHeartbeat = async () => {
+      sentAt.push(performance.now());
+      await delay(150);
+    };
+    const { member } = memberOn(coordinator, { sessionTimeoutMs: 2_000, heartbeatIntervalMs: 300 });
+    member.start();
+    await waitFor('five heartbeats', () => (sentAt.length >= 5 ? true : undefined));
+    const gaps = sentAt.slice(1).map((at, i) => at - sentAt[i]!);
+    // 300 ms apart, not 450 (answer + interval).
+    for (const gap of gaps) expect(gap).toBeLessThan(400);
+  });
+
   it('rejoins on requestRejoin()', async () => {
     const coordinator = new FakeCoordinator();
     const { member, assigned, revoked } = memberOn(coordinator);

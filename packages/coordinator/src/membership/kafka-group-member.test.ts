@@ -719,6 +719,35 @@ describe('KafkaGroupMember lease', () => {
     expect(leases.filter((lease) => lease === 0)).toHaveLength(1);
   });
 
+  it('is not extended by an assignment of the generation it had: that join restarted no session timer', async () => {
+    // A follower that rejoins with unchanged metadata gets its generation back, and Kafka 4 does not
+    // restart its session timer on that SyncGroup (3.9 did): only its heartbeats count.
+    const coordinator = new FakeCoordinator();
+    let leaseAtSecond: number | undefined;
+    const { member, assigned } = memberOn(coordinator, {
+      onAssigned: (event) => {
+        if (assigned.length === 1) leaseAtSecond = member.leaseExpiresAt();
+        assigned.push(event);
+        return Promise.resolve();
+      },
+    });
+    member.start();
+    await waitFor('first assignment', () => assigned[0]);
+    await waitFor('a heartbeat', () => (coordinator.heartbeats >= 1 ? true : undefined));
+    // From here heartbeats go unanswered, and the coordinator gives the same generation back.
+    coordinator.onHeartbeat = () => new Promise<void>(() => undefined);
+    coordinator.onJoin = (request) => {
+      coordinator.generation--; // joinAlone counts it up again: the same generation
+      return coordinator.joinAlone(request);
+    };
+    await delay(200);
+    const before = member.leaseExpiresAt();
+    member.requestRejoin();
+    await waitFor('second assignment', () => assigned[1]);
+    expect(assigned[1]!.generationId).toBe(assigned[0]!.generationId);
+    expect(leaseAtSecond).toBe(before);
+  });
+
   it('is not extended while a JoinGroup waits: it runs out, and SyncGroup extends it again', async () => {
     const coordinator = new FakeCoordinator();
     const { member, assigned } = memberOn(coordinator);

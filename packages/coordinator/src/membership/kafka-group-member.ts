@@ -84,6 +84,8 @@ export class KafkaGroupMember<M, A> implements GroupMember {
   readonly #ownsClient: boolean;
   readonly #log: GroupMemberLogger;
   readonly #lease: Lease;
+  /** The generation of the last SyncGroup answered. */
+  #syncedGeneration: number | undefined;
   #state: GroupMemberState = 'idle';
   #generation: { generationId: number; memberId: string; leaderId: string; protocol: string } | undefined;
   #session: HeartbeatSession | undefined;
@@ -264,12 +266,14 @@ export class KafkaGroupMember<M, A> implements GroupMember {
       let joined: JoinGroupResult;
       let protocol: GroupProtocol<M, A>;
       let assignment: A;
-      let syncSentAt: number;
+      /** No earlier than this, the coordinator restarted our session timer for this assignment (see `Lease`). */
+      let timerRestartedAt: number;
       try {
         this.#setState('joining');
         // This join answers any rejoin requested so far: it carries the current metadata.
         this.#rejoinRequested = false;
         const metadata = this.#handlers.metadata();
+        const joinSentAt = now();
         const joinResult = await this.#unlessStopped(
           this.#client.joinGroup({
             groupId,
@@ -287,6 +291,11 @@ export class KafkaGroupMember<M, A> implements GroupMember {
         if (joinResult === STOPPED) break;
         joined = joinResult;
         this.#memberId = joined.memberId;
+        // A new generation's join phase ended after our JoinGroup was sent, restarting every member's timer.
+        // The generation we had already (a follower that rejoined with unchanged metadata) restarted
+        // nothing, and Kafka 4 does not restart it on that SyncGroup either: only earlier confirmations count.
+        timerRestartedAt =
+          joined.generationId === this.#syncedGeneration ? this.#lease.confirmedAt : joinSentAt;
         protocol = this.#protocolNamed(joined.protocolName);
 
         this.#setState('syncing');
@@ -296,7 +305,6 @@ export class KafkaGroupMember<M, A> implements GroupMember {
           if (computed === STOPPED) break;
           assignments = computed;
         }
-        syncSentAt = now();
         const syncResult = await this.#unlessStopped(
           this.#client.syncGroup({
             groupId,
@@ -307,8 +315,9 @@ export class KafkaGroupMember<M, A> implements GroupMember {
           }),
         );
         if (syncResult === STOPPED) break;
-        // Confirmed even when the assignment turns out unusable: the coordinator restarted our session timer.
-        this.#lease.confirm(syncSentAt);
+        // Confirmed even when the assignment turns out unusable: the coordinator has our session.
+        this.#lease.confirm(timerRestartedAt);
+        this.#syncedGeneration = joined.generationId;
         assignment = this.#decodeAssignment(protocol, syncResult);
       } catch (error) {
         const retry = this.#joinFailure(error);
@@ -333,7 +342,7 @@ export class KafkaGroupMember<M, A> implements GroupMember {
       failures = 0;
       backoff = timing.retryBackoffMs;
       this.#lastError = undefined;
-      this.#lease.grant(syncSentAt);
+      this.#lease.grant(timerRestartedAt);
 
       const end = await this.#stable(joined, protocol, assignment);
       // After a timeout-based loss the id may still be valid: rejoining with it is cheaper than as a new member.

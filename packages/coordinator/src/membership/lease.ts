@@ -9,11 +9,14 @@ export const now = (): number => performance.now();
  * and commit.
  *
  * Why `sentAt + lostAfterMs` of a confirmed request. Kafka's group coordinator (GroupCoordinator.scala,
- * `completeAndScheduleNextHeartbeatExpiration`; the same in the newer GroupMetadataManager) expels a member
- * when its session timer runs out, and restarts that timer when a Heartbeat reaches it (also one it answers
- * REBALANCE_IN_PROGRESS), when it answers a SyncGroup with the assignment, and when a join phase ends. A
- * member that gets a successful answer to a Heartbeat or SyncGroup it sent at `sentAt` therefore knows the
- * timer restarted at or after `sentAt`: it cannot be expelled before `sentAt + session`. The lease ends
+ * `completeAndScheduleNextHeartbeatExpiration`; GroupMetadataManager in Kafka 4) expels a member when its
+ * session timer runs out, and restarts that timer when a Heartbeat reaches it (also one it answers
+ * REBALANCE_IN_PROGRESS), when a join phase ends (every member's), and when it hands out a generation's
+ * assignments; Kafka 3.9 also on every SyncGroup it answers, Kafka 4 not on one it answers from a stable
+ * generation. A member that gets a successful answer to a Heartbeat it sent at `sentAt` therefore knows the
+ * timer restarted at or after `sentAt`: it cannot be expelled before `sentAt + session`. For an assignment
+ * the bound is the JoinGroup's `sentAt` when it started a new generation (that join phase ended after it was
+ * sent), and only the last confirmation when it gave back the generation the member had (no join phase). The lease ends
  * `session − lostAfterMs` (a heartbeat interval) earlier, which leaves the member time to stop its work.
  *
  * Why a JoinGroup or SyncGroup in flight does not extend it, although the coordinator keeps a member that
@@ -40,6 +43,7 @@ export class Lease {
   readonly #lostAfterMs: number;
   readonly #onChange: (expiresAt: number) => void;
   #expiresAt = 0;
+  #confirmedAt = 0;
 
   constructor(lostAfterMs: number, onChange: (expiresAt: number) => void) {
     this.#lostAfterMs = lostAfterMs;
@@ -51,7 +55,18 @@ export class Lease {
     return this.#expiresAt;
   }
 
-  /** A SyncGroup sent at `sentAt` delivered an assignment: the lease starts, or goes on. */
+  /**
+   * When the latest request that confirmed membership was sent (0: none yet): the coordinator restarted
+   * the member's session timer no earlier. It survives `end()`: the coordinator's timer does not care.
+   */
+  get confirmedAt(): number {
+    return this.#confirmedAt;
+  }
+
+  /**
+   * An assignment arrived and the coordinator restarted the session timer no earlier than `sentAt` (see
+   * `KafkaGroupMember`): the lease starts, or goes on.
+   */
   grant(sentAt: number): void {
     this.#extend(sentAt);
   }
@@ -69,6 +84,7 @@ export class Lease {
   }
 
   #extend(sentAt: number): void {
+    this.#confirmedAt = Math.max(this.#confirmedAt, sentAt);
     const expiresAt = sentAt + this.#lostAfterMs;
     if (expiresAt <= this.#expiresAt) return;
     this.#expiresAt = expiresAt;

@@ -239,8 +239,8 @@ describe('a cluster whose group coordinator broker crashes', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     const before = await written(c, topic);
-    await everyTaskRunning(c, observer, () => true, 'every task running with the broker down', 60_000);
-    await producing(c, topic, before, 60_000);
+    await everyTaskRunning(c, observer, () => true, 'every task running with the broker down', 120_000);
+    await producing(c, topic, before, 120_000);
     const regained = Date.now() - killedAt;
     process.stdout.write(
       `node ${elsewhere} took over the group; every task running and producing ${regained} ms after the kill\n`,
@@ -250,8 +250,8 @@ describe('a cluster whose group coordinator broker crashes', () => {
     await kafka(['start-node', String(coordinator), '--dir', kafkaDir]);
     const rejoined = Date.now() - restartedAt;
     const again = await written(c, topic);
-    await everyTaskRunning(c, observer, () => true, 'every task running after the restart', 60_000);
-    await producing(c, topic, again, 60_000);
+    await everyTaskRunning(c, observer, () => true, 'every task running after the restart', 120_000);
+    await producing(c, topic, again, 120_000);
     process.stdout.write(
       `node ${coordinator} back after ${rejoined} ms; every task running and producing ${Date.now() - restartedAt} ms after its restart\n`,
     );
@@ -260,7 +260,7 @@ describe('a cluster whose group coordinator broker crashes', () => {
     await expectOneOwnerAtATime(c, 'seq');
     const { records, duplicates } = await noneMissing(c, topic, file);
     process.stdout.write(`broker bounce drill: ${records} records, ${duplicates} duplicates at the sink\n`);
-  }, 240_000);
+  }, 420_000);
 });
 
 describe('a cluster with a worker cut off by a network partition', () => {

@@ -2,6 +2,7 @@
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SluiceError } from '@sluice/errors';
 import { KafkaLog, type Log, type LogRecord } from '@sluice/log';
 import {
   freePort,
@@ -282,8 +283,24 @@ export class TestCluster {
     return this.#log;
   }
 
-  /** Every record of a topic, partition by partition in offset order. */
+  /**
+   * Every record of a topic, partition by partition in offset order. Read again (for up to 30 s) after a
+   * retriable failure: right after a broker is killed the reader's metadata may still name it.
+   */
   async records(topic: string): Promise<LogRecord[]> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        return await this.#readAll(topic);
+      } catch (error) {
+        const transient = SluiceError.is(error) && (error.retriable || error.code === 'SLUICE_KAFKA_ERROR');
+        if (!transient || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  async #readAll(topic: string): Promise<LogRecord[]> {
     const log = await this.log();
     const out: LogRecord[] = [];
     for (const { partition, beginning, end } of await log.offsets(topic)) {

@@ -8,7 +8,6 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -29,6 +28,7 @@ import {
   warmUpBroker,
   tempDir,
   waitFor200,
+  machineDescription,
 } from './harness.js';
 
 const { values } = parseArgs({
@@ -212,8 +212,7 @@ try {
 }
 
 console.log(
-  `\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-    `Node ${process.version}; ${totalRecords.toLocaleString('en-US')} records per run, ${PAGE} a page, ` +
+  `\nMachine: ${machineDescription()}; ${totalRecords.toLocaleString('en-US')} records per run, ${PAGE} a page, ` +
     `JsonConverter without schemas, API in the benchmark process on loopback\n`,
 );
 console.log('| backend | run | records/s | seconds | requests | loaded RSS (MiB) |');

@@ -15,10 +15,11 @@ export class JsonStreamError extends Error {
 }
 
 const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
+/** Bytes of JSON's syntax, shared with the readers plugged into the stream. */
+export const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 function isSpace(byte: number): boolean {

@@ -8,7 +8,7 @@ import type { GroupMemberLogger } from './options.js';
 const CLOSED = Symbol('closed');
 
 /** How often a session heartbeats while it watches for a rebalance it expects (see `watch`). */
-export const WATCH_HEARTBEAT_INTERVAL_MS = 100;
+const WATCH_HEARTBEAT_INTERVAL_MS = 100;
 
 /** Why a stable generation ended, as far as heartbeating (or the owner of the session) can tell. */
 export type SessionEnd =

@@ -4,6 +4,7 @@ import { parseJsonBody } from '@sluice/rest';
 import { Errors, NO_SCHEMA_REGISTRY } from '../errors.js';
 import { decodeBinary, encodeJson, encodeString } from '../formats.js';
 import { asObject, field } from '../http.js';
+import { CLOSE_OBJECT, QUOTE } from '../json-stream.js';
 
 /**
  * A record of a v3 produce request, checked: what goes to the log, and what its delivery report says of its
@@ -107,9 +108,7 @@ export function prepareRecord(bytes: Buffer): PreparedRecord {
   };
 }
 
-const QUOTE = 0x22;
 const COMMA = 0x2c;
-const CLOSE_OBJECT = 0x7d;
 const EQUALS = 0x3d;
 const ZERO = 0x30;
 const NINE = 0x39;

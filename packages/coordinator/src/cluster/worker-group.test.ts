@@ -334,6 +334,40 @@ describe('workers of one group', () => {
     expect(runs.doubles).toEqual([]);
   });
 
+  it('hear that a worker joins or leaves from its notice, not at their next heartbeat', async () => {
+    const { id, runs } = await cluster();
+    // Heartbeats every 10 s: without the notices, the others would hear of each change up to 10 s later.
+    const timing = { sessionTimeoutMs: 30_000, heartbeatIntervalMs: 10_000, rebalanceTimeoutMs: 30_000 };
+    const [a, b] = [
+      await worker(id, runs, 1, undefined, { timing }),
+      await worker(id, runs, 2, undefined, { timing }),
+    ];
+    // A and B heartbeat as they get their assignments (at once), then not for 10 s.
+    await delay(300);
+    const joinStarted = performance.now();
+    const c = await worker(id, runs, 3, undefined, { timing });
+    const joinMs = performance.now() - joinStarted;
+    const generation = a.group.describe().generation!;
+    expect(b.group.describe().generation).toBe(generation);
+
+    await delay(300);
+    const leaveStarted = performance.now();
+    await c.stop();
+    workers.splice(workers.indexOf(c), 1);
+    await waitFor(
+      'a new generation of A and B after C left',
+      () =>
+        [a, b].every(
+          (w) => w.group.describe().generation! > generation && w.group.describe().state === 'stable',
+        )
+          ? true
+          : undefined,
+      { timeoutMs: 20_000, intervalMs: 10 },
+    );
+    const leaveMs = performance.now() - leaveStarted;
+    expect({ joinMs: joinMs < 2_000, leaveMs: leaveMs < 2_000 }).toEqual({ joinMs: true, leaveMs: true });
+  }, 60_000);
+
   it('fences the work of a worker cut off from the group before it is handed to others', async () => {
     const { id, runs } = await cluster();
     const [a, b] = [await worker(id, runs, 1), await worker(id, runs, 2)];

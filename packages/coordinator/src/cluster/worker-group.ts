@@ -26,7 +26,7 @@ import type {
 import { KafkaGroupMember } from '../membership/kafka-group-member.js';
 import { rebalance, type RebalanceMemory, type TaskRef } from '../rebalancer/index.js';
 import type { ConfigStore, ConnectorConfig } from '../stores/config-store.js';
-import type { StatusStore } from '../stores/status-store.js';
+import type { StatusStore, WorkerNoticeEvent } from '../stores/status-store.js';
 
 /** The group protocols Sluice workers speak, newest first: a group of mixed versions agrees on the oldest. */
 export const WORKER_PROTOCOLS = ['sluice-v2', 'sluice-v1'] as const;
@@ -165,9 +165,14 @@ export class WorkerGroup implements ClusterRole {
    * (for example, the group is a running Apache Kafka Connect cluster's).
    */
   async start(): Promise<void> {
-    this.#unsubscribe = this.#o.configs.onChange((change) => {
+    const unfollowConfigs = this.#o.configs.onChange((change) => {
       if (change.type === 'session-key') this.#keys.update(change.sessionKey);
     });
+    const unfollowStatuses = this.#o.statuses.onChange((change) => {
+      if (change.type === 'worker-notice') this.#noticed(change.worker, change.timestamp);
+    });
+    this.#unsubscribe = () => (unfollowConfigs(), unfollowStatuses());
+    await this.#announce('joining');
     this.#member.start();
     this.#member.closed.then(
       () => this.#firstAssignment?.reject(new Error('the worker stopped before it joined its group')),
@@ -185,6 +190,9 @@ export class WorkerGroup implements ClusterRole {
     this.#unsubscribe?.();
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#rotationTimer);
+    const state = this.#member.state;
+    if (this.#generation !== undefined && state !== 'stopped' && state !== 'failed')
+      await this.#announce('leaving');
     await this.#member.stop();
     await this.#o.client.disconnect().catch(() => undefined);
     this.#release();
@@ -502,6 +510,28 @@ export class WorkerGroup implements ClusterRole {
     }
     if (this.#revoking === undefined) this.#o.onLease?.(expiresAt);
     else this.#o.onLease?.(0);
+  }
+
+  /**
+   * Tells the others this worker is about to join or leave (see `StatusStore.putWorkerNotice`). Only a
+   * shortcut: without it the coordinator tells them at their next heartbeat, so a failure is logged, no more.
+   */
+  async #announce(event: WorkerNoticeEvent): Promise<void> {
+    try {
+      await this.#o.statuses.putWorkerNotice(this.#o.selfUrl, event);
+    } catch (error) {
+      this.#o.logger.debug(`could not announce that this worker is ${event}: ${message(error)}`);
+    }
+  }
+
+  /**
+   * Another worker is about to join or leave: the group will rebalance once the coordinator has its
+   * JoinGroup or LeaveGroup, and this member watches for that (heartbeats every tenth of a second) instead
+   * of learning of it up to a heartbeat interval later. A notice older than a session (read late) is stale.
+   */
+  #noticed(worker: string, timestamp: number): void {
+    if (worker === this.#o.selfUrl || Date.now() - timestamp > this.#o.sessionTimeoutMs) return;
+    this.#member.watchForRebalance(this.#o.rebalanceTimeoutMs);
   }
 
   #rejoinIn(ms: number): void {

@@ -29,6 +29,8 @@ function summary(change: StatusChange): string {
       return `task ${change.connector}-${change.task} removed`;
     case 'active-topics':
       return `topics ${change.connector} ${change.topics.map((t) => t.topic).join(',')}`;
+    case 'worker-notice':
+      return `worker ${change.worker} ${change.event}`;
   }
 }
 
@@ -247,5 +249,27 @@ describeOnBothBackends('StatusStore', ({ backend, log, openLog, topicName, close
     expect(follower.activeTopics('c')).toEqual([]);
     expect(follower.connector('c')).toBeUndefined();
     expect(follower.tasks('c')).toEqual([]);
+  });
+
+  it("tells followers of a worker's notice that it joins or leaves, once each, and keeps no status of it", async () => {
+    const topic = topicName('status');
+    const writer = closeAfter(await StatusStore.open(log(), spec(topic)));
+    const follower = closeAfter(await StatusStore.open(await openLog(), spec(topic)));
+    await follower.start();
+    const heard: StatusChange[] = [];
+    follower.onChange((change) => heard.push(change));
+    const before = Date.now();
+    await writer.putWorkerNotice('http://w1:8083', 'joining');
+    await follower.readToEnd();
+    await writer.putWorkerNotice('http://w1:8083', 'leaving');
+    await follower.readToEnd();
+    await follower.readToEnd();
+    expect(heard.map(summary)).toEqual(['worker http://w1:8083 joining', 'worker http://w1:8083 leaving']);
+    for (const change of heard)
+      if (change.type === 'worker-notice') expect(change.timestamp).toBeGreaterThanOrEqual(before - 1_000);
+    expect(follower.connectorNames()).toEqual([]);
+    // Read again from the start by a new store: still no status.
+    const late = closeAfter(await StatusStore.open(await openLog(), spec(topic)));
+    expect(late.connectorNames()).toEqual([]);
   });
 });

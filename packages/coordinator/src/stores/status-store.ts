@@ -37,12 +37,19 @@ export type StatusChange =
   | { type: 'task-status'; connector: string; task: number; status: Status; offset: number }
   | { type: 'task-status-removed'; connector: string; task: number; offset: number }
   /** The connector's active topics, all of them, sorted by name. */
-  | { type: 'active-topics'; connector: string; topics: readonly ActiveTopic[]; offset: number };
+  | { type: 'active-topics'; connector: string; topics: readonly ActiveTopic[]; offset: number }
+  /** A worker said it is about to join or leave its group (`putWorkerNotice`); `timestamp` is the record's. */
+  | { type: 'worker-notice'; worker: string; event: WorkerNoticeEvent; timestamp: number; offset: number };
+
+/** What a worker announces to the others of its group ahead of the group coordinator. */
+export type WorkerNoticeEvent = 'joining' | 'leaving';
 
 const CONNECTOR = 'status-connector-';
 const TASK = 'status-task-';
 const TOPIC = 'status-topic-';
 const TOPIC_CONNECTOR = ':connector-';
+/** Sluice's own key, beside Connect's: Connect would log and skip it ("invalid key"), as it does any other. */
+const WORKER_NOTICE = 'sluice-worker-';
 
 /**
  * Connector and task statuses and active topics in Apache Kafka Connect's status-topic format
@@ -156,6 +163,16 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
     await this.#write(keys.map((key) => ({ key, value: null })));
   }
 
+  /**
+   * Tells the other workers, which follow this topic, that this one is about to join or leave the group:
+   * the group coordinator would tell them only at their next heartbeat, up to `heartbeat.interval.ms`
+   * later, and every rebalance waits for its slowest member. One record per worker (compaction keeps the
+   * last).
+   */
+  async putWorkerNotice(workerUrl: string, event: WorkerNoticeEvent): Promise<void> {
+    await this.#write([{ key: WORKER_NOTICE + workerUrl, value: JSON.stringify({ event }) }]);
+  }
+
   /** Removes every status of a deleted connector. */
   async removeConnector(connector: string, taskCount: number): Promise<void> {
     const tasks = new Set([
@@ -231,6 +248,13 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
       }
       if (tasks.size === 0) this.#tasks.delete(connector);
       else this.#tasks.set(connector, tasks);
+    } else if (key.startsWith(WORKER_NOTICE)) {
+      const worker = key.slice(WORKER_NOTICE.length);
+      const event =
+        typeof value === 'object' && value !== null ? (value as { event?: unknown }).event : undefined;
+      this.#appliedOffsets.set(applied, offset);
+      if (worker !== '' && (event === 'joining' || event === 'leaving'))
+        emit({ type: 'worker-notice', worker, event, timestamp: record.timestamp, offset });
     } else if (key.startsWith(TOPIC)) {
       const at = key.lastIndexOf(TOPIC_CONNECTOR);
       if (at < 0) return;

@@ -146,6 +146,8 @@ export class WorkerGroup implements ClusterRole {
       onAssigned: (event) => this.#onAssigned(event),
       onRevoked: (event) => this.#onRevoked(event),
       onLease: (expiresAt) => this.#leaseChanged(expiresAt),
+      // Not before: a group of another protocol type (a Connect cluster's) must not see a record from us.
+      onEnteringGroup: () => void this.#announce('joining'),
       logger: (level, message, fields) => {
         const line = `${message} ${JSON.stringify(fields)}`;
         if (level === 'error') options.logger.error(line);
@@ -172,7 +174,6 @@ export class WorkerGroup implements ClusterRole {
       if (change.type === 'worker-notice') this.#noticed(change.worker, change.timestamp);
     });
     this.#unsubscribe = () => (unfollowConfigs(), unfollowStatuses());
-    await this.#announce('joining');
     this.#member.start();
     this.#member.closed.then(
       () => this.#firstAssignment?.reject(new Error('the worker stopped before it joined its group')),

@@ -489,15 +489,20 @@ export function describeGroupMemberContract(implementation: string, harness: () 
       expect(alone!.at - stoppedAt).toBeLessThan(session / 2);
     });
 
-    it('fails fast when the group is used by members of another protocol type', async () => {
+    it('fails fast when the group is used by members of another protocol type, which it never enters', async () => {
       const { start, settled, session, heartbeat } = setup();
       const groupId = uniqueName('contract-foreign');
-      const worker = start(groupId, url(0));
-      await settled([worker], 1);
+      const entered = { worker: 0, connect: 0 };
+      const worker = start(groupId, url(0), { onEnteringGroup: () => entered.worker++ });
+      const [first] = await settled([worker], 1);
+      // Entering is told once per member id: a rejoin with the same id is not entering.
+      worker.member.requestRejoin();
+      await settled([worker], 1, first!.generationId);
       const startedAt = Date.now();
       const connect = start(groupId, url(1), {
         protocolType: 'connect',
         protocols: [workerProtocol('sessioned')],
+        onEnteringGroup: () => entered.connect++,
       });
       const failed = await waitFor('the foreign member to fail', () =>
         connect.events.find((line) => line.event === 'failed'),
@@ -511,7 +516,9 @@ export function describeGroupMemberContract(implementation: string, harness: () 
       });
       expect(failed.at - startedAt).toBeLessThan(session / 2);
       await delay(2 * heartbeat);
-      expect(revocationsOf(worker.events)).toEqual([]);
+      expect(revocationsOf(worker.events).map((line) => line.reason)).toEqual(['rebalance']);
+      // The group refused the foreign member before handing it a member id: it never entered.
+      expect(entered).toEqual({ worker: 1, connect: 0 });
     });
 
     it('keeps a follower that rejoins with unchanged metadata more often than it heartbeats', async () => {

@@ -95,6 +95,14 @@ export interface GroupMemberHandlers<M, A> {
    * or fenced it meanwhile: whatever the owner kept running through that revocation must stop now.
    */
   onLease?: ((expiresAt: number) => void) | undefined;
+  /**
+   * This member is about to enter the group: called (synchronously) just before the JoinGroup that carries
+   * the member id the coordinator handed out on a first JoinGroup (MEMBER_ID_REQUIRED), which it gives only
+   * to a member whose protocol type and protocols the group accepts. The group rebalances when that
+   * JoinGroup arrives. Once per member id; not called for joins that need no member id first (static
+   * members).
+   */
+  onEnteringGroup?: (() => void) | undefined;
 }
 
 export interface StopOptions {

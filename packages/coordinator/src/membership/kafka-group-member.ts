@@ -91,6 +91,8 @@ export class KafkaGroupMember<M, A> implements GroupMember {
   #session: HeartbeatSession | undefined;
   /** The id the coordinator gave this member; '' before the first join and after it forgot the member. */
   #memberId = '';
+  /** The member id `onEnteringGroup` was last called for. */
+  #enteredAs = '';
   #rejoinRequested = false;
   #stopping = false;
   #leaveOnStop = true;
@@ -108,6 +110,7 @@ export class KafkaGroupMember<M, A> implements GroupMember {
       assign: options.assign,
       onAssigned: options.onAssigned,
       onRevoked: options.onRevoked,
+      onEnteringGroup: options.onEnteringGroup,
     };
     this.#ownsClient = options.client === undefined;
     this.#client = options.client ?? new KafkaGroupClient(options.kafka!);
@@ -273,6 +276,14 @@ export class KafkaGroupMember<M, A> implements GroupMember {
         // This join answers any rejoin requested so far: it carries the current metadata.
         this.#rejoinRequested = false;
         const metadata = this.#handlers.metadata();
+        if (this.#memberId !== '' && this.#memberId !== this.#enteredAs) {
+          this.#enteredAs = this.#memberId;
+          try {
+            this.#handlers.onEnteringGroup?.();
+          } catch (error) {
+            this.#log('error', 'onEnteringGroup threw', { error: message(error) });
+          }
+        }
         const joinSentAt = now();
         const joinResult = await this.#unlessStopped(
           this.#client.joinGroup({

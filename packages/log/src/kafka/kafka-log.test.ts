@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { kafkaBootstrap, uniqueName } from '@sluice/test-kit';
 import { describeAdminContract } from '../admin.test-suite.js';
@@ -25,6 +26,53 @@ describe('KafkaLog.ensureTopic', () => {
       }
     } finally {
       await Promise.all(logs.map((log) => log.close()));
+    }
+  });
+});
+
+describe('KafkaLog.open', () => {
+  /** A relay to the broker that counts the connections made through it (each client's first, to its seed). */
+  async function countingRelay(): Promise<{ address: string; connections: () => number; close(): void }> {
+    const [host, port] = kafkaBootstrap()[0]!.split(':') as [string, string];
+    let count = 0;
+    const sockets = new Set<Socket>();
+    const server = createServer((client) => {
+      count++;
+      const broker = connect(Number(port), host);
+      for (const socket of [client, broker]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(broker).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port: relayPort } = server.address() as AddressInfo;
+    return {
+      address: `127.0.0.1:${relayPort}`,
+      connections: () => count,
+      close: () => {
+        for (const socket of sockets) socket.destroy();
+        server.close();
+      },
+    };
+  }
+
+  it('connects one client at open; the producer connects at its first send', async () => {
+    const relay = await countingRelay();
+    const log = await KafkaLog.open({ brokers: [relay.address], clientId: uniqueName('lazy') });
+    try {
+      expect(relay.connections()).toBe(1);
+      const topic = uniqueName('lazy');
+      await log.createTopic({ name: topic, partitions: 1 });
+      expect(relay.connections()).toBe(1);
+      await log.produce(topic, [{ key: null, value: Buffer.from('a') }]);
+      expect(relay.connections()).toBe(2);
+      expect((await log.fetch(topic, 0, 0)).records.map((r) => r.value?.toString())).toEqual(['a']);
+      await log.deleteTopic(topic);
+    } finally {
+      await log.close();
+      relay.close();
     }
   });
 });

@@ -121,6 +121,8 @@ export class KafkaLog implements Log, ClusterAdmin {
   readonly #kafka: Kafka;
   readonly #admin: Admin;
   #producer: Producer;
+  /** The producer's connection, made at its first send. */
+  #producerConnected: Promise<void> | undefined;
   readonly #broker: BrokerClient;
   readonly #groups: KafkaGroupClient;
   readonly #defaultReplicationFactor: number;
@@ -148,12 +150,10 @@ export class KafkaLog implements Log, ClusterAdmin {
   static async open(options: KafkaLogOptions): Promise<KafkaLog> {
     const log = new KafkaLog(createKafka(options), options);
     try {
-      await Promise.all([
-        log.#admin.connect(),
-        log.#producer.connect(),
-        log.#broker.connect(),
-        log.#groups.connect(),
-      ]);
+      // The admin client proves Kafka reachable. The others connect when first used (the broker and group
+      // clients do so by themselves): a sink task never produces unless it has a DLQ, and every connection
+      // costs the broker and the task thread an ApiVersions and a Metadata round.
+      await log.#admin.connect();
     } catch (error) {
       await log.close().catch(() => undefined);
       throw new SluiceError(
@@ -257,8 +257,8 @@ export class KafkaLog implements Log, ClusterAdmin {
     const positions: RecordPosition[] = [];
     for (const chunk of chunksBySize(messages)) {
       const send = () =>
-        this.#call(topic, () =>
-          this.#producer.send({
+        this.#call(topic, async () =>
+          (await this.#connectedProducer()).send({
             topic,
             acks: this.#acks,
             compression: this.#compression,
@@ -669,7 +669,24 @@ export class KafkaLog implements Log, ClusterAdmin {
   async #replaceProducer(): Promise<void> {
     const previous = this.#producer;
     this.#producer = createProducer(this.#kafka);
-    await Promise.all([previous.disconnect().catch(() => undefined), this.#producer.connect()]);
+    this.#producerConnected = undefined;
+    await Promise.all([previous.disconnect().catch(() => undefined), this.#connectedProducer()]);
+  }
+
+  /** The producer, connected (once; a failed connect is tried again at the next send). */
+  async #connectedProducer(): Promise<Producer> {
+    const producer = this.#producer;
+    this.#producerConnected ??= producer.connect().catch((error: unknown) => {
+      if (this.#producer === producer) this.#producerConnected = undefined;
+      throw error;
+    });
+    await this.#producerConnected;
+    // Closed while it connected: close() found it not yet connected, so its connection would stay open.
+    if (this.#closed) {
+      await producer.disconnect().catch(() => undefined);
+      throw new LogClosedError();
+    }
+    return producer;
   }
 
   #toMessages(topic: string, info: TopicInfo, records: readonly ProduceRecord[]): KafkaMessage[] {

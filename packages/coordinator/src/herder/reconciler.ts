@@ -13,6 +13,7 @@ import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js'
 import type { State, Status, StatusStore } from '../stores/status-store.js';
 import { findConnectorPlugin } from './connector-config.js';
 import { configSecrets, Redactor } from './redaction.js';
+import { eachLimited } from './each-limited.js';
 import type { RestartRequest } from './herder.js';
 import {
   checkedTaskConfigs,
@@ -75,6 +76,9 @@ type TaskTrigger = 'assignment' | 'connector-config' | 'target-state' | 'task-co
 /** How long a failed task-config publication waits before it is tried again; doubles to the maximum. */
 const PUBLISH_RETRY_MS = 250;
 const PUBLISH_RETRY_MAX_MS = 10_000;
+
+/** How many connectors a new assignment brings up at once. */
+const START_CONCURRENCY = 8;
 
 /**
  * Runs what this worker is assigned, and nothing else: the connector instances on this thread and the
@@ -161,12 +165,16 @@ export class Reconciler {
     });
     // Queued right behind: nothing comes between the two.
     const started = this.#serial(async () => {
-      for (const name of assignment.connectors) {
-        if (!previous.connectors.has(name)) await this.#reconcileConnector(name, { recover: true });
-      }
+      const connectors = new Set([...assignment.connectors].filter((name) => !previous.connectors.has(name)));
       const touched = new Set<string>();
       for (const key of assignment.tasks) if (!previous.tasks.has(key)) touched.add(splitTaskKey(key)[0]);
-      for (const name of touched) await this.#reconcileTasks(name, 'assignment');
+      // Connectors are independent of each other: several start at once (as Connect's 8 start threads do),
+      // since a task's start is mostly waiting on its thread and the broker. A connector's own instance
+      // and tasks still come one after the other.
+      await eachLimited([...new Set([...connectors, ...touched])], START_CONCURRENCY, async (name) => {
+        if (connectors.has(name)) await this.#reconcileConnector(name, { recover: true });
+        if (touched.has(name)) await this.#reconcileTasks(name, 'assignment');
+      });
     });
     return { revoked, started };
   }

@@ -10,7 +10,7 @@ import {
 } from '@sluice/sdk';
 import { ConfigProviders as Providers } from '@sluice/config-providers';
 import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js';
-import type { State, Status, StatusStore } from '../stores/status-store.js';
+import type { State, Status, StatusStore, StatusWrite } from '../stores/status-store.js';
 import { findConnectorPlugin } from './connector-config.js';
 import { configSecrets, Redactor } from './redaction.js';
 import { eachLimited } from './each-limited.js';
@@ -292,16 +292,38 @@ export class Reconciler {
         );
       }),
     ]);
-    // The next owner writes its own state at a later generation; until then the work is unassigned. All
-    // at once: one write after another took a produce round trip each (17 s for 34 tasks on a busy machine)
-    // while the group waited for this member to rejoin.
-    await Promise.all([
-      ...connectors.map((name) => this.#putConnectorStatus(name, 'UNASSIGNED')),
-      ...tasks.map((key) => {
-        const [name, task] = splitTaskKey(key);
-        return this.#putTaskStatus(name, task, 'UNASSIGNED');
-      }),
-    ]);
+    await this.#putUnassigned(connectors, tasks);
+  }
+
+  /**
+   * Records connectors and tasks this worker gave up UNASSIGNED (the next owner writes its own state at a
+   * later generation), in one produce while the group waits for this member to rejoin: one write after
+   * another took a round trip each (17 s for 34 tasks on a busy machine), and even all in flight at once
+   * 125 writes took 110-660 ms on the test broker, against 2-12 ms for one produce of 125 records.
+   */
+  async #putUnassigned(connectors: readonly string[], tasks: readonly string[]): Promise<void> {
+    const configured = this.#o.configs.snapshot().connectors;
+    const statuses = this.#o.statuses;
+    const status = this.#status('UNASSIGNED', undefined);
+    const writes: StatusWrite[] = [];
+    for (const name of connectors) {
+      if (!configured.has(name)) continue;
+      this.#logChange(`Connector ${name}`, statuses.connector(name), status);
+      writes.push({ connector: name, status });
+    }
+    for (const key of tasks) {
+      const [name, task] = splitTaskKey(key);
+      if (!configured.has(name)) continue;
+      this.#logChange(`Task ${name}-${task}`, statuses.task(name, task), status);
+      writes.push({ connector: name, task, status });
+    }
+    try {
+      await statuses.putAllSafe(writes);
+    } catch (error) {
+      this.#o.logger.warn(
+        `could not write the UNASSIGNED statuses of ${writes.length} connectors and tasks: ${message(error)}`,
+      );
+    }
   }
 
   /** Runs operations one at a time, in arrival order; one that fails does not stop the next. */

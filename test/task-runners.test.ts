@@ -106,6 +106,12 @@ describe('task runners on the embedded log', () => {
     expectResume(await drill('resume'));
   });
 
+  it('resume from their own commit when an older offset of the source partition sits in another partition of the offsets topic', async () => {
+    const [elsewhere] = (await drill('offset-elsewhere')).get('elsewhere')!;
+    // From the older offset (20) on, and after the restart from the first run's commit (50): nothing twice.
+    expect(elsewhere!['topic']).toEqual(range(21, 80).map((n) => `line ${n}`));
+  });
+
   it('commit source offsets only for acknowledged records, after commitRecord saw where they landed', async () => {
     const [failed] = (await drill('at-least-once')).get('failed')!;
     expect(failed).toMatchObject({ code: 'SLUICE_INVALID_TOPIC', offset: { position: 20 } });

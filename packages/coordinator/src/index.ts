@@ -52,6 +52,7 @@ export {
   type State,
   type Status,
   type StatusChange,
+  type StatusWrite,
 } from './stores/status-store.js';
 export {
   AlreadyExistsError,

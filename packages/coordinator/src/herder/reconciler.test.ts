@@ -94,6 +94,8 @@ describe('Reconciler with a connector whose taskConfigs misbehaves', () => {
   let snapshot: ConfigSnapshot;
   let published: Map<string, ConnectorConfig[]>;
   let started: string[];
+  /** What stopping a task does. */
+  let stopTask: () => Promise<void>;
   let lines: string[];
   let reconciler: Reconciler;
 
@@ -112,6 +114,7 @@ describe('Reconciler with a connector whose taskConfigs misbehaves', () => {
     };
     published = new Map();
     started = [];
+    stopTask = () => Promise.resolve();
     lines = [];
     calls.length = 0;
     const runtime: TaskRuntime = {
@@ -119,7 +122,7 @@ describe('Reconciler with a connector whose taskConfigs misbehaves', () => {
         started.push(`${spec.connector}-${spec.task}`);
         return Promise.resolve();
       },
-      stopTask: () => Promise.resolve(),
+      stopTask: () => stopTask(),
       pauseTask: () => undefined,
       resumeTask: () => undefined,
       close: () => Promise.resolve(),
@@ -221,28 +224,40 @@ describe('Reconciler with a connector whose taskConfigs misbehaves', () => {
     expect(state('good')?.state).toBe('RUNNING');
   });
 
-  it('records revoked tasks UNASSIGNED with all their writes in flight at once, and only then resolves revoked', async () => {
-    await run({ good: { 'tasks.max': '3' } }, { good: [{ topic: 't' }, { topic: 't' }, { topic: 't' }] });
-    expect(started).toEqual(['good-0', 'good-1', 'good-2']);
-    const put = statuses.putTaskSafe.bind(statuses);
+  it('stops revoked connectors and tasks all at once, then records them UNASSIGNED in one produce, and only then resolves revoked', async () => {
+    await run(
+      { good: { 'tasks.max': '3' }, other: { 'tasks.max': '2' } },
+      { good: [{ topic: 't' }, { topic: 't' }, { topic: 't' }], other: [{ topic: 't' }, { topic: 't' }] },
+    );
+    expect(started.sort()).toEqual(['good-0', 'good-1', 'good-2', 'other-0', 'other-1']);
     let inFlight = 0;
     let most = 0;
-    statuses.putTaskSafe = async (...args) => {
+    stopTask = async () => {
       most = Math.max(most, ++inFlight);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      try {
-        return await put(...args);
-      } finally {
-        inFlight--;
-      }
+      inFlight--;
     };
-    await reconciler.assign({ connectors: new Set(['good']), tasks: new Set(), generation: 2 }).revoked;
-    expect(most).toBe(3);
-    expect([0, 1, 2].map((task) => statuses.task('good', task)?.state)).toEqual([
-      'UNASSIGNED',
-      'UNASSIGNED',
-      'UNASSIGNED',
-    ]);
+    const produce = log.produce.bind(log);
+    const produced: string[] = [];
+    log.produce = (topic, records) => {
+      produced.push(`${topic} ${records.length}`);
+      return produce(topic, records);
+    };
+    const assigned = reconciler.assign({ connectors: new Set(['good']), tasks: new Set(), generation: 2 });
+    await assigned.revoked;
+    expect(most).toBe(5);
+    // The connector other and the five tasks.
+    expect(produced).toEqual(['status 6']);
+    expect(state('other')?.state).toBe('UNASSIGNED');
+    expect(state('good')?.state).toBe('RUNNING');
+    for (const [name, count] of [
+      ['good', 3],
+      ['other', 2],
+    ] as const) {
+      for (let task = 0; task < count; task++) expect(statuses.task(name, task)?.state).toBe('UNASSIGNED');
+    }
+    expect(lines.join('')).toContain('INFO Task other-1 is UNASSIGNED');
+    await assigned.started;
   });
 
   it('starts none of more committed task configs than the bound', async () => {

@@ -10,9 +10,10 @@ import {
 } from '@sluice/sdk';
 import { ConfigProviders as Providers } from '@sluice/config-providers';
 import type { ConfigSnapshot, ConnectorConfig } from '../stores/config-store.js';
-import type { State, Status, StatusStore } from '../stores/status-store.js';
+import type { State, Status, StatusStore, StatusWrite } from '../stores/status-store.js';
 import { findConnectorPlugin } from './connector-config.js';
 import { configSecrets, Redactor } from './redaction.js';
+import { eachLimited } from './each-limited.js';
 import type { RestartRequest } from './herder.js';
 import {
   checkedTaskConfigs,
@@ -75,6 +76,9 @@ type TaskTrigger = 'assignment' | 'connector-config' | 'target-state' | 'task-co
 /** How long a failed task-config publication waits before it is tried again; doubles to the maximum. */
 const PUBLISH_RETRY_MS = 250;
 const PUBLISH_RETRY_MAX_MS = 10_000;
+
+/** How many connectors a new assignment brings up at once. */
+const START_CONCURRENCY = 8;
 
 /**
  * Runs what this worker is assigned, and nothing else: the connector instances on this thread and the
@@ -161,12 +165,16 @@ export class Reconciler {
     });
     // Queued right behind: nothing comes between the two.
     const started = this.#serial(async () => {
-      for (const name of assignment.connectors) {
-        if (!previous.connectors.has(name)) await this.#reconcileConnector(name, { recover: true });
-      }
+      const connectors = new Set([...assignment.connectors].filter((name) => !previous.connectors.has(name)));
       const touched = new Set<string>();
       for (const key of assignment.tasks) if (!previous.tasks.has(key)) touched.add(splitTaskKey(key)[0]);
-      for (const name of touched) await this.#reconcileTasks(name, 'assignment');
+      // Connectors are independent of each other: several start at once (as Connect's 8 start threads do),
+      // since a task's start is mostly waiting on its thread and the broker. A connector's own instance
+      // and tasks still come one after the other.
+      await eachLimited([...new Set([...connectors, ...touched])], START_CONCURRENCY, async (name) => {
+        if (connectors.has(name)) await this.#reconcileConnector(name, { recover: true });
+        if (touched.has(name)) await this.#reconcileTasks(name, 'assignment');
+      });
     });
     return { revoked, started };
   }
@@ -284,16 +292,38 @@ export class Reconciler {
         );
       }),
     ]);
-    // The next owner writes its own state at a later generation; until then the work is unassigned. All
-    // at once: one write after another took a produce round trip each (17 s for 34 tasks on a busy machine)
-    // while the group waited for this member to rejoin.
-    await Promise.all([
-      ...connectors.map((name) => this.#putConnectorStatus(name, 'UNASSIGNED')),
-      ...tasks.map((key) => {
-        const [name, task] = splitTaskKey(key);
-        return this.#putTaskStatus(name, task, 'UNASSIGNED');
-      }),
-    ]);
+    await this.#putUnassigned(connectors, tasks);
+  }
+
+  /**
+   * Records connectors and tasks this worker gave up UNASSIGNED (the next owner writes its own state at a
+   * later generation), in one produce while the group waits for this member to rejoin: one write after
+   * another took a round trip each (17 s for 34 tasks on a busy machine), and even all in flight at once
+   * 125 writes took 110-660 ms on the test broker, against 2-12 ms for one produce of 125 records.
+   */
+  async #putUnassigned(connectors: readonly string[], tasks: readonly string[]): Promise<void> {
+    const configured = this.#o.configs.snapshot().connectors;
+    const statuses = this.#o.statuses;
+    const status = this.#status('UNASSIGNED', undefined);
+    const writes: StatusWrite[] = [];
+    for (const name of connectors) {
+      if (!configured.has(name)) continue;
+      this.#logChange(`Connector ${name}`, statuses.connector(name), status);
+      writes.push({ connector: name, status });
+    }
+    for (const key of tasks) {
+      const [name, task] = splitTaskKey(key);
+      if (!configured.has(name)) continue;
+      this.#logChange(`Task ${name}-${task}`, statuses.task(name, task), status);
+      writes.push({ connector: name, task, status });
+    }
+    try {
+      await statuses.putAllSafe(writes);
+    } catch (error) {
+      this.#o.logger.warn(
+        `could not write the UNASSIGNED statuses of ${writes.length} connectors and tasks: ${message(error)}`,
+      );
+    }
   }
 
   /** Runs operations one at a time, in arrival order; one that fails does not stop the next. */

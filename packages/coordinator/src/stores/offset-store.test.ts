@@ -59,4 +59,42 @@ describe('OffsetStore and stored state it cannot use', () => {
       await log.close();
     }
   });
+
+  it('takes the newer record when a source partition has records in two topic partitions, whichever is read last', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-offsets-'));
+    dirs.push(dir);
+    const log = await EmbeddedLog.open({ dataDir: dir });
+    try {
+      const spec = { name: 'offsets', partitions: 5, replicationFactor: 1 };
+      await OffsetStore.open(log, spec);
+      // Key bytes differ (Connect's map order, or a key edited in place), so they sat in other partitions.
+      // The stale record is in a higher partition for one source partition and in a lower one for the other.
+      await log.produce('offsets', [
+        { partition: 4, key: '["c",{"file":"a","n":1}]', value: '{"position":1}', timestamp: 1_000 },
+        { partition: 1, key: '["c",{"n":1,"file":"a"}]', value: '{"position":2}', timestamp: 2_000 },
+        { partition: 1, key: '["c",{"file":"b"}]', value: '{"position":10}', timestamp: 1_000 },
+        { partition: 3, key: '["c",{"file":"b"}]', value: '{"position":20}', timestamp: 2_000 },
+        { partition: 0, key: '["c",{"file":"gone"}]', value: '{"position":5}', timestamp: 1_000 },
+        { partition: 2, key: '["c",{"file":"gone"}]', value: null, timestamp: 2_000 },
+        { partition: 4, key: '["c",{"file":"gone"}]', value: '{"position":4}', timestamp: 500 },
+      ]);
+      const store = await OffsetStore.open(log, spec, { connector: 'c' });
+      expect(store.offset('c', { file: 'a', n: 1 })).toEqual({ position: 2 });
+      expect(store.offset('c', { file: 'b' })).toEqual({ position: 20 });
+      expect(store.offset('c', { file: 'gone' })).toBeUndefined();
+
+      // Within one topic partition the later record wins, whatever its timestamp says.
+      await log.produce('offsets', [
+        { partition: 1, key: '["c",{"n":1,"file":"a"}]', value: '{"position":3}', timestamp: 1_500 },
+      ]);
+      await store.refresh();
+      expect(store.offset('c', { file: 'a', n: 1 })).toEqual({ position: 3 });
+      // A write of the store's own goes where the partitioner puts it, and is newer than both.
+      await store.write('c', [{ partition: { file: 'b' }, offset: { position: 30 } }]);
+      const reopened = await OffsetStore.open(log, spec, { connector: 'c' });
+      expect(reopened.offset('c', { file: 'b' })).toEqual({ position: 30 });
+    } finally {
+      await log.close();
+    }
+  });
 });

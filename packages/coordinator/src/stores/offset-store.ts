@@ -25,6 +25,11 @@ export interface OffsetStoreOptions extends StoreOptions {
 export class OffsetStore extends CompactedTopicStore<never> {
   /** connector → canonical partition JSON → offset */
   readonly #offsets = new Map<string, Map<string, SourceOffset>>();
+  /**
+   * connector → canonical partition JSON → where the record that set (or reset) its offset was read: the
+   * topic partition and the record's timestamp (see `apply`).
+   */
+  readonly #setBy = new Map<string, Map<string, { partition: number; timestamp: number }>>();
   readonly #only: string | undefined;
 
   private constructor(log: Log, topic: string, options: OffsetStoreOptions) {
@@ -54,6 +59,22 @@ export class OffsetStore extends CompactedTopicStore<never> {
     // skipped: it must not stop the worker from reading its offsets, at every start.
     if (id === undefined) return;
     const value = parseJson(record) as SourceMap | null;
+    // One source partition can have records in two partitions of the topic: its key was written with
+    // other bytes (a map's keys in another order, as Connect's Java maps give them; a key edited in
+    // place), which Kafka's partitioner places elsewhere, while the store matches partitions by content.
+    // Kafka orders records within a partition only, so across partitions the newer record wins by its
+    // timestamp; otherwise whichever partition happens to be read last would, and a task restarted after
+    // a commit could read a stale offset back and emit its records again.
+    const setBy = this.#setBy.get(connector) ?? new Map<string, { partition: number; timestamp: number }>();
+    this.#setBy.set(connector, setBy);
+    const previous = setBy.get(id);
+    if (
+      previous !== undefined &&
+      previous.partition !== record.partition &&
+      previous.timestamp > record.timestamp
+    )
+      return;
+    setBy.set(id, { partition: record.partition, timestamp: record.timestamp });
     const offsets = this.#offsets.get(connector) ?? new Map<string, SourceOffset>();
     if (value === null) offsets.delete(id);
     else offsets.set(id, { partition, offset: value });

@@ -160,6 +160,50 @@ describeOnBothBackends('StatusStore', ({ backend, log, openLog, topicName, close
     });
   });
 
+  it('writes many statuses with one produce, each only where putSafe would', async () => {
+    const topic = topicName('status');
+    const produced: number[] = [];
+    const counting = wrapLog(log(), {
+      produce: (name: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]> => {
+        produced.push(records.length);
+        return log().produce(name, records);
+      },
+    });
+    const store = closeAfter(await StatusStore.open(counting, spec(topic)));
+    await store.putConnector('taken', running('w2:8083', 6));
+    await store.putTask('taken', 1, running('w2:8083', 6));
+    await store.putTask('mine', 0, running('w1:8083', 5));
+    produced.length = 0;
+
+    const unassigned: Status = { state: 'UNASSIGNED', workerId: 'w1:8083', generation: 5 };
+    const written = await store.putAllSafe([
+      { connector: 'mine', status: unassigned },
+      { connector: 'mine', task: 0, status: unassigned },
+      { connector: 'mine', task: 1, status: unassigned },
+      // Another worker took these over at a later generation: left as they are.
+      { connector: 'taken', status: unassigned },
+      { connector: 'taken', task: 1, status: unassigned },
+      { connector: 'taken', task: 2, status: unassigned },
+    ]);
+    expect(written).toBe(4);
+    expect(produced).toEqual([4]);
+    expect(store.connector('mine')).toEqual(unassigned);
+    expect(store.tasks('mine').map(({ task, status }) => [task, status.state])).toEqual([
+      [0, 'UNASSIGNED'],
+      [1, 'UNASSIGNED'],
+    ]);
+    expect(store.connector('taken')).toEqual(running('w2:8083', 6));
+    expect(store.task('taken', 1)).toEqual(running('w2:8083', 6));
+    expect(store.task('taken', 2)).toEqual(unassigned);
+    // Written as putTaskSafe writes: another store reads them from the topic.
+    const reader = closeAfter(await StatusStore.open(await openLog(), spec(topic)));
+    expect(reader.task('mine', 1)).toEqual(unassigned);
+    expect(reader.connector('taken')).toEqual(running('w2:8083', 6));
+
+    expect(await store.putAllSafe([])).toBe(0);
+    expect(produced).toEqual([4]);
+  });
+
   it("ignores another worker's UNASSIGNED that is not newer than a RUNNING, for tasks (as Connect's reader) and connectors", async () => {
     const topic = topicName('status');
     const store = closeAfter(await StatusStore.open(log(), spec(topic)));

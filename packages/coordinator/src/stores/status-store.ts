@@ -23,6 +23,13 @@ export interface Status {
   generation: number;
 }
 
+/** One status of several written at once (`StatusStore.putAllSafe`): a connector's, or with `task` a task's. */
+export interface StatusWrite {
+  connector: string;
+  task?: number;
+  status: Status;
+}
+
 export interface ActiveTopic {
   topic: string;
   connector: string;
@@ -137,6 +144,23 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
     if (!canWriteSafely(this.task(connector, task), status)) return false;
     await this.putTask(connector, task, status);
     return true;
+  }
+
+  /**
+   * Writes several statuses with one produce, each only where `putConnectorSafe` or `putTaskSafe` would
+   * write it; resolves with how many it wrote. A worker that gives up many connectors and tasks in a
+   * rebalance records them all UNASSIGNED in one round trip rather than one each.
+   */
+  async putAllSafe(writes: readonly StatusWrite[]): Promise<number> {
+    const records: Array<{ key: string; value: string }> = [];
+    for (const { connector, task, status } of writes) {
+      const current = task === undefined ? this.#connectors.get(connector) : this.task(connector, task);
+      if (!canWriteSafely(current, status)) continue;
+      const key = task === undefined ? CONNECTOR + connector : `${TASK}${connector}-${task}`;
+      records.push({ key, value: statusJson(status) });
+    }
+    await this.#write(records);
+    return records.length;
   }
 
   /** Records a topic the connector uses, unless the view has it already. */

@@ -13,7 +13,8 @@
  *   findBroker({ nodeId }), findGroupCoordinator({ groupId }) (which retries with the cluster's retry options),
  *   metadata({ topics }), and the `targetTopics` Set that every metadata refresh asks for.
  * - `broker/index.js`: fetch, joinGroup (answers MEMBER_ID_REQUIRED itself by joining once more with the
- *   member id the broker handed out), syncGroup, heartbeat, leaveGroup. Responses are parsed and a broker
+ *   member id the broker handed out, unless the patch's `rejoinWhenMemberIdRequired` is false, as here:
+ *   then it throws `KafkaJSMemberIdRequired` with `memberId`), syncGroup, heartbeat, leaveGroup. Responses are parsed and a broker
  *   error code is thrown as `KafkaJSProtocolError` with the Kafka error name in `type`. The workspace's
  *   kafkajs patch makes the four group methods pass `groupInstanceId` on to the request encoders, which
  *   write it from JoinGroup v5, SyncGroup v3, Heartbeat v3 and LeaveGroup v3 on; `versions` (the broker's
@@ -465,6 +466,9 @@ export class InternalCluster {
           name: protocol.name,
           metadata: asBuffer(protocol.metadata),
         })),
+        // MEMBER_ID_REQUIRED goes to the caller (as the in-memory coordinator's does), which joins again
+        // with the id and so knows it before it enters the group.
+        rejoinWhenMemberIdRequired: false,
       }),
       'JoinGroup response',
     );

@@ -495,7 +495,8 @@ export function describeGroupMemberContract(implementation: string, harness: () 
       const entered = { worker: 0, connect: 0 };
       const worker = start(groupId, url(0), { onEnteringGroup: () => entered.worker++ });
       const [first] = await settled([worker], 1);
-      // Entering is told once per member id: a rejoin with the same id is not entering.
+      // Told before the JoinGroup that entered it, once per member id: a rejoin with that id is not entering.
+      expect(entered.worker).toBe(1);
       worker.member.requestRejoin();
       await settled([worker], 1, first!.generationId);
       const startedAt = Date.now();

@@ -132,7 +132,8 @@ describe('encodeRecordBatch', () => {
     expect(ours.equals(theirs)).toBe(true);
   });
 
-  it('refuses an empty batch', () => {
+  it('refuses an empty batch, and a timestamp that is not a whole number of milliseconds', () => {
     expect(() => encodeRecordBatch([])).toThrow(RangeError);
+    expect(() => encodeRecordBatch([{ value: null, timestamp: 1.5 }])).toThrow(RangeError);
   });
 });

@@ -138,7 +138,12 @@ export function encodeRecordBatch(records: readonly BatchRecord[]): Buffer {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
   const base = records[0]!.timestamp;
   let max = base;
-  for (const record of records) if (record.timestamp > max) max = record.timestamp;
+  for (const record of records) {
+    // Varints and the int64 fields take whole milliseconds.
+    if (!Number.isSafeInteger(record.timestamp))
+      throw new RangeError(`a record's timestamp must be an integer, got ${record.timestamp}`);
+    if (record.timestamp > max) max = record.timestamp;
+  }
   const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + recordsSize(records, base));
   out.writeBigInt64BE(0n, 0); // base offset
   out.writeInt32BE(out.length - 12, 8); // batch length: what follows it

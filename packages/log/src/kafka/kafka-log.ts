@@ -134,8 +134,9 @@ export class KafkaLog implements Log, ClusterAdmin {
   readonly #topics = new Map<string, TopicInfo>();
   readonly #sticky = new StickyPartitions();
   readonly #readers = new Set<KafkaLogReader>();
-  /** `produceDirect`'s producer, made on its first use; undefined again once a broker proved too old. */
+  /** `produceDirect`'s producer, made on its first use. */
   #direct: BatchProducer | undefined;
+  /** A broker answered that it is too old for `produceDirect`'s Produce version: `produce` from then on. */
   #directUnsupported = false;
   #closed = false;
 
@@ -292,9 +293,10 @@ export class KafkaLog implements Log, ClusterAdmin {
   /**
    * `produce`, with the records encoded here into one uncompressed record batch per partition and sent by a
    * `BatchProducer` (its own connections) instead of kafkajs's producer, whose record-by-record encoding was
-   * most of the REST Proxy's streaming produce CPU. The same routing (`routeRecords`, sticky partitions),
-   * acks, positions and errors (as `produce` maps them); batches of at most 512 KB, a partition's sent one after
-   * another. With compression configured, or a broker older than Kafka 2.1, it is `produce`.
+   * most of the REST Proxy's streaming produce CPU. The same routing (`routeRecords`' rules, sticky
+   * partitions), acks, positions and errors (as `produce` maps them); batches of at most 512 KB, a
+   * partition's sent one after another. With compression configured, or a broker older than Kafka 2.1, it is
+   * `produce`.
    */
   async produceDirect(topic: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]> {
     if (this.#compression !== kafkajs.CompressionTypes.None || this.#directUnsupported)

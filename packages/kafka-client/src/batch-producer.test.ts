@@ -108,6 +108,18 @@ describe('BatchProducer.produce', () => {
     expect(error).toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true });
   });
 
+  it('goes on producing to other topics once a topic it produced to is deleted', async () => {
+    const gone = await createTopic(1);
+    const batch = encodeRecordBatch([{ value: Buffer.from('x'), timestamp: 1 }]);
+    expect(await producer.produce(gone, [{ partition: 0, batch }])).toEqual([0]);
+    await admin.deleteTopics({ topics: [gone] });
+    created.splice(created.indexOf(gone), 1);
+    const error = await producer.produce(gone, [{ partition: 0, batch }]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    const other = await createTopic(1);
+    expect(await producer.produce(other, [{ partition: 0, batch }])).toEqual([0]);
+  });
+
   it('refuses a partition listed twice, and any produce once disconnected', async () => {
     const topic = await createTopic(1);
     const batch = encodeRecordBatch([{ value: null, timestamp: 1 }]);

@@ -170,9 +170,13 @@ export class BatchProducer {
       this.#assertOpen();
       if (stale) {
         try {
-          // A deleted topic makes every refresh fail until it is forgotten.
+          // A deleted topic (this one, or another sent to before) makes every refresh fail until forgotten.
           if (unknownTopic) await this.#cluster.forgetDeletedTopics();
-          await this.#cluster.refreshMetadata();
+          await this.#cluster.refreshMetadata().catch(async (error: unknown) => {
+            if (describeKafkaError(error).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+            await this.#cluster.forgetDeletedTopics();
+            await this.#cluster.refreshMetadata();
+          });
         } catch (error) {
           if (error instanceof KafkaInternalsError) throw error;
         }

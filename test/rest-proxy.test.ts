@@ -861,6 +861,82 @@ describe.each(TARGETS)('REST Proxy API (%s, %s)', (host, backend) => {
       await send('DELETE', instance('reader', g));
     });
 
+    it('stores every streamed record exactly as sent: keys, headers, odd and empty values, two partitions', async () => {
+      const count = 1500;
+      const expected: Array<{ key: string | null; value: string; partition: number | undefined }> = [];
+      const objects: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const length = i % 11 === 0 ? 0 : (i * 13) % 251;
+        const bytes = Buffer.from(Array.from({ length }, (_, k) => (i * 7 + k * 31) & 0xff));
+        // Padded, and unpadded for some: both are taken.
+        const data = i % 4 === 1 ? bytes.toString('base64').replace(/=+$/, '') : bytes.toString('base64');
+        const key = i % 3 === 0 ? Buffer.from(`key-${i % 10}`) : null;
+        const partition = i % 2 === 0 ? (i / 2) % 2 : undefined;
+        const record: Record<string, unknown> = { value: { type: 'BINARY', data } };
+        if (partition !== undefined) record['partition_id'] = partition;
+        if (key !== null) record['key'] = { type: 'BINARY', data: key.toString('base64') };
+        if (i % 50 === 0) record['headers'] = [{ name: 'n', value: b64(String(i)) }];
+        // Most in the compact shape binary producers send, some spaced out (the general parser's).
+        objects.push(i % 7 === 0 ? JSON.stringify(record, null, 1) : JSON.stringify(record));
+        expected.push({ key: key?.toString('base64') ?? null, value: bytes.toString('base64'), partition });
+      }
+      const body = objects.join('\n');
+      const chunks: string[] = [];
+      for (let at = 0; at < body.length; at += 4093) chunks.push(body.slice(at, at + 4093));
+      const { status, lines } = await streamRecords(proxy.base, v3(`/topics/${topic}/records`), chunks, 1);
+      expect(status).toBe(200);
+      const reports = lines.map(
+        (line) => JSON.parse(line) as { error_code: number; partition_id: number; offset: number },
+      );
+      expect(reports).toHaveLength(count);
+      expect(reports.filter((r) => r.error_code !== 200)).toEqual([]);
+      const keyPartitions = new Map<string, number>();
+      const byPosition = new Map<string, { key: string | null; value: string }>();
+      reports.forEach((report, index) => {
+        const sent = expected[index]!;
+        if (sent.partition !== undefined) expect(report.partition_id).toBe(sent.partition);
+        else if (sent.key !== null) {
+          // A key always goes to the same partition.
+          expect(report.partition_id).toBe(keyPartitions.get(sent.key) ?? report.partition_id);
+          keyPartitions.set(sent.key, report.partition_id);
+        }
+        byPosition.set(`${report.partition_id}@${report.offset}`, { key: sent.key, value: sent.value });
+      });
+      // Every report names its own offset, and a partition's records are in the order they were sent.
+      expect(byPosition.size).toBe(count);
+      for (const partition of [0, 1]) {
+        const offsets = reports.filter((r) => r.partition_id === partition).map((r) => r.offset);
+        expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      }
+      const g = uniqueName('rp-exact');
+      await newConsumer('reader', { format: 'binary', 'consumer.request.timeout.ms': 500 }, g);
+      await send('POST', `${instance('reader', g)}/assignments`, {
+        headers: { 'content-type': V2 },
+        body: { partitions: [0, 1].map((partition) => ({ topic, partition })) },
+      });
+      await send('POST', `${instance('reader', g)}/positions`, {
+        headers: { 'content-type': V2 },
+        body: {
+          offsets: [0, 1].map((partition) => ({
+            topic,
+            partition,
+            offset: Math.min(...reports.filter((r) => r.partition_id === partition).map((r) => r.offset)),
+          })),
+        },
+      });
+      const read = await consume<{ partition: number; offset: number; key: string | null; value: string }>(
+        proxy.base,
+        instance('reader', g),
+        BINARY,
+        count,
+      );
+      const stored = new Map(
+        read.map((r) => [`${r.partition}@${r.offset}`, { key: r.key, value: r.value ?? '' }]),
+      );
+      expect(stored).toEqual(byPosition);
+      await send('DELETE', instance('reader', g));
+    });
+
     it("keeps JSON data's numbers as the client wrote them, a type spelt with escapes too", async () => {
       // As text: 1.0 and 2.50 would lose their digits as doubles; \u004a is "J".
       const { lines } = await streamRecords(proxy.base, v3(`/topics/${topic}/records`), [

@@ -25,3 +25,8 @@ export {
 } from './errors.js';
 export type { GroupRequestName } from './errors.js';
 export type { Kafka } from 'kafkajs';
+export { BatchProducer, ProduceUnsupportedError } from './batch-producer.js';
+export type { BatchProducerOptions } from './batch-producer.js';
+export { crc32c, encodeRecordBatch } from './record-batch.js';
+export type { BatchRecord } from './record-batch.js';
+export type { PartitionBatch } from './produce-codec.js';

@@ -22,12 +22,25 @@
  * - `protocol/requests/fetch/v11/response.js` and `protocol/recordBatch/`: the shape of a fetched partition
  *   (int64 fields as decimal strings; the log start offset is spelt `lastStartOffset`).
  * - `errors.js`: error names (`KafkaJSConnectionError`, …) and `type`, `retriable`, `memberId` fields.
+ * - `broker/index.js`'s `connectionPool.send({ request, response })` and `versions`, for the Produce requests
+ *   `produce` sends with its own encoding (`network/connection.js` takes a request whose `encode()` answers an
+ *   object with the body as `buf` and `buffer`, `protocol/encoder.js`'s `writeEncoder` test, and hands the
+ *   response body after the correlation id to `response.decode`, then `response.parse`);
+ *   `protocol/error.js`'s `createErrorFromCode`, so that a broker's error answer is the same
+ *   `KafkaJSProtocolError` kafkajs's own producer throws.
  *
  * Every shape is checked where it is used, so an upgrade that changes one fails with
  * `SLUICE_KAFKA_INTERNALS_CHANGED` instead of misbehaving.
  */
+import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
 import { KafkaInternalsError, StaticMembershipUnsupportedError } from './errors.js';
+import {
+  decodeProduceResponse,
+  PRODUCE_API_KEY,
+  PRODUCE_VERSION,
+  type PartitionProduceResult,
+} from './produce-codec.js';
 import type { FetchedRecord } from './types.js';
 
 const CREATE_CLUSTER_SYMBOL = 'private:Kafka:createCluster';
@@ -59,6 +72,10 @@ interface RawBroker {
   heartbeat(request: Dict): Promise<unknown>;
   leaveGroup(request: Dict): Promise<unknown>;
   offsetCommit(request: Dict): Promise<unknown>;
+}
+
+interface RawConnectionPool {
+  send(request: Dict): Promise<unknown>;
 }
 
 const CLUSTER_METHODS = [
@@ -142,6 +159,19 @@ function bytes(value: unknown, what: string): Buffer | null {
 /** kafkajs's Encoder writes anything that is not a Buffer as a UTF-8 string, so hand it Buffers only. */
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+const createErrorFromCode: unknown = (
+  createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as Dict
+)['createErrorFromCode'];
+
+/** The error kafkajs throws for a broker's error code (`KafkaJSProtocolError`, with `type` and `retriable`). */
+export function kafkaProtocolError(code: number): Error {
+  if (typeof createErrorFromCode !== 'function')
+    throw new KafkaInternalsError('protocol/error.js has no createErrorFromCode()');
+  const error: unknown = (createErrorFromCode as (code: number) => unknown)(code);
+  if (!(error instanceof Error)) throw new KafkaInternalsError('createErrorFromCode() made no Error');
+  return error;
 }
 
 /** What a kafkajs error says, in the terms the rest of this package decides on. */
@@ -429,6 +459,66 @@ export class InternalCluster {
       results.set(partition, decodePartition(data, offset));
     }
     return results;
+  }
+
+  /**
+   * Whether the broker takes the Produce version `produce` sends (v7: Kafka 2.1 and later). Connects to it.
+   */
+  async producesDirectly(nodeId: number): Promise<boolean> {
+    const broker = await this.#broker(nodeId);
+    const versions = dict(broker.versions, `Broker ${nodeId} versions`);
+    const produce = versions[PRODUCE_API_KEY];
+    if (produce === undefined) return false;
+    const range = dict(produce, 'Produce versions');
+    return (
+      int(range['minVersion'], 'minVersion') <= PRODUCE_VERSION &&
+      int(range['maxVersion'], 'maxVersion') >= PRODUCE_VERSION
+    );
+  }
+
+  /**
+   * Sends a Produce request whose body `encodeProduceRequest` wrote on the broker's connection for requests
+   * other than Fetch (as kafkajs's producer does) and answers each partition's result; broker errors are in
+   * the results, not thrown. A connection that closed under the request is dropped (as kafkajs's Broker does),
+   * so that the next request reconnects.
+   */
+  async produce(nodeId: number, body: Buffer): Promise<PartitionProduceResult[]> {
+    const broker = await this.#broker(nodeId);
+    const pool = withMethods<RawConnectionPool>(
+      (broker as unknown as Dict)['connectionPool'],
+      `Broker ${nodeId} connectionPool`,
+      ['send'],
+    );
+    const encoded = { buf: body, buffer: body };
+    try {
+      const response = dict(
+        await pool.send({
+          request: {
+            apiKey: PRODUCE_API_KEY,
+            apiVersion: PRODUCE_VERSION,
+            apiName: 'Produce',
+            encode: () => Promise.resolve(encoded),
+          },
+          response: {
+            decode: (data: Buffer) => {
+              const decoded = decodeProduceResponse(data);
+              // The connection throttles its next requests when the broker asks it to (KIP-219).
+              return Promise.resolve({ ...decoded, clientSideThrottleTime: decoded.throttleTimeMs });
+            },
+            parse: (data: unknown) => Promise.resolve(data),
+          },
+        }),
+        'Produce response',
+      );
+      return list(response['topics'], 'Produce response topics').flatMap(
+        (topic) => dict(topic, 'Produce topic')['partitions'] as PartitionProduceResult[],
+      );
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name === 'KafkaJSConnectionClosedError') {
+        await (broker as unknown as { disconnect(): Promise<void> }).disconnect().catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /** Node id of the group's coordinator (kafkajs retries COORDINATOR_NOT_AVAILABLE with its retry options). */

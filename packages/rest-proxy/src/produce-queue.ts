@@ -1,10 +1,11 @@
-import type { Log, ProduceRecord, RecordPosition } from '@sluice/log';
+import { KafkaLog, type Log, type ProduceRecord, type RecordPosition } from '@sluice/log';
 
 /** Most records one coalesced produce carries; the log splits it further into requests the broker takes. */
 const MAX_BATCH_RECORDS = 10_000;
 
 interface Waiting {
   records: readonly ProduceRecord[];
+  direct: boolean;
   resolve(positions: RecordPosition[]): void;
   reject(error: unknown): void;
 }
@@ -21,6 +22,10 @@ interface TopicQueue {
  * then waits at most for the produce ahead of it, however many arrive at once, and many small requests cost
  * few round trips to the broker. Records keep the order the requests arrived in; the records of one batch
  * succeed or fail together, as those of one Kafka record batch do.
+ *
+ * Records produced `direct` go to a Kafka log's `produceDirect` (its own record batch encoding) when every
+ * request of a coalesced produce asked for it; everything else, and every produce on the embedded store,
+ * goes to `produce`.
  */
 export class ProduceQueue {
   readonly #log: Log;
@@ -30,11 +35,11 @@ export class ProduceQueue {
     this.#log = log;
   }
 
-  produce(topic: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]> {
+  produce(topic: string, records: readonly ProduceRecord[], direct = false): Promise<RecordPosition[]> {
     let queue = this.#topics.get(topic);
     if (queue === undefined) this.#topics.set(topic, (queue = { running: false, waiting: [] }));
     const done = new Promise<RecordPosition[]>((resolve, reject) =>
-      queue.waiting.push({ records, resolve, reject }),
+      queue.waiting.push({ records, direct, resolve, reject }),
     );
     if (!queue.running) void this.#drain(topic, queue);
     return done;
@@ -61,8 +66,12 @@ export class ProduceQueue {
           for (const entry of batch) for (const record of entry.records) all.push(record);
           records = all;
         }
+        const log = this.#log;
+        const direct = log instanceof KafkaLog && batch.every((entry) => entry.direct);
         try {
-          const positions = await this.#log.produce(topic, records);
+          const positions = direct
+            ? await log.produceDirect(topic, records)
+            : await log.produce(topic, records);
           let at = 0;
           for (const entry of batch) {
             entry.resolve(positions.slice(at, at + entry.records.length));

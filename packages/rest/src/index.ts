@@ -22,7 +22,7 @@ export {
   type LoginFlag,
   type UsersModule,
 } from './basic-auth.js';
-export { accessLog, allowedHosts, parseAllowedHost } from './guards.js';
+export { accessLog, allowedHosts, parseAllowedHost, streamedLength } from './guards.js';
 export { HttpError, isHttpError, toErrorResponse, type ErrorBody, type ErrorMapper } from './http-error.js';
 export {
   listen,

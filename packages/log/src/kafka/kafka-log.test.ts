@@ -76,3 +76,46 @@ describe('KafkaLog.open', () => {
     }
   });
 });
+
+describe('KafkaLog.produceDirect', () => {
+  it('routes, positions and stores records as produce does, batches over 512 KB split, errors mapped alike', async () => {
+    const log = await KafkaLog.open({ brokers: kafkaBootstrap(), clientId: uniqueName('produce-direct') });
+    const name = uniqueName('produce-direct');
+    try {
+      await log.createTopic({ name, partitions: 3 });
+      const records = Array.from({ length: 60 }, (_, i) => ({
+        key: i % 3 === 0 ? null : i % 3 === 1 ? `key-${i % 7}` : Buffer.from(`bytes-${i % 5}`),
+        // Large enough that the records of a partition take more than one batch.
+        value: i % 10 === 9 ? null : Buffer.alloc(30_000, i),
+        headers: i % 4 === 0 ? [{ key: 'h', value: Buffer.from(String(i)) }] : undefined,
+        timestamp: 1_700_000_000_000 + i,
+      }));
+      const viaKafkajs = await log.produce(name, records);
+      const direct = await log.produceDirect(name, records);
+      // The same partitions for keyed records (murmur2) and explicit ones; keyless ones stick to one per call.
+      records.forEach((record, i) => {
+        if (record.key !== null) expect(direct[i]!.partition).toBe(viaKafkajs[i]!.partition);
+      });
+      const keyless = new Set(direct.filter((_, i) => records[i]!.key === null).map((p) => p.partition));
+      expect(keyless.size).toBe(1);
+      for (const [index, position] of direct.entries()) {
+        const { records: read } = await log.fetch(name, position.partition, position.offset, { maxBytes: 1 });
+        const stored = read.find((r) => r.offset === position.offset)!;
+        const record = records[index]!;
+        expect(stored.value).toEqual(record.value);
+        expect(stored.key).toEqual(record.key === null ? null : Buffer.from(record.key));
+        expect(stored.timestamp).toBe(record.timestamp);
+        expect(stored.headers).toEqual(record.headers ?? []);
+      }
+      await expect(log.produceDirect(name, [{ value: 'x', partition: 7 }])).rejects.toMatchObject({
+        code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
+      });
+      await expect(log.produce(name, [{ value: 'x', partition: 7 }])).rejects.toMatchObject({
+        code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
+      });
+    } finally {
+      await log.deleteTopic(name).catch(() => undefined);
+      await log.close();
+    }
+  });
+});

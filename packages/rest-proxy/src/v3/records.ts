@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { HttpError, isHttpError, toErrorResponse } from '@sluice/rest';
+import { HttpError, isHttpError, streamedLength, toErrorResponse } from '@sluice/rest';
 import type { ProxyContext } from '../context.js';
 import { Errors, mapLogError } from '../errors.js';
 import { JsonObjectStream, JsonStreamError } from '../json-stream.js';
@@ -61,11 +61,17 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
     let written: Promise<void> = Promise.resolve();
     let unwritten = 0;
     let failed = false;
+    let sent = 0;
+    streamedLength(c, () => sent);
     const emit = (text: Promise<string | Uint8Array>) => {
       unwritten++;
       written = written.then(async () => {
         const chunk = await text;
-        if (!failed) await writer.write(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+        if (!failed) {
+          const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+          await writer.write(bytes);
+          sent += bytes.length;
+        }
         unwritten--;
       });
       written.catch(() => (failed = true));
@@ -76,7 +82,7 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
       if (batch.length === 0) return;
       const records = batch;
       batch = [];
-      const produced = context.producer.produce(topic, records);
+      const produced = context.producer.produce(topic, records, true);
       inFlight.push(produced.catch(() => undefined));
       emit(
         produced.then(

@@ -150,6 +150,12 @@ export interface SinkTaskRunnerOptions {
  * revokes and assigns partitions as a rebalance would (commit, `close`, `open`). A partition starts after
  * its committed offset, else at its beginning (Connect's `consumer.auto.offset.reset=earliest`).
  *
+ * **Fetching** is one long poll per round over every assigned, unpaused partition of every subscribed topic,
+ * through a `LogReader` of the task's own (`fetchTopicPartitions`; on Kafka one Fetch per partition leader),
+ * as Connect's consumer `poll`: it waits up to `fetch.max.wait.ms` (`sinkFetch`, 500 ms by default) and
+ * answers as soon as any partition has records. Whatever wakes the runner (a command, a partition paused or
+ * resumed, a revocation, a commit asked for, stop) ends the poll at once.
+ *
  * **The lease.** While the worker's lease has run out, or the group membership's (which starts with an
  * assignment and ends when the membership is lost), the runner fetches nothing (checked before each fetch),
  * hands nothing to `put`, calls no `preCommit` (the task's flush) and commits no group offsets, each checked
@@ -585,7 +591,8 @@ class SinkTaskRunner implements Actor {
   ): Promise<{ records: SinkRecord[]; ends: Array<[PartitionState, number]> } | undefined> {
     const active = [...this.#assignment.values()].filter((state) => !state.paused);
     const { maxWaitMs, minBytes } = this.#config.sinkFetch ?? DEFAULT_FETCH;
-    const waitMs = Math.min(maxWaitMs, this.#untilCommit());
+    // A commit the task asked for (maybe after this round's wake count was taken) goes first.
+    const waitMs = this.#commitRequested ? 0 : Math.min(maxWaitMs, this.#untilCommit());
     if (active.length === 0) {
       if (this.#wakeup.wakes === woken) await this.#wakeup.wait(waitMs);
       return undefined;

@@ -58,6 +58,8 @@ import {
 
 /** Kafka consumer's defaults, when the config has no `sinkFetch`: `fetch.max.wait.ms` and `fetch.min.bytes`. */
 const DEFAULT_FETCH: SinkFetchSettings = { maxWaitMs: 500, minBytes: 1 };
+/** How long past its wait a poll may take before the runner ends it (a broker answers a little late). */
+const POLL_SLACK_MS = 100;
 /** Wait before delivering a batch again after `put` threw a `RetriableError` and no `timeout` was set. */
 const DEFAULT_RETRY_BACKOFF_MS = 100;
 /** How often topic metadata is read again: new partitions, topics matching `topics.regex`. */
@@ -589,16 +591,19 @@ class SinkTaskRunner implements Actor {
   async #fetch(
     woken: number,
   ): Promise<{ records: SinkRecord[]; ends: Array<[PartitionState, number]> } | undefined> {
+    // A commit the task asked for (maybe after this round's wake count was taken) goes first.
+    if (this.#commitRequested) return undefined;
     const active = [...this.#assignment.values()].filter((state) => !state.paused);
     const { maxWaitMs, minBytes } = this.#config.sinkFetch ?? DEFAULT_FETCH;
-    // A commit the task asked for (maybe after this round's wake count was taken) goes first.
-    const waitMs = this.#commitRequested ? 0 : Math.min(maxWaitMs, this.#untilCommit());
+    const waitMs = Math.min(maxWaitMs, this.#untilCommit());
     if (active.length === 0) {
       if (this.#wakeup.wakes === woken) await this.#wakeup.wait(waitMs);
       return undefined;
     }
     const asked = active.map((state) => ({ state, offset: state.position }));
-    const wake = this.#wakeup.signal(woken);
+    // Ended by a wake, or a little after its wait: the reader may hand this poll a request sent earlier
+    // (same offsets) with a longer wait, which must not hold up a commit that is due.
+    const wake = this.#wakeup.signal(woken, waitMs + POLL_SLACK_MS);
     let results: TopicPartitionFetchResult[];
     try {
       this.#reader ??= await this.#log!.openReader();

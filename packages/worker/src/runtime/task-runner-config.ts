@@ -131,19 +131,21 @@ export class Wakeup {
 
   /**
    * A signal for a wait that is not `wait` (a long poll): it aborts at the next `wake()`, or at once if
-   * `wake()` was called since `wakes` was `since` (a wake that came before the wait began is not lost).
-   * `release()` once the wait is over.
+   * `wake()` was called since `wakes` was `since` (a wake that came before the wait began is not lost), or
+   * after `ms`. `release()` once the wait is over.
    */
-  signal(since: number): { signal: AbortSignal; release(): void } {
+  signal(since: number, ms: number): { signal: AbortSignal; release(): void } {
     const controller = new AbortController();
     const release = () => {
+      clearTimeout(timer);
       this.#waiters = this.#waiters.filter((waiter) => waiter !== abort);
     };
     const abort = () => {
       release();
       controller.abort();
     };
-    if (this.#wakes !== since) controller.abort();
+    const timer = setTimeout(abort, ms);
+    if (this.#wakes !== since) abort();
     else this.#waiters.push(abort);
     return { signal: controller.signal, release };
   }

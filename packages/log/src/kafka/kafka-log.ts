@@ -151,9 +151,12 @@ export class KafkaLog implements Log, ClusterAdmin {
   static async open(options: KafkaLogOptions): Promise<KafkaLog> {
     const log = new KafkaLog(createKafka(options), options);
     try {
-      // The broker client connects on its first `fetch`: a log whose reads go through readers (a sink
-      // task's) would otherwise hold a cluster connection it never uses.
-      await Promise.all([log.#admin.connect(), log.#producer.connect(), log.#groups.connect()]);
+      await Promise.all([
+        log.#admin.connect(),
+        log.#producer.connect(),
+        log.#broker.connect(),
+        log.#groups.connect(),
+      ]);
     } catch (error) {
       await log.close().catch(() => undefined);
       throw new SluiceError(

@@ -116,8 +116,8 @@ export interface LogReader {
    * Records of partitions of one topic or several from the given offsets, in one long poll, as
    * `fetchPartitions` reads one topic's: on Kafka one Fetch per partition leader covering all of that
    * leader's partitions, whatever their topic. Resolves as soon as any of them has records (at least
-   * `minBytes` on Kafka), after `maxWaitMs` with none, or when `signal` aborts. A partition may appear
-   * once. Fails as `fetchPartitions`, naming the topic and partition concerned.
+   * `minBytes` on Kafka), after `maxWaitMs` with none, or when `signal` aborts. At least one position;
+   * a partition may appear once. Fails as `fetchPartitions`, naming the topic and partition concerned.
    */
   fetchTopicPartitions(
     positions: readonly TopicPartitionPosition[],

@@ -432,6 +432,7 @@ export class EmbeddedLog implements Log, ClusterAdmin {
     stop: AbortSignal,
   ): Promise<TopicPartitionFetchResult[]> {
     if (stop.aborted) throw new LogClosedError();
+    if (positions.length === 0) throw new SluiceError('SLUICE_INVALID_FETCH', 'a poll needs a partition');
     const seen = new Set<string>();
     const ranges = positions.map(({ topic: topicName, partition, offset }) => {
       const { topic, range } = this.#partitionRange(topicName, partition);

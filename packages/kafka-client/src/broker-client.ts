@@ -8,7 +8,14 @@ import {
   UnknownTopicOrPartitionError,
 } from './errors.js';
 import { describeKafkaError, InternalCluster, type RawFetchResult } from './internals.js';
-import type { FetchPartitionsRequest, FetchRequest, FetchResult, PartitionFetchResult } from './types.js';
+import type {
+  FetchPartitionsRequest,
+  FetchRequest,
+  FetchResult,
+  FetchTopicPartitionsRequest,
+  PartitionFetchResult,
+  TopicPartitionFetchResult,
+} from './types.js';
 
 export interface BrokerClientOptions {
   /**
@@ -37,15 +44,32 @@ const DEFAULT_MAX_BYTES = 1_048_576;
 /** A multi-partition Fetch's limit for the whole response, as the Java consumer's `fetch.max.bytes`. */
 const MAX_RESPONSE_BYTES = 52_428_800;
 
-/** A Fetch sent to one leader for partitions of one topic, kept until a caller takes its answer. */
+type TopicPosition = FetchTopicPartitionsRequest['partitions'][number];
+
+/** A Fetch sent to one leader for some of its partitions, kept until a caller takes its answer. */
 interface LeaderFetch {
-  readonly id: string;
   readonly leader: number;
   /** The partitions and offsets it asked for. */
   readonly key: string;
-  readonly positions: ReadonlyArray<{ partition: number; offset: number }>;
-  outcome: { results: Map<number, RawFetchResult> } | { error: unknown } | undefined;
+  readonly positions: readonly TopicPosition[];
+  /** On success, each position's result in order. */
+  outcome: { results: RawFetchResult[] } | { error: unknown } | undefined;
   settled: Promise<void>;
+}
+
+/** A promise that resolves when `signal` aborts; `release` removes its listener. */
+function abortion(signal: AbortSignal): { promise: Promise<void>; release(): void } {
+  let listener: (() => void) | undefined;
+  const promise = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', (listener = () => resolve()), { once: true });
+  });
+  return {
+    promise,
+    release: () => {
+      if (listener !== undefined) signal.removeEventListener('abort', listener);
+    },
+  };
 }
 
 function checkRequest(request: FetchRequest): void {
@@ -69,13 +93,36 @@ function checkPartitionsRequest(request: FetchPartitionsRequest): void {
   const problems: string[] = [];
   if (typeof request.topic !== 'string' || request.topic === '')
     problems.push('topic must be a non-empty string');
+  checkPositions(
+    (request.partitions ?? []).map((p) => ({ ...p, topic: request.topic })),
+    request,
+    problems,
+    (p) => `partition ${p.partition}`,
+  );
+}
+
+function checkTopicPartitionsRequest(request: FetchTopicPartitionsRequest): void {
+  const problems: string[] = [];
+  for (const { topic } of request.partitions ?? []) {
+    if (typeof topic !== 'string' || topic === '') problems.push('topic must be a non-empty string');
+  }
+  checkPositions(request.partitions ?? [], request, problems, (p) => `${p.topic}-${p.partition}`);
+}
+
+function checkPositions(
+  positions: readonly TopicPosition[],
+  request: { partitions?: unknown; maxBytes?: number; maxWaitMs?: number; minBytes?: number },
+  problems: string[],
+  name: (position: TopicPosition) => string,
+): void {
   if (!Array.isArray(request.partitions) || request.partitions.length === 0)
     problems.push('partitions must be a non-empty list');
-  const seen = new Set<number>();
-  for (const { partition, offset } of request.partitions ?? []) {
+  const seen = new Set<string>();
+  for (const position of positions) {
+    const { topic, partition, offset } = position;
     if (!Number.isSafeInteger(partition) || partition < 0) problems.push('partition must be an integer >= 0');
-    else if (seen.has(partition)) problems.push(`partition ${partition} is listed twice`);
-    seen.add(partition);
+    else if (seen.has(`${topic}\u0000${partition}`)) problems.push(`${name(position)} is listed twice`);
+    seen.add(`${topic}\u0000${partition}`);
     if (!Number.isSafeInteger(offset) || offset < 0) problems.push('offset must be an integer >= 0');
   }
   for (const key of ['maxBytes', 'maxWaitMs', 'minBytes'] as const) {
@@ -97,8 +144,8 @@ function checkPartitionsRequest(request: FetchPartitionsRequest): void {
 export class BrokerClient {
   readonly #cluster: InternalCluster;
   readonly #retryTimeoutMs: number;
-  /** Multi-partition fetches not answered yet, or answered and not taken yet, by topic and leader. */
-  readonly #pending = new Map<string, LeaderFetch>();
+  /** Multi-partition fetches not answered yet, or answered and not taken yet, by leader. */
+  readonly #pending = new Map<number, LeaderFetch>();
   #connecting: Promise<void> | undefined;
   #closed = false;
 
@@ -217,142 +264,160 @@ export class BrokerClient {
   }
 
   /**
-   * Records of several partitions of one topic, with one Fetch per partition leader (all of that leader's
-   * partitions in it): the long poll for many partitions costs one request per broker, not one per
-   * partition. Resolves as soon as one leader answers (with records, or empty after `maxWaitMs`), with the
-   * partitions of every leader that has answered by then; the others are absent from the result.
-   *
-   * A leader that has not answered keeps its request: a broker answers one request at a time per connection,
-   * so the next call that asks that leader for the same partitions at the same offsets takes this answer
-   * instead of queueing another request behind it. Meant for one reader loop per topic and client (a
-   * follower); offsets that changed send a new request and drop the old answer.
-   *
-   * Errors as `fetch`; `OffsetOutOfRangeError` names the partition whose offset is out of range.
+   * Records of several partitions of one topic: `fetchTopicPartitions` for that topic (see there), each
+   * result without its topic.
    */
   async fetchPartitions(request: FetchPartitionsRequest): Promise<PartitionFetchResult[]> {
     checkPartitionsRequest(request);
-    const { topic } = request;
+    const { topic, partitions, ...options } = request;
+    const results = await this.fetchTopicPartitions({
+      ...options,
+      partitions: partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
+    });
+    return results.map(({ topic: _topic, ...result }) => result);
+  }
+
+  /**
+   * Records of several partitions, of one topic or several, with one Fetch per partition leader (all of
+   * that leader's partitions in it): the long poll for many partitions costs one request per broker, not one
+   * per partition. Resolves as soon as one leader answers (with records, or empty after `maxWaitMs`), with
+   * the partitions of every leader that has answered by then; the others are absent from the result.
+   *
+   * A leader that has not answered keeps its request: a broker answers one request at a time per connection,
+   * so the next call that asks that leader for the same partitions at the same offsets takes this answer
+   * instead of queueing another request behind it. The client keeps one such request per leader, the last
+   * one sent: meant for one reader loop per client (a follower, a sink task); positions that changed send a
+   * new request and drop the old answer.
+   *
+   * `signal` ends the call early: it resolves with the partitions answered by then (often none), and the
+   * requests not answered stay for the next call, as above. The same when it aborts during a retry's backoff.
+   *
+   * Errors as `fetch`, naming the partition concerned; `OffsetOutOfRangeError` names the partition whose
+   * offset is out of range.
+   */
+  async fetchTopicPartitions(request: FetchTopicPartitionsRequest): Promise<TopicPartitionFetchResult[]> {
+    checkTopicPartitionsRequest(request);
+    const { signal } = request;
     const deadline = Date.now() + this.#retryTimeoutMs;
     let backoff = FIRST_BACKOFF_MS;
+    const aborted = signal === undefined ? undefined : abortion(signal);
+    // A function, as the signal may abort during any await.
+    const stopped = () => signal?.aborted === true;
 
-    for (;;) {
-      let unknownPartition = false;
-      let failure: unknown;
-      let failedPartition = request.partitions[0]!.partition;
-      try {
-        await this.connect();
-        await this.#cluster.addTopic(topic);
-        const byLeader = new Map<number, Array<{ partition: number; offset: number }>>();
-        let leaderless = false;
-        for (const position of request.partitions) {
-          const leader = this.#cluster.partitionLeader(topic, position.partition);
-          if (leader === null || leader === undefined) {
-            unknownPartition = leader === undefined;
-            failedPartition = position.partition;
-            leaderless = true;
-            break;
-          }
-          byLeader.set(leader, [...(byLeader.get(leader) ?? []), position]);
-        }
-        if (!leaderless) {
-          const fetches = [...byLeader].map(([leader, positions]) =>
-            this.#leaderFetch(topic, leader, positions, request),
-          );
-          await Promise.race(fetches.map((fetch) => fetch.settled));
-          const answered = fetches.filter((fetch) => fetch.outcome !== undefined);
-          for (const fetch of answered) {
-            if (this.#pending.get(fetch.id) === fetch) this.#pending.delete(fetch.id);
-          }
-          for (const fetch of answered) {
-            if (fetch.outcome !== undefined && 'error' in fetch.outcome) {
-              failedPartition = fetch.positions[0]!.partition;
-              throw fetch.outcome.error;
+    try {
+      for (;;) {
+        if (stopped()) return [];
+        let unknownPartition = false;
+        let failure: unknown;
+        let failed = request.partitions[0]!;
+        try {
+          await this.connect();
+          for (const topic of new Set(request.partitions.map((p) => p.topic)))
+            await this.#cluster.addTopic(topic);
+          const byLeader = new Map<number, TopicPosition[]>();
+          let leaderless = false;
+          for (const position of request.partitions) {
+            const leader = this.#cluster.partitionLeader(position.topic, position.partition);
+            if (leader === null || leader === undefined) {
+              unknownPartition = leader === undefined;
+              failed = position;
+              leaderless = true;
+              break;
             }
+            byLeader.set(leader, [...(byLeader.get(leader) ?? []), position]);
           }
-          const results: PartitionFetchResult[] = [];
-          for (const fetch of answered) {
-            const { results: raw } = fetch.outcome as { results: Map<number, RawFetchResult> };
-            for (const position of fetch.positions) {
+          if (!leaderless) {
+            const fetches = [...byLeader].map(([leader, positions]) =>
+              this.#leaderFetch(leader, positions, request),
+            );
+            await Promise.race([
+              ...fetches.map((fetch) => fetch.settled),
+              ...(aborted ? [aborted.promise] : []),
+            ]);
+            const answered = fetches.filter((fetch) => fetch.outcome !== undefined);
+            for (const fetch of answered) {
+              if (this.#pending.get(fetch.leader) === fetch) this.#pending.delete(fetch.leader);
+            }
+            for (const fetch of answered) {
+              if (fetch.outcome !== undefined && 'error' in fetch.outcome) {
+                failed = fetch.positions[0]!;
+                throw fetch.outcome.error;
+              }
+            }
+            const results: TopicPartitionFetchResult[] = [];
+            for (const fetch of answered) {
+              const { results: raw } = fetch.outcome as { results: RawFetchResult[] };
               const alone = fetch.positions.length === 1;
-              results.push(
-                await this.#settle(
-                  topic,
-                  fetch.leader,
-                  position,
-                  raw.get(position.partition)!,
-                  alone,
-                  request,
-                ),
-              );
+              for (const [index, position] of fetch.positions.entries()) {
+                results.push(await this.#settle(fetch.leader, position, raw[index]!, alone, request));
+              }
             }
+            return results;
           }
-          return results;
+        } catch (error) {
+          if (SluiceError.is(error)) throw error;
+          const info = describeKafkaError(error);
+          if (info.name === 'KafkaJSOffsetOutOfRange' || info.type === 'OFFSET_OUT_OF_RANGE') {
+            const named = error as { topic?: unknown; partition?: unknown };
+            const position =
+              request.partitions.find((p) => p.topic === named.topic && p.partition === named.partition) ??
+              failed;
+            throw new OffsetOutOfRangeError(position.topic, position.partition, position.offset, error);
+          }
+          if (!(info.network || (info.type !== undefined && STALE_METADATA.has(info.type)))) {
+            throw new FetchError(failed.topic, failed.partition, info.message, {
+              cause: error,
+              retriable: info.retriable,
+            });
+          }
+          unknownPartition = info.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+          failure = error;
         }
-      } catch (error) {
-        if (SluiceError.is(error)) throw error;
-        const info = describeKafkaError(error);
-        if (info.name === 'KafkaJSOffsetOutOfRange' || info.type === 'OFFSET_OUT_OF_RANGE') {
-          const named = (error as { partition?: unknown }).partition;
-          const position =
-            request.partitions.find((p) => p.partition === named) ??
-            request.partitions.find((p) => p.partition === failedPartition)!;
-          throw new OffsetOutOfRangeError(topic, position.partition, position.offset, error);
-        }
-        if (!(info.network || (info.type !== undefined && STALE_METADATA.has(info.type)))) {
-          throw new FetchError(topic, failedPartition, info.message, {
-            cause: error,
-            retriable: info.retriable,
-          });
-        }
-        unknownPartition = info.type === 'UNKNOWN_TOPIC_OR_PARTITION';
-        failure = error;
-      }
 
-      if (Date.now() + backoff > deadline) {
-        if (unknownPartition) throw new UnknownTopicOrPartitionError(topic, failedPartition, failure);
-        const reason =
-          failure === undefined ? 'the partition has no leader' : describeKafkaError(failure).message;
-        throw new FetchError(
-          topic,
-          failedPartition,
-          `still failing after ${this.#retryTimeoutMs} ms: ${reason}`,
-          {
-            cause: failure,
-            retriable: true,
-          },
-        );
+        if (Date.now() + backoff > deadline) {
+          if (unknownPartition)
+            throw new UnknownTopicOrPartitionError(failed.topic, failed.partition, failure);
+          const reason =
+            failure === undefined ? 'the partition has no leader' : describeKafkaError(failure).message;
+          throw new FetchError(
+            failed.topic,
+            failed.partition,
+            `still failing after ${this.#retryTimeoutMs} ms: ${reason}`,
+            { cause: failure, retriable: true },
+          );
+        }
+        await Promise.race([delay(backoff), ...(aborted ? [aborted.promise] : [])]);
+        if (stopped()) return [];
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        this.#assertOpen();
+        try {
+          if (unknownPartition) await this.#cluster.forgetDeletedTopics();
+          await this.#cluster.refreshMetadata();
+        } catch (error) {
+          if (error instanceof KafkaInternalsError) throw error;
+        }
       }
-      await delay(backoff);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      this.#assertOpen();
-      try {
-        if (unknownPartition) await this.#cluster.forgetDeletedTopics();
-        await this.#cluster.refreshMetadata();
-      } catch (error) {
-        if (error instanceof KafkaInternalsError) throw error;
-      }
+    } finally {
+      aborted?.release();
     }
   }
 
-  /** The pending request to `leader` for exactly these positions, or a new one. */
+  /** The pending request to `leader` for exactly these positions, or a new one (which replaces it). */
   #leaderFetch(
-    topic: string,
     leader: number,
-    positions: ReadonlyArray<{ partition: number; offset: number }>,
-    request: FetchPartitionsRequest,
+    positions: readonly TopicPosition[],
+    request: FetchTopicPartitionsRequest,
   ): LeaderFetch {
-    const id = `${leader}\u0000${topic}`;
     const key = positions
-      .map((p) => `${p.partition}@${p.offset}`)
+      .map((p) => `${p.topic}\u0000${p.partition}@${p.offset}`)
       .sort()
       .join(',');
-    const pending = this.#pending.get(id);
+    const pending = this.#pending.get(leader);
     if (pending !== undefined && pending.key === key) return pending;
     const partitionMaxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES;
-    const fetch: LeaderFetch = { id, leader, key, positions, outcome: undefined, settled: Promise.resolve() };
+    const fetch: LeaderFetch = { leader, key, positions, outcome: undefined, settled: Promise.resolve() };
     fetch.settled = this.#cluster
       .fetchPartitions(leader, {
-        topic,
         partitions: positions,
         // Room for every partition's own limit: a response cut short by the total would leave later
         // partitions empty although they have records.
@@ -369,7 +434,7 @@ export class BrokerClient {
           fetch.outcome = { error };
         },
       );
-    this.#pending.set(id, fetch);
+    this.#pending.set(leader, fetch);
     return fetch;
   }
 
@@ -379,19 +444,18 @@ export class BrokerClient {
    * that compaction keeps are there) is asked again alone, which always returns its first batch.
    */
   async #settle(
-    topic: string,
     leader: number,
-    position: { partition: number; offset: number },
+    position: TopicPosition,
     raw: RawFetchResult,
     alone: boolean,
-    request: FetchPartitionsRequest,
-  ): Promise<PartitionFetchResult> {
+    request: FetchTopicPartitionsRequest,
+  ): Promise<TopicPartitionFetchResult> {
     const stableEnd =
       raw.lastStableOffset >= 0 ? Math.min(raw.lastStableOffset, raw.highWatermark) : raw.highWatermark;
     let result = raw;
     if (!alone && raw.nextOffset === undefined && position.offset < stableEnd) {
       result = await this.#cluster.fetch(leader, {
-        topic,
+        topic: position.topic,
         partition: position.partition,
         offset: position.offset,
         maxBytes: request.maxBytes ?? DEFAULT_MAX_BYTES,
@@ -409,6 +473,7 @@ export class BrokerClient {
         ? Math.max(position.offset, result.nextOffset)
         : Math.max(position.offset, end);
     return {
+      topic: position.topic,
       partition: position.partition,
       records: result.records,
       highWatermark: result.highWatermark,

@@ -199,3 +199,138 @@ describe('BrokerClient.fetchPartitions', () => {
     expect(fetches).toEqual([]);
   });
 });
+
+type TopicAnswer = (keys: string[]) => Promise<Map<string, PartitionAnswer>>;
+
+/**
+ * As `fakeKafka`, over several topics: `leaders[topic][p]` leads partition p of the topic, and each Fetch
+ * is recorded as [broker, ['topic/partition', …]]; `answers` gets and keys its answers the same way.
+ */
+function fakeTopicsKafka(leaders: Record<string, number[]>, answers: Record<number, TopicAnswer>) {
+  const fetches: Array<[number, string[]]> = [];
+  const broker = (nodeId: number) => ({
+    nodeId,
+    fetch: async (request: {
+      topics: Array<{ topic: string; partitions: Array<{ partition: number }> }>;
+    }) => {
+      const keys = request.topics.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}`));
+      fetches.push([nodeId, keys]);
+      const answered = await answers[nodeId]!(keys);
+      return {
+        responses: request.topics.map((t) => ({
+          topicName: t.topic,
+          partitions: t.partitions.map(({ partition }) => {
+            const { highWatermark, messages } = answered.get(`${t.topic}/${partition}`) ?? {
+              highWatermark: 0,
+              messages: [],
+            };
+            return {
+              partition,
+              errorCode: 0,
+              highWatermark: String(highWatermark),
+              lastStableOffset: String(highWatermark),
+              lastStartOffset: '0',
+              abortedTransactions: [],
+              messages,
+            };
+          }),
+        })),
+      };
+    },
+    joinGroup: () => Promise.reject(new Error('unused')),
+    syncGroup: () => Promise.reject(new Error('unused')),
+    heartbeat: () => Promise.reject(new Error('unused')),
+    leaveGroup: () => Promise.reject(new Error('unused')),
+    offsetCommit: () => Promise.reject(new Error('unused')),
+  });
+  const brokers = new Map([...new Set(Object.values(leaders).flat())].map((id) => [id, broker(id)] as const));
+  const cluster = {
+    targetTopics: new Set<string>(),
+    metadata: () => Promise.resolve({ topicMetadata: [] }),
+    connect: () => Promise.resolve(),
+    disconnect: () => Promise.resolve(),
+    refreshMetadata: () => Promise.resolve(),
+    addTargetTopic: () => Promise.resolve(),
+    findTopicPartitionMetadata: (topic: string) =>
+      (leaders[topic] ?? []).map((leader, partitionId) => ({ partitionId, leader })),
+    findBroker: ({ nodeId }: { nodeId: number }) => Promise.resolve(brokers.get(nodeId)),
+    findGroupCoordinator: () => Promise.reject(new Error('unused')),
+  };
+  const kafka = { [Symbol('private:Kafka:createCluster')]: () => cluster } as unknown as Kafka;
+  return { kafka, fetches };
+}
+
+const where = (
+  results: Array<{ topic: string; partition: number; records: Array<{ value: Buffer | null }> }>,
+) => results.map((r) => [`${r.topic}/${r.partition}`, r.records.map((x) => x.value?.toString())]);
+
+describe('BrokerClient.fetchTopicPartitions', () => {
+  it('asks each leader once for its partitions of every topic, in one Fetch', async () => {
+    const { kafka, fetches } = fakeTopicsKafka(
+      { a: [1, 2], b: [2, 1] },
+      {
+        1: () => Promise.resolve(new Map([['b/1', { highWatermark: 1, messages: [message(0, 'b1')] }]])),
+        2: () => new Promise(() => undefined),
+      },
+    );
+    const results = await new BrokerClient(kafka).fetchTopicPartitions({
+      partitions: [
+        { topic: 'a', partition: 0, offset: 0 },
+        { topic: 'a', partition: 1, offset: 0 },
+        { topic: 'b', partition: 0, offset: 0 },
+        { topic: 'b', partition: 1, offset: 0 },
+      ],
+      maxWaitMs: 500,
+    });
+    expect(where(results)).toEqual([
+      ['a/0', []],
+      ['b/1', ['b1']],
+    ]);
+    expect(fetches).toEqual([
+      [1, ['a/0', 'b/1']],
+      [2, ['a/1', 'b/0']],
+    ]);
+  });
+
+  it('ends early when its signal aborts, and the next call takes the answer still owed', async () => {
+    const owed = deferred<Map<string, PartitionAnswer>>();
+    const { kafka, fetches } = fakeTopicsKafka({ a: [1], b: [1] }, { 1: () => owed.promise });
+    const client = new BrokerClient(kafka);
+    const request = {
+      partitions: [
+        { topic: 'a', partition: 0, offset: 3 },
+        { topic: 'b', partition: 0, offset: 0 },
+      ],
+      maxWaitMs: 10_000,
+    };
+    const abort = new AbortController();
+    const started = Date.now();
+    const first = client.fetchTopicPartitions({ ...request, signal: abort.signal });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    abort.abort();
+    expect(await first).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await client.fetchTopicPartitions({ ...request, signal: abort.signal })).toEqual([]);
+
+    const second = client.fetchTopicPartitions(request);
+    owed.resolve(new Map([['a/0', { highWatermark: 4, messages: [message(3, 'a3')] }]]));
+    expect(where(await second)).toEqual([
+      ['a/0', ['a3']],
+      ['b/0', []],
+    ]);
+    expect(fetches).toHaveLength(1);
+  });
+
+  it('names the topic and partition of a duplicate', async () => {
+    const { kafka } = fakeTopicsKafka({ a: [1] }, { 1: () => Promise.resolve(new Map()) });
+    await expect(
+      new BrokerClient(kafka).fetchTopicPartitions({
+        partitions: [
+          { topic: 'a', partition: 0, offset: 0 },
+          { topic: 'b', partition: 0, offset: 0 },
+          { topic: 'a', partition: 0, offset: 1 },
+        ],
+      }),
+    ).rejects.toMatchObject({ message: 'invalid fetch: a-0 is listed twice' });
+  });
+});

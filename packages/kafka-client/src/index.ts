@@ -2,7 +2,15 @@ export { createKafka } from './kafka.js';
 export type { KafkaClientConfig, KafkaLogLevel } from './kafka.js';
 export { BrokerClient } from './broker-client.js';
 export type { BrokerClientOptions } from './broker-client.js';
-export type { FetchedRecord, FetchRequest, FetchResult } from './types.js';
+export type {
+  FetchedRecord,
+  FetchPartitionsRequest,
+  FetchRequest,
+  FetchResult,
+  FetchTopicPartitionsRequest,
+  PartitionFetchResult,
+  TopicPartitionFetchResult,
+} from './types.js';
 export { groupRequestError, KafkaGroupClient } from './group-client.js';
 export type {
   GroupCoordinatorClient,

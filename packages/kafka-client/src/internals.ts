@@ -398,67 +398,65 @@ export class InternalCluster {
       minBytes: number;
     },
   ): Promise<RawFetchResult> {
-    const results = await this.fetchPartitions(nodeId, {
-      topic: request.topic,
-      partitions: [{ partition: request.partition, offset: request.offset }],
+    const [result] = await this.fetchPartitions(nodeId, {
+      partitions: [{ topic: request.topic, partition: request.partition, offset: request.offset }],
       maxBytes: request.maxBytes,
       partitionMaxBytes: request.maxBytes,
       maxWaitMs: request.maxWaitMs,
       minBytes: request.minBytes,
     });
-    return results.get(request.partition)!;
+    return result!;
   }
 
   /**
-   * One Fetch request for several partitions of a topic led by the same broker, READ_COMMITTED; the broker
-   * answers as soon as `minBytes` are available in any of them, or after `maxWaitMs`. Each partition is
-   * decoded as `fetch` decodes one. kafkajs fails the whole request with the first partition error it finds.
+   * One Fetch request for several partitions (of one topic or several) led by the same broker,
+   * READ_COMMITTED; the broker answers as soon as `minBytes` are available in any of them, or after
+   * `maxWaitMs`. Each partition is decoded as `fetch` decodes one; the results are in request order.
+   * kafkajs fails the whole request with the first partition error it finds.
    */
   async fetchPartitions(
     nodeId: number,
     request: {
-      topic: string;
-      partitions: ReadonlyArray<{ partition: number; offset: number }>;
+      partitions: ReadonlyArray<{ topic: string; partition: number; offset: number }>;
       /** Limit for the whole response. */
       maxBytes: number;
       partitionMaxBytes: number;
       maxWaitMs: number;
       minBytes: number;
     },
-  ): Promise<Map<number, RawFetchResult>> {
+  ): Promise<RawFetchResult[]> {
     const broker = await this.#broker(nodeId);
+    const topics = new Map<string, Array<{ partition: number; fetchOffset: string; maxBytes: number }>>();
+    for (const { topic, partition, offset } of request.partitions) {
+      let partitions = topics.get(topic);
+      if (partitions === undefined) topics.set(topic, (partitions = []));
+      partitions.push({ partition, fetchOffset: String(offset), maxBytes: request.partitionMaxBytes });
+    }
     const response = dict(
       await broker.fetch({
         isolationLevel: READ_COMMITTED,
         maxWaitTime: request.maxWaitMs,
         minBytes: request.minBytes,
         maxBytes: request.maxBytes,
-        topics: [
-          {
-            topic: request.topic,
-            partitions: request.partitions.map(({ partition, offset }) => ({
-              partition,
-              fetchOffset: String(offset),
-              maxBytes: request.partitionMaxBytes,
-            })),
-          },
-        ],
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
       }),
       'fetch response',
     );
-    const answered = list(response['responses'], 'fetch response.responses')
-      .map((item) => dict(item, 'fetch topic response'))
-      .filter((item) => item['topicName'] === request.topic)
-      .flatMap((item) => list(item['partitions'] ?? [], 'fetch partitions'))
-      .map((item) => dict(item, 'fetch partition response'));
-    const results = new Map<number, RawFetchResult>();
-    for (const { partition, offset } of request.partitions) {
-      const data = answered.find((item) => item['partition'] === partition);
+    const answered = new Map<string, Dict[]>();
+    for (const item of list(response['responses'], 'fetch response.responses')) {
+      const entry = dict(item, 'fetch topic response');
+      const topic = text(entry['topicName'], 'fetch topic response.topicName');
+      const partitions = list(entry['partitions'] ?? [], 'fetch partitions').map((p) =>
+        dict(p, 'fetch partition response'),
+      );
+      answered.set(topic, [...(answered.get(topic) ?? []), ...partitions]);
+    }
+    return request.partitions.map(({ topic, partition, offset }) => {
+      const data = answered.get(topic)?.find((item) => item['partition'] === partition);
       if (data === undefined)
         throw new KafkaInternalsError('the fetch response has no entry for a requested partition');
-      results.set(partition, decodePartition(data, offset));
-    }
-    return results;
+      return decodePartition(data, offset);
+    });
   }
 
   /**

@@ -54,3 +54,20 @@ export interface PartitionFetchResult extends FetchResult {
    */
   nextOffset: number;
 }
+
+export interface FetchTopicPartitionsRequest {
+  /** Each partition, of one topic or several, with the first offset wanted. */
+  partitions: ReadonlyArray<{ topic: string; partition: number; offset: number }>;
+  /** Soft limit on the bytes returned per partition (as `FetchRequest.maxBytes`). @default 1048576 */
+  maxBytes?: number;
+  /** How long each broker may wait for `minBytes` to accumulate in any of its partitions. @default 500 */
+  maxWaitMs?: number;
+  /** @default 1 */
+  minBytes?: number;
+  /** Ends the call early with what has been answered by then (see `BrokerClient.fetchTopicPartitions`). */
+  signal?: AbortSignal;
+}
+
+export interface TopicPartitionFetchResult extends PartitionFetchResult {
+  topic: string;
+}

@@ -406,6 +406,80 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
         });
       });
 
+      it('reads partitions of several topics in one poll, answering as soon as any of them gets a record', async () => {
+        const a = await topic({ partitions: 2 });
+        const b = await topic();
+        await log.produce(a, [{ value: 'a1', partition: 1 }]);
+        const polling = await reader();
+        const positions = [
+          { topic: a, partition: 0, offset: 0 },
+          { topic: a, partition: 1, offset: 0 },
+          { topic: b, partition: 0, offset: 0 },
+        ];
+        const first = await polling.fetchTopicPartitions(positions, { maxWaitMs: 5_000 });
+        expect(
+          first.flatMap((r) =>
+            r.records.map((x) => [r.topic, r.partition, x.topic, x.partition, text(x.value)]),
+          ),
+        ).toEqual([[a, 1, a, 1, 'a1']]);
+        expect(first.find((r) => r.topic === a && r.partition === 1)?.nextOffset).toBe(1);
+
+        const idle = positions.map((p) => ({ ...p, offset: p.topic === a && p.partition === 1 ? 1 : 0 }));
+        const waiting = polling.fetchTopicPartitions(idle, { maxWaitMs: 10_000 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const written = Date.now();
+        await log.produce(b, [{ value: 'b0' }]);
+        const results = await waiting;
+        expect(results.flatMap((r) => r.records.map((x) => [x.topic, x.partition, text(x.value)]))).toEqual([
+          [b, 0, 'b0'],
+        ]);
+        expect(Date.now() - written).toBeLessThan(1_000);
+      });
+
+      it('ends a poll when its signal aborts; the next poll from the same offsets gets what came meanwhile', async () => {
+        const a = await topic();
+        const b = await topic();
+        const polling = await reader();
+        const positions = [
+          { topic: a, partition: 0, offset: 0 },
+          { topic: b, partition: 0, offset: 0 },
+        ];
+        const abort = new AbortController();
+        const waiting = polling.fetchTopicPartitions(positions, { maxWaitMs: 10_000, signal: abort.signal });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const aborted = Date.now();
+        abort.abort();
+        expect((await waiting).flatMap((r) => r.records)).toEqual([]);
+        expect(Date.now() - aborted).toBeLessThan(300);
+
+        await log.produce(b, [{ value: 'later' }]);
+        const records: LogRecord[] = [];
+        const deadline = Date.now() + 10_000;
+        while (records.length === 0 && Date.now() < deadline) {
+          const results = await polling.fetchTopicPartitions(positions, { maxWaitMs: 1_000 });
+          records.push(...results.flatMap((r) => r.records));
+        }
+        expect(records.map((r) => [r.topic, text(r.value)])).toEqual([[b, 'later']]);
+      });
+
+      it('names the topic and partition whose offset is out of range', async () => {
+        const a = await topic();
+        const b = await topic({ partitions: 2 });
+        await log.produce(b, [{ value: 'x', partition: 1 }]);
+        await expect(
+          (await reader()).fetchTopicPartitions([
+            { topic: a, partition: 0, offset: 0 },
+            { topic: b, partition: 1, offset: 7 },
+          ]),
+        ).rejects.toMatchObject({
+          code: 'SLUICE_OFFSET_OUT_OF_RANGE',
+          topic: b,
+          partition: 1,
+          offset: 7,
+          end: 1,
+        });
+      });
+
       it('names the partition whose offset is out of range', async () => {
         const name = await topic({ partitions: 2 });
         await log.produce(name, [{ value: 'x', partition: 1 }]);

@@ -9,9 +9,12 @@ export type {
   PartitionFetchResult,
   PartitionOffsets,
   PartitionPosition,
+  PollOptions,
   ProduceRecord,
   RecordPosition,
   TopicDescription,
+  TopicPartitionFetchResult,
+  TopicPartitionPosition,
   TopicSpec,
 } from './types.js';
 export type {

@@ -66,6 +66,25 @@ export interface PartitionPosition {
   offset: number;
 }
 
+/** A partition of a topic and the offset to read it from. */
+export interface TopicPartitionPosition extends PartitionPosition {
+  topic: string;
+}
+
+/** What a long poll (`LogReader.fetchTopicPartitions`) takes besides the positions. */
+export interface PollOptions extends FetchOptions {
+  /**
+   * Kafka backend only: how many bytes a leader waits for, across the partitions it was asked for, before
+   * it answers (Kafka's `fetch.min.bytes`); the embedded store answers at the first record. @default 1
+   */
+  minBytes?: number;
+  /**
+   * Ends the poll early: it resolves with the partitions answered by then, often none. On Kafka a request
+   * a leader has not answered yet is kept, and the next call with the same positions takes its answer.
+   */
+  signal?: AbortSignal;
+}
+
 export interface PartitionFetchResult extends FetchResult {
   partition: number;
   /**
@@ -93,8 +112,23 @@ export interface LogReader {
     positions: readonly PartitionPosition[],
     options?: FetchOptions,
   ): Promise<PartitionFetchResult[]>;
+  /**
+   * Records of partitions of one topic or several from the given offsets, in one long poll, as
+   * `fetchPartitions` reads one topic's: on Kafka one Fetch per partition leader covering all of that
+   * leader's partitions, whatever their topic. Resolves as soon as any of them has records (at least
+   * `minBytes` on Kafka), after `maxWaitMs` with none, or when `signal` aborts. At least one position;
+   * a partition may appear once. Fails as `fetchPartitions`, naming the topic and partition concerned.
+   */
+  fetchTopicPartitions(
+    positions: readonly TopicPartitionPosition[],
+    options?: PollOptions,
+  ): Promise<TopicPartitionFetchResult[]>;
   /** Ends a poll under way (it resolves empty or rejects) and releases the reader's connections. */
   close(): Promise<void>;
+}
+
+export interface TopicPartitionFetchResult extends PartitionFetchResult {
+  topic: string;
 }
 
 export interface PartitionOffsets {

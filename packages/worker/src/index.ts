@@ -21,7 +21,12 @@ export {
   sinkTaskRunnerWith,
   type SinkTaskRunnerOptions,
 } from './runtime/sink-task-runner.js';
-export { sinkGroupTiming, type SinkGroupTiming } from './runtime/sink-group.js';
+export {
+  sinkFetchSettings,
+  sinkGroupTiming,
+  type SinkFetchSettings,
+  type SinkGroupTiming,
+} from './runtime/sink-group.js';
 export {
   closeConverters,
   createConverters,

@@ -115,6 +115,7 @@ export function stalledReaders(log: Log): Log {
       closed.catch(() => undefined);
       return Promise.resolve({
         fetchPartitions: () => closed,
+        fetchTopicPartitions: () => closed,
         close: () => {
           release();
           return Promise.resolve();

@@ -55,6 +55,7 @@ function fakeLog(parts: {
     openReader: () =>
       Promise.resolve({
         fetchPartitions: (_topic: string, positions: readonly PartitionPosition[]) => parts.poll!(positions),
+        fetchTopicPartitions: () => Promise.reject(new Error('a store reads one topic')),
         close: () => Promise.resolve(),
       }),
   } as Partial<Log> as Log;

@@ -25,6 +25,7 @@ function flakyReaders(log: Log, failures: number): { log: Log; polls: () => numb
             }
             return reader.fetchPartitions(...args);
           },
+          fetchTopicPartitions: (...args) => reader.fetchTopicPartitions(...args),
           close: () => reader.close(),
         };
       },
@@ -125,6 +126,7 @@ describeOnBothBackends('Store followers', ({ log, openLog, topicName, closeAfter
         const reader = await stalled.openReader();
         return {
           fetchPartitions: (...args) => reader.fetchPartitions(...args),
+          fetchTopicPartitions: (...args) => reader.fetchTopicPartitions(...args),
           close: () => {
             readersClosed++;
             return reader.close();

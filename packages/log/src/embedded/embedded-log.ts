@@ -30,12 +30,13 @@ import type {
   Log,
   LogReader,
   LogRecord,
-  PartitionFetchResult,
   PartitionOffsets,
-  PartitionPosition,
+  PollOptions,
   ProduceRecord,
   RecordPosition,
   TopicDescription,
+  TopicPartitionFetchResult,
+  TopicPartitionPosition,
   TopicSpec,
 } from '../types.js';
 import { decodeHeaders, encodeHeaders } from './headers-codec.js';
@@ -382,7 +383,7 @@ export class EmbeddedLog implements Log, ClusterAdmin {
     }
     const maxWaitMs = options.maxWaitMs ?? 0;
     if (offset === range.next_offset && maxWaitMs > 0)
-      await this.#waitForAppend(topic.id, [{ partition, offset }], maxWaitMs);
+      await this.#waitForAppend([{ topicId: topic.id, partition, offset }], maxWaitMs, []);
     this.#assertOpen();
     const { records, highWatermark } = this.#read(
       topic,
@@ -401,8 +402,21 @@ export class EmbeddedLog implements Log, ClusterAdmin {
     return this.#run(() => {
       const stop = new AbortController();
       return {
-        fetchPartitions: (topic, positions, options) =>
-          this.#fetchPartitions(topic, positions, options ?? {}, stop.signal),
+        fetchPartitions: async (topic, positions, options) => {
+          const results = await this.#fetchTopicPartitions(
+            positions.map(({ partition, offset }) => ({ topic, partition, offset })),
+            options ?? {},
+            stop.signal,
+          );
+          return results.map(({ partition, records, highWatermark, nextOffset }) => ({
+            partition,
+            records,
+            highWatermark,
+            nextOffset,
+          }));
+        },
+        fetchTopicPartitions: (positions, options) =>
+          this.#fetchTopicPartitions(positions, options ?? {}, stop.signal),
         close: () => {
           stop.abort();
           return Promise.resolve();
@@ -411,15 +425,20 @@ export class EmbeddedLog implements Log, ClusterAdmin {
     });
   }
 
-  async #fetchPartitions(
-    topicName: string,
-    positions: readonly PartitionPosition[],
-    options: FetchOptions,
+  /** A long poll over partitions of any topics; `stop` is the reader's (closed: resolves empty). */
+  async #fetchTopicPartitions(
+    positions: readonly TopicPartitionPosition[],
+    options: PollOptions,
     stop: AbortSignal,
-  ): Promise<PartitionFetchResult[]> {
+  ): Promise<TopicPartitionFetchResult[]> {
     if (stop.aborted) throw new LogClosedError();
-    const ranges = positions.map(({ partition, offset }) => {
+    if (positions.length === 0) throw new SluiceError('SLUICE_INVALID_FETCH', 'a poll needs a partition');
+    const seen = new Set<string>();
+    const ranges = positions.map(({ topic: topicName, partition, offset }) => {
       const { topic, range } = this.#partitionRange(topicName, partition);
+      if (seen.has(`${topic.id}:${partition}`))
+        throw new SluiceError('SLUICE_INVALID_FETCH', `${topicName}-${partition} is listed twice`);
+      seen.add(`${topic.id}:${partition}`);
       if (!Number.isInteger(offset) || offset < range.start_offset || offset > range.next_offset) {
         throw new OffsetOutOfRangeError(topicName, partition, offset, range.start_offset, range.next_offset);
       }
@@ -427,7 +446,12 @@ export class EmbeddedLog implements Log, ClusterAdmin {
     });
     const maxWaitMs = options.maxWaitMs ?? 0;
     if (maxWaitMs > 0 && ranges.every((r) => r.offset === r.end)) {
-      await this.#waitForAppend(ranges[0]!.topic.id, positions, maxWaitMs, stop);
+      const waiting = ranges.map(({ topic, partition, offset }) => ({
+        topicId: topic.id,
+        partition,
+        offset,
+      }));
+      await this.#waitForAppend(waiting, maxWaitMs, [stop, ...(options.signal ? [options.signal] : [])]);
       if (stop.aborted) return [];
       this.#assertOpen();
     }
@@ -436,7 +460,7 @@ export class EmbeddedLog implements Log, ClusterAdmin {
       const { records, highWatermark, complete } = this.#read(topic, partition, offset, maxBytes);
       // Read to the end: every offset below the high watermark that was not returned was compacted away.
       const nextOffset = complete ? Math.max(offset, highWatermark) : records[records.length - 1]!.offset + 1;
-      return { partition, records, highWatermark, nextOffset };
+      return { topic: topic.name, partition, records, highWatermark, nextOffset };
     });
   }
 
@@ -726,15 +750,15 @@ export class EmbeddedLog implements Log, ClusterAdmin {
    * Waits until any of the partitions has a record at or after its offset, `maxWaitMs` pass, the log closes
    * or `stop` aborts. Appends by this process wake it at once; those of others are seen by polling.
    */
+  /** Waits until any of `positions` has a record at its offset, for `maxWaitMs` at most, or a signal aborts. */
   async #waitForAppend(
-    topicId: number,
-    positions: readonly PartitionPosition[],
+    positions: ReadonlyArray<{ topicId: number; partition: number; offset: number }>,
     maxWaitMs: number,
-    stop?: AbortSignal,
+    signals: readonly AbortSignal[],
   ): Promise<void> {
     const deadline = Date.now() + maxWaitMs;
-    const events = positions.map(({ partition }) => `${topicId}:${partition}`);
-    const stopped = () => this.#closed || stop?.aborted === true;
+    const events = positions.map(({ topicId, partition }) => `${topicId}:${partition}`);
+    const stopped = () => this.#closed || signals.some((signal) => signal.aborted);
     while (!stopped()) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return;
@@ -743,16 +767,16 @@ export class EmbeddedLog implements Log, ClusterAdmin {
           clearTimeout(timer);
           for (const event of events) this.#appended.off(event, done);
           this.#appended.off('closed', done);
-          stop?.removeEventListener('abort', done);
+          for (const signal of signals) signal.removeEventListener('abort', done);
           resolve();
         };
         const timer = setTimeout(done, Math.min(remaining, FETCH_POLL_MS));
         for (const event of events) this.#appended.once(event, done);
         this.#appended.once('closed', done);
-        stop?.addEventListener('abort', done, { once: true });
+        for (const signal of signals) signal.addEventListener('abort', done, { once: true });
       });
       if (stopped()) return;
-      for (const { partition, offset } of positions) {
+      for (const { topicId, partition, offset } of positions) {
         const range = this.#statements.partition.get(topicId, partition);
         if (range === undefined || range.next_offset > offset) return;
       }

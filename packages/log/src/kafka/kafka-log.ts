@@ -47,9 +47,12 @@ import type {
   PartitionFetchResult,
   PartitionOffsets,
   PartitionPosition,
+  PollOptions,
   ProduceRecord,
   RecordPosition,
   TopicDescription,
+  TopicPartitionFetchResult,
+  TopicPartitionPosition,
   TopicSpec,
 } from '../types.js';
 
@@ -887,13 +890,32 @@ class KafkaLogReader implements LogReader {
   ): Promise<PartitionFetchResult[]> {
     if (this.#closed) throw new LogClosedError();
     validateTopicName(topic);
+    const results = await this.fetchTopicPartitions(
+      positions.map(({ partition, offset }) => ({ topic, partition, offset })),
+      options,
+    );
+    return results.map(({ partition, records, highWatermark, nextOffset }) => ({
+      partition,
+      records,
+      highWatermark,
+      nextOffset,
+    }));
+  }
+
+  async fetchTopicPartitions(
+    positions: readonly TopicPartitionPosition[],
+    options: PollOptions = {},
+  ): Promise<TopicPartitionFetchResult[]> {
+    if (this.#closed) throw new LogClosedError();
+    for (const topic of new Set(positions.map((p) => p.topic))) validateTopicName(topic);
     let abandon: ((error: Error) => void) | undefined;
     try {
-      const fetching = this.#client.fetchPartitions({
-        topic,
+      const fetching = this.#client.fetchTopicPartitions({
         partitions: positions,
         maxBytes: options.maxBytes ?? DEFAULT_MAX_FETCH_BYTES,
         maxWaitMs: options.maxWaitMs ?? 0,
+        ...(options.minBytes === undefined ? {} : { minBytes: options.minBytes }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       // kafkajs lets a request under way finish before it closes a connection; the caller need not wait.
       const abandoned = new Promise<never>((_, reject) => {
@@ -902,21 +924,27 @@ class KafkaLogReader implements LogReader {
       });
       const results = await Promise.race([fetching, abandoned]);
       return results.map((result) => ({
+        topic: result.topic,
         partition: result.partition,
         highWatermark: result.highWatermark,
         nextOffset: result.nextOffset,
-        records: result.records.map((record) => ({ topic, partition: result.partition, ...record })),
+        records: result.records.map((record) => ({
+          topic: result.topic,
+          partition: result.partition,
+          ...record,
+        })),
       }));
     } catch (error) {
       if (this.#closed) throw new LogClosedError();
+      const at = error as { topic?: unknown; partition?: unknown; offset?: unknown };
       if (SluiceError.is(error) && error.code === 'SLUICE_KAFKA_OFFSET_OUT_OF_RANGE') {
-        const { partition, offset } = error as unknown as { partition: number; offset: number };
+        const { topic, partition, offset } = at as { topic: string; partition: number; offset: number };
         const range = (await this.#offsets(topic)).find((p) => p.partition === partition);
         if (range !== undefined)
           throw new OffsetOutOfRangeError(topic, partition, offset, range.beginning, range.end);
       }
       if (SluiceError.is(error) && error.code === 'SLUICE_KAFKA_UNKNOWN_TOPIC_OR_PARTITION') {
-        throw new UnknownTopicError(topic, (error as unknown as { partition: number }).partition);
+        throw new UnknownTopicError(at.topic as string, at.partition as number);
       }
       throw error;
     } finally {

@@ -11,7 +11,7 @@ import {
   type TaskStopOptions,
 } from '@sluice/coordinator';
 import { resolveTransformSpecs } from './transformation-chain.js';
-import { sinkGroupTiming } from './sink-group.js';
+import { sinkFetchSettings, sinkGroupTiming } from './sink-group.js';
 import type { ActorHandle, TaskHostPool } from './task-host-pool.js';
 import type { TaskWorkerSettings } from './worker-settings.js';
 import type {
@@ -113,6 +113,7 @@ export class HostedTaskRuntime implements TaskRuntime {
         sink && this.#o.log.backend === 'kafka'
           ? sinkGroupTiming(worker, worker.originals, spec.connectorConfig)
           : undefined,
+      sinkFetch: sink ? sinkFetchSettings(worker.originals, spec.connectorConfig) : undefined,
     };
     const id = key(spec.connector, spec.task);
     const target = { paused: spec.paused };

@@ -1,7 +1,7 @@
 import { ConfigError } from '@sluice/errors';
 import { GroupErrorCode, GroupRequestError } from '@sluice/kafka-client';
 import { describe, expect, it } from 'vitest';
-import { isRefusedCommit, sinkGroupTiming, viewDigest } from './sink-group.js';
+import { isRefusedCommit, sinkFetchSettings, sinkGroupTiming, viewDigest } from './sink-group.js';
 
 const worker = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 3_000, rebalanceTimeoutMs: 60_000 };
 
@@ -66,6 +66,48 @@ describe('sinkGroupTiming', () => {
       let thrown: unknown;
       try {
         sinkGroupTiming(worker, originals, connector);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigError);
+      expect(thrown).toMatchObject({ key, message });
+    }
+  });
+});
+
+describe('sinkFetchSettings', () => {
+  it("takes Kafka's consumer defaults, then the worker's consumer.* and the connector's consumer.override.*", () => {
+    expect(sinkFetchSettings(new Map(), {})).toEqual({ maxWaitMs: 500, minBytes: 1 });
+    const originals = new Map([
+      ['consumer.fetch.max.wait.ms', '250'],
+      ['consumer.fetch.min.bytes', '1024'],
+    ]);
+    expect(sinkFetchSettings(originals, {})).toEqual({ maxWaitMs: 250, minBytes: 1024 });
+    expect(sinkFetchSettings(originals, { 'consumer.override.fetch.max.wait.ms': ' 0 ' })).toEqual({
+      maxWaitMs: 0,
+      minBytes: 1024,
+    });
+  });
+
+  it('names the setting that is not an integer >= 0', () => {
+    const cases: Array<[Map<string, string>, Record<string, string>, string, string]> = [
+      [
+        new Map(),
+        { 'consumer.override.fetch.max.wait.ms': '-1' },
+        'consumer.override.fetch.max.wait.ms',
+        "consumer.override.fetch.max.wait.ms must be an integer >= 0 (milliseconds), got '-1'",
+      ],
+      [
+        new Map([['consumer.fetch.min.bytes', '1.5']]),
+        {},
+        'consumer.fetch.min.bytes',
+        "consumer.fetch.min.bytes must be an integer >= 0 (bytes), got '1.5'",
+      ],
+    ];
+    for (const [originals, connector, key, message] of cases) {
+      let thrown: unknown;
+      try {
+        sinkFetchSettings(originals, connector);
       } catch (error) {
         thrown = error;
       }

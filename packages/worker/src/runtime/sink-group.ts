@@ -45,12 +45,7 @@ export function sinkGroupTiming(
   workerOriginals: ReadonlyMap<string, string>,
   connectorConfig: Readonly<Record<string, string>>,
 ): SinkGroupTiming {
-  const source = (key: string): [name: string, raw: string | undefined] => {
-    const override = connectorConfig[`consumer.override.${key}`];
-    if (override !== undefined) return [`consumer.override.${key}`, override];
-    const worker = workerOriginals.get(`consumer.${key}`);
-    return worker !== undefined ? [`consumer.${key}`, worker] : [key, undefined];
-  };
+  const source = (key: string) => consumerSetting(key, workerOriginals, connectorConfig);
   const setting = (key: string, fallback: number): number => {
     const [name, raw] = source(key);
     if (raw === undefined) return fallback;
@@ -72,6 +67,49 @@ export function sinkGroupTiming(
     );
   }
   return timing;
+}
+
+/** How a sink task long-polls its partitions (`TaskRunnerConfig.sinkFetch`; structured-clone values). */
+export interface SinkFetchSettings {
+  /** Kafka's `fetch.max.wait.ms`: how long a poll waits for records when none are there. */
+  maxWaitMs: number;
+  /** Kafka's `fetch.min.bytes`: how much a broker waits for before it answers (Kafka backend only). */
+  minBytes: number;
+}
+
+/**
+ * A sink task's fetch settings, as its consumer's in Connect: the connector's `consumer.override.<key>`,
+ * else the worker's `consumer.<key>`, else Kafka's consumer defaults: `fetch.max.wait.ms` 500 and
+ * `fetch.min.bytes` 1. Each an integer >= 0.
+ */
+export function sinkFetchSettings(
+  workerOriginals: ReadonlyMap<string, string>,
+  connectorConfig: Readonly<Record<string, string>>,
+): SinkFetchSettings {
+  const setting = (key: string, fallback: number, unit: string): number => {
+    const [name, raw] = consumerSetting(key, workerOriginals, connectorConfig);
+    if (raw === undefined) return fallback;
+    const value = Number(raw.trim());
+    if (raw.trim() === '' || !Number.isSafeInteger(value) || value < 0 || value > 2 ** 31 - 1)
+      throw new ConfigError(name, `${name} must be an integer >= 0 (${unit}), got '${raw}'`);
+    return value;
+  };
+  return {
+    maxWaitMs: setting('fetch.max.wait.ms', 500, 'milliseconds'),
+    minBytes: setting('fetch.min.bytes', 1, 'bytes'),
+  };
+}
+
+/** A consumer setting: the connector's `consumer.override.<key>`, else the worker's `consumer.<key>`. */
+function consumerSetting(
+  key: string,
+  workerOriginals: ReadonlyMap<string, string>,
+  connectorConfig: Readonly<Record<string, string>>,
+): [name: string, raw: string | undefined] {
+  const override = connectorConfig[`consumer.override.${key}`];
+  if (override !== undefined) return [`consumer.override.${key}`, override];
+  const worker = workerOriginals.get(`consumer.${key}`);
+  return worker !== undefined ? [`consumer.${key}`, worker] : [key, undefined];
 }
 
 /** What a sink task subscribes to now, and the partition counts it sees for those topics. */

@@ -9,7 +9,7 @@ import {
   KafkaGroupClient,
   type GroupCoordinatorClient,
 } from '@sluice/kafka-client';
-import type { FetchResult, GroupOffset, Log, LogRecord } from '@sluice/log';
+import type { GroupOffset, Log, LogReader, LogRecord, TopicPartitionFetchResult } from '@sluice/log';
 import {
   commaList,
   ConnectHeaders,
@@ -36,6 +36,7 @@ import {
   isRefusedCommit,
   SinkGroup,
   type SinkAssignment,
+  type SinkFetchSettings,
   type SinkGroupOptions,
   type SinkGroupTiming,
   type SinkView,
@@ -52,10 +53,13 @@ import {
   type TaskRunnerCommand,
   type TaskRunnerConfig,
   type TaskRunnerEvent,
+  type TaskRunnerLogConfig,
 } from './task-runner-config.js';
 
-/** How long a fetch round waits for data when the previous round found none (bounds idle latency). */
-const FETCH_WAIT_MS = 100;
+/** Kafka consumer's defaults, when the config has no `sinkFetch`: `fetch.max.wait.ms` and `fetch.min.bytes`. */
+const DEFAULT_FETCH: SinkFetchSettings = { maxWaitMs: 500, minBytes: 1 };
+/** How long past its wait a poll may take before the runner ends it (a broker answers a little late). */
+const POLL_SLACK_MS = 100;
 /** Wait before delivering a batch again after `put` threw a `RetriableError` and no `timeout` was set. */
 const DEFAULT_RETRY_BACKOFF_MS = 100;
 /** How often topic metadata is read again: new partitions, topics matching `topics.regex`. */
@@ -101,6 +105,11 @@ export interface SinkTaskRunnerOptions {
     client(): GroupCoordinatorClient;
     committedOffsets(groupId: string): Promise<GroupOffset[]>;
   };
+  /**
+   * Opens the task's log (tests: a log whose reader counts its polls).
+   * @default `openTaskLog`: an `EmbeddedLog` or a `KafkaLog` of the task's own
+   */
+  openLog?(config: TaskRunnerLogConfig): Promise<Log>;
 }
 
 /**
@@ -142,6 +151,12 @@ export interface SinkTaskRunnerOptions {
  * `topics.regex`; a change (a topic created, partitions added) rejoins the group, or in the static split
  * revokes and assigns partitions as a rebalance would (commit, `close`, `open`). A partition starts after
  * its committed offset, else at its beginning (Connect's `consumer.auto.offset.reset=earliest`).
+ *
+ * **Fetching** is one long poll per round over every assigned, unpaused partition of every subscribed topic,
+ * through a `LogReader` of the task's own (`fetchTopicPartitions`; on Kafka one Fetch per partition leader),
+ * as Connect's consumer `poll`: it waits up to `fetch.max.wait.ms` (`sinkFetch`, 500 ms by default) and
+ * answers as soon as any partition has records. Whatever wakes the runner (a command, a partition paused or
+ * resumed, a revocation, a commit asked for, stop) ends the poll at once.
  *
  * **The lease.** While the worker's lease has run out, or the group membership's (which starts with an
  * assignment and ends when the membership is lost), the runner fetches nothing (checked before each fetch),
@@ -205,7 +220,8 @@ class SinkTaskRunner implements Actor {
   #timeoutMs: number | undefined;
   /** A batch `put` refused with a `RetriableError`, delivered again at `retryAt`. */
   #retry: { records: SinkRecord[]; ends: Array<[PartitionState, number]>; at: number } | undefined;
-  #idle = false;
+  /** The task's long polls go through a reader of its own (its own connections on Kafka). */
+  #reader: LogReader | undefined;
   readonly #activeTopics = new Set<string>();
 
   constructor(context: ActorContext, options: SinkTaskRunnerOptions) {
@@ -285,7 +301,7 @@ class SinkTaskRunner implements Actor {
     const descriptor = await loadConnectorPlugin(config.plugin, 'sink');
     this.#converters = await createConverters(config.converters, enter);
     this.#transforms = await TransformationChain.load(config.transforms, enter);
-    this.#log = fencedLog(await openTaskLog(config.log), this.#gate);
+    this.#log = fencedLog(await (this.#options.openLog ?? openTaskLog)(config.log), this.#gate);
     // With a DLQ or the error log a task gets an errant record reporter, which reports records as read.
     if (config.errors.deadLetterQueue !== undefined || config.errors.logEnable)
       this.#consumed = new WeakMap();
@@ -517,6 +533,8 @@ class SinkTaskRunner implements Actor {
 
   async #loop(): Promise<void> {
     while (!this.#stopping) {
+      // A wake from here on ends the round's poll at once: what it asks for is looked at next turn.
+      const woken = this.#wakeup.wakes;
       if (this.#memberFailure !== undefined) throw this.#memberFailure.error;
       if (this.#paused) {
         await this.#serial(() => this.#commit());
@@ -533,7 +551,7 @@ class SinkTaskRunner implements Actor {
         continue;
       }
       try {
-        await this.#serial(() => this.#round());
+        await this.#serial(() => this.#round(woken));
       } catch (error) {
         // A DLQ write given up because a revocation was pending: its batch was not delivered.
         if (!(this.#revoking && isFenced(error))) throw error;
@@ -543,15 +561,16 @@ class SinkTaskRunner implements Actor {
   }
 
   /** One round of the loop: metadata when due, a fetch (or a retry) delivered to `put`, a commit when due. */
-  async #round(): Promise<void> {
+  async #round(woken: number): Promise<void> {
     if (Date.now() >= this.#nextMetadata) await this.#refreshMetadata();
     this.#applySeeks();
     if (this.#retry !== undefined) {
       const wait = this.#retry.at - Date.now();
-      if (wait > 0) await this.#wakeup.wait(Math.min(wait, this.#untilCommit()));
-      else await this.#deliver(this.#retry.records, this.#retry.ends);
+      if (wait > 0) {
+        if (this.#wakeup.wakes === woken) await this.#wakeup.wait(Math.min(wait, this.#untilCommit()));
+      } else await this.#deliver(this.#retry.records, this.#retry.ends);
     } else {
-      const fetched = await this.#fetch();
+      const fetched = await this.#fetch(woken);
       if (fetched !== undefined) await this.#deliver(fetched.records, fetched.ends);
     }
     if (this.#commitRequested || Date.now() >= this.#nextCommit) await this.#commit();
@@ -561,57 +580,91 @@ class SinkTaskRunner implements Actor {
     return Math.max(0, this.#nextCommit - Date.now());
   }
 
-  /** One fetch from every assigned, unpaused partition; converted records, or undefined when none came. */
-  async #fetch(): Promise<{ records: SinkRecord[]; ends: Array<[PartitionState, number]> } | undefined> {
+  /**
+   * One long poll over every assigned, unpaused partition, whatever its topic (Connect's consumer `poll`):
+   * on Kafka one Fetch per partition leader, waiting up to `fetch.max.wait.ms` (less when a commit is due
+   * sooner) and answering as soon as any partition has records. A wake (a command, a pause, a revocation, a
+   * requested commit, stop) ends the poll at once; a leader's request not answered by then is kept by the
+   * reader and its answer taken by the next poll from the same offsets. Converted records, or undefined
+   * when none came.
+   */
+  async #fetch(
+    woken: number,
+  ): Promise<{ records: SinkRecord[]; ends: Array<[PartitionState, number]> } | undefined> {
+    // A commit the task asked for (maybe after this round's wake count was taken) goes first.
+    if (this.#commitRequested) return undefined;
     const active = [...this.#assignment.values()].filter((state) => !state.paused);
+    const { maxWaitMs, minBytes } = this.#config.sinkFetch ?? DEFAULT_FETCH;
+    const waitMs = Math.min(maxWaitMs, this.#untilCommit());
     if (active.length === 0) {
-      await this.#wakeup.wait(Math.min(FETCH_WAIT_MS, this.#untilCommit()));
+      if (this.#wakeup.wakes === woken) await this.#wakeup.wait(waitMs);
       return undefined;
     }
-    const log = this.#log!;
-    const maxWaitMs = this.#idle ? Math.min(FETCH_WAIT_MS, this.#untilCommit()) : 0;
-    const results = await Promise.all(
-      active.map((state) =>
-        log
-          .fetch(state.topic, state.partition, state.position, { maxWaitMs, maxBytes: FETCH_MAX_BYTES })
-          .then(
-            (result): FetchResult | { error: unknown } => result,
-            (error: unknown) => ({ error }),
-          ),
-      ),
-    );
-    const fetched: Array<[PartitionState, LogRecord[]]> = [];
-    for (let i = 0; i < active.length; i++) {
-      const state = active[i]!;
-      const result = results[i]!;
-      if ('error' in result) {
-        await this.#fetchFailed(state, result.error);
-        continue;
-      }
-      // The position may have moved (a seek) while this fetch was out: its records are stale then.
-      if (result.records.length > 0 && this.#assignment.get(state.key) === state) {
-        if (result.records[0]!.offset >= state.position) fetched.push([state, result.records]);
-      }
+    const asked = active.map((state) => ({ state, offset: state.position }));
+    // Ended by a wake, or a little after its wait: the reader may hand this poll a request sent earlier
+    // (same offsets) with a longer wait, which must not hold up a commit that is due.
+    const wake = this.#wakeup.signal(woken, waitMs + POLL_SLACK_MS);
+    let results: TopicPartitionFetchResult[];
+    try {
+      this.#reader ??= await this.#log!.openReader();
+      results = await this.#reader.fetchTopicPartitions(
+        asked.map(({ state, offset }) => ({ topic: state.topic, partition: state.partition, offset })),
+        { maxWaitMs: waitMs, minBytes, maxBytes: FETCH_MAX_BYTES, signal: wake.signal },
+      );
+    } catch (error) {
+      await this.#fetchFailed(error, woken);
+      return undefined;
+    } finally {
+      wake.release();
     }
-    this.#idle = fetched.length === 0;
-    if (this.#idle) return undefined;
+    // A seek the task made while the poll was out: the records read from the old position are stale.
+    this.#applySeeks();
+    const byKey = new Map(results.map((result) => [keyOf(result), result]));
+    const fetched: Array<[PartitionState, LogRecord[]]> = [];
+    const skips: Array<[PartitionState, number]> = [];
+    for (const { state, offset } of asked) {
+      const result = byKey.get(state.key);
+      // Not answered yet (its leader's request waits for the next poll), revoked, paused or moved by a seek
+      // meanwhile: nothing of it is delivered, and it is asked again from where it is.
+      if (result === undefined || this.#assignment.get(state.key) !== state) continue;
+      if (state.paused || state.position !== offset) continue;
+      const records = result.records.filter((record) => record.offset >= offset);
+      if (records.length > 0) fetched.push([state, records]);
+      // Past offsets that hold nothing to read (compacted away, transaction markers, aborted records).
+      if (result.nextOffset > offset) skips.push([state, result.nextOffset]);
+    }
+    if (fetched.length === 0) {
+      for (const [state, next] of skips) state.position = next;
+      return undefined;
+    }
     const converted = await this.#convert(fetched);
+    for (const [state, next] of skips) state.position = Math.max(state.position, next);
     // Records the error handler sent to the DLQ are written before anything can commit past them.
     await this.#errors!.flush();
     return converted;
   }
 
-  async #fetchFailed(state: PartitionState, error: unknown): Promise<void> {
+  /**
+   * A poll that failed: an offset out of range starts its partition over from the beginning (Connect's
+   * default `consumer.auto.offset.reset=earliest`), an unknown topic or partition reads metadata again
+   * (a deleted topic is revoked), another retriable error is retried after a pause; others fail the task.
+   */
+  async #fetchFailed(error: unknown, woken: number): Promise<void> {
     const code = SluiceError.is(error) ? error.code : undefined;
     if (code === 'SLUICE_OFFSET_OUT_OF_RANGE') {
-      // Connect's default consumer.auto.offset.reset=earliest.
-      const offsets = await this.#log!.offsets(state.topic);
-      const beginning = offsets.find((o) => o.partition === state.partition)?.beginning ?? 0;
+      const { topic, partition } = error as TopicPartition;
+      const state = this.#assignment.get(keyOf({ topic, partition }));
+      if (state === undefined) return;
+      const offsets = await this.#log!.offsets(topic);
+      const beginning = offsets.find((o) => o.partition === partition)?.beginning ?? 0;
       state.position = beginning;
       state.current = beginning;
     } else if (code === 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION') {
       this.#nextMetadata = 0; // deleted: the next metadata read revokes it
-    } else if (!isRetriable(error)) {
+    } else if (isRetriable(error)) {
+      if (this.#wakeup.wakes === woken)
+        await this.#wakeup.wait(Math.min(DEFAULT_RETRY_BACKOFF_MS, this.#untilCommit()));
+    } else {
       throw error;
     }
   }
@@ -934,6 +987,7 @@ class SinkTaskRunner implements Actor {
     } finally {
       if (this.#converters !== undefined) closeConverters(this.#converters, this.#enter);
       this.#transforms?.close(this.#enter);
+      await this.#reader?.close().catch(() => undefined);
       await this.#log?.close();
     }
   }

@@ -9,7 +9,7 @@ import type { ConverterSpecs } from './converters.js';
 import type { ErrorHandlingConfig } from './error-handling.js';
 import type { TopicCreationSpec } from '@sluice/coordinator';
 import type { TransformSpec } from './transformation-chain.js';
-import type { SinkGroupTiming } from './sink-group.js';
+import type { SinkFetchSettings, SinkGroupTiming } from './sink-group.js';
 
 export type { ConverterSpec, ConverterSpecs } from './converters.js';
 
@@ -58,6 +58,12 @@ export interface TaskRunnerConfig {
    * @default 10 s, 3 s and 60 s
    */
   sinkGroup?: SinkGroupTiming | undefined;
+  /**
+   * How a sink task long-polls its partitions: `fetch.max.wait.ms` and `fetch.min.bytes` from its
+   * consumer settings (see `sinkFetchSettings`).
+   * @default 500 ms and 1 byte
+   */
+  sinkFetch?: SinkFetchSettings | undefined;
 }
 
 /** Runner → main thread (`ActorHandlers.onEvent`). Failures go through the host (`onFailed`). */
@@ -108,6 +114,7 @@ export function isRetriable(error: unknown): boolean {
 /** A sleep that `wake()` cuts short: the runner's loop waits on it, commands and `stop` wake it. */
 export class Wakeup {
   #waiters: Array<() => void> = [];
+  #wakes = 0;
 
   /** Resolves after `ms`, or at the next `wake()`. */
   wait(ms: number): Promise<void> {
@@ -122,7 +129,34 @@ export class Wakeup {
     });
   }
 
+  /**
+   * A signal for a wait that is not `wait` (a long poll): it aborts at the next `wake()`, or at once if
+   * `wake()` was called since `wakes` was `since` (a wake that came before the wait began is not lost), or
+   * after `ms`. `release()` once the wait is over.
+   */
+  signal(since: number, ms: number): { signal: AbortSignal; release(): void } {
+    const controller = new AbortController();
+    const release = () => {
+      clearTimeout(timer);
+      this.#waiters = this.#waiters.filter((waiter) => waiter !== abort);
+    };
+    const abort = () => {
+      release();
+      controller.abort();
+    };
+    const timer = setTimeout(abort, ms);
+    if (this.#wakes !== since) abort();
+    else this.#waiters.push(abort);
+    return { signal: controller.signal, release };
+  }
+
+  /** How many times `wake()` was called: what `signal` compares with. */
+  get wakes(): number {
+    return this.#wakes;
+  }
+
   wake(): void {
+    this.#wakes++;
     for (const waiter of [...this.#waiters]) waiter();
   }
 }

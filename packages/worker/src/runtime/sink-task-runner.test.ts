@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedLog, type Log, type LogReader, type TopicPartitionPosition } from '@sluice/log';
 import type { ActorContext } from './actor.js';
 import { errorHandlingConfig } from './error-handling.js';
-import { sinkTaskRunnerWith } from './sink-task-runner.js';
+import { InMemoryGroupCoordinator } from '@sluice/coordinator';
+import { sinkTaskRunnerWith, type SinkTaskRunnerOptions } from './sink-task-runner.js';
 import { recordings, type RecordedSink } from './sink-task-runner.test-helpers.js';
 import type { TaskRunnerCommand, TaskRunnerConfig, TaskRunnerEvent } from './task-runner-config.js';
 
@@ -90,7 +91,13 @@ describe('SinkTaskRunner polls (embedded log)', () => {
 
   async function start(
     topics: string,
-    options: { sinkFetch?: TaskRunnerConfig['sinkFetch']; flushMs?: number } = {},
+    options: {
+      sinkFetch?: TaskRunnerConfig['sinkFetch'];
+      flushMs?: number;
+      group?: SinkTaskRunnerOptions['group'];
+      /** Wraps the task's (counting) log. */
+      wrap?: (log: Log) => Log;
+    } = {},
   ): Promise<Running> {
     const id = `task-${running.length}-${Date.now()}`;
     const connectorConfig = { topics, 'tasks.max': '1' };
@@ -135,7 +142,11 @@ describe('SinkTaskRunner polls (embedded log)', () => {
       fail: (error) => (runner.failure = error as Error),
       lease: { valid: () => true, changed: (ms) => sleep(ms) },
     };
-    const factory = sinkTaskRunnerWith({ openLog: () => Promise.resolve(counting(log, reads)) });
+    const wrap = options.wrap ?? ((taskLog: Log) => taskLog);
+    const factory = sinkTaskRunnerWith({
+      openLog: () => Promise.resolve(wrap(counting(log, reads))),
+      group: options.group,
+    });
     const actor = await factory(context);
     running.push(runner);
     await until(`${id} running`, () => {
@@ -247,6 +258,44 @@ describe('SinkTaskRunner polls (embedded log)', () => {
     expect(Date.now() - stopping).toBeLessThan(1_000);
     expect(runner.recorded().events.at(-1)).toBe('stop');
     expect(runner.failure).toBeUndefined();
+  });
+
+  it('reports RUNNING once started, before it reads its topics and joins its group (as Connect)', async () => {
+    await log.createTopic({ name: 'a' });
+    await log.produce('a', [{ value: 'a0', partition: 0 }]);
+    const coordinator = new InMemoryGroupCoordinator();
+    let release!: () => void;
+    const metadataHeld = new Promise<void>((resolve) => (release = resolve));
+    let described = 0;
+    const runner = await start('a', {
+      group: { client: () => coordinator.client(), committedOffsets: () => Promise.resolve([]) },
+      // The topic's metadata is slow to come (a busy broker).
+      wrap: (taskLog) =>
+        new Proxy(taskLog, {
+          get(target, property) {
+            if (property === 'describeTopic') {
+              return async (name: string) => {
+                described++;
+                await metadataHeld;
+                return target.describeTopic(name);
+              };
+            }
+            const value: unknown = Reflect.get(target, property, target);
+            return typeof value === 'function'
+              ? (value as (...args: unknown[]) => unknown).bind(target)
+              : value;
+          },
+        }),
+    });
+    await until('the metadata read', () => described > 0);
+    expect(runner.delivered()).toEqual([]);
+    release();
+    // Then it joins connect-poll-test, is given a/0 and reads it.
+    await until('a/0 delivered', () => runner.delivered().length === 1);
+    expect(runner.delivered()).toEqual(['a/0@0']);
+    expect(runner.failure).toBeUndefined();
+    await runner.stop();
+    coordinator.close();
   });
 
   it('starts a partition over from its beginning when its position is out of range', async () => {

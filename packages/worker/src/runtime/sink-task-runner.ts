@@ -320,15 +320,23 @@ class SinkTaskRunner implements Actor {
     await enter(() => task.start({ ...config.taskConfig }));
     this.#started = true;
     this.#nextCommit = Date.now() + config.offsetFlushIntervalMs;
-    if (this.#grouped) await this.#joinGroup();
+    // RUNNING once started and subscribed, as Connect's (its consumer.subscribe asks the broker nothing):
+    // the group's settings are checked here, the metadata read and the join come after.
+    if (this.#grouped) this.#makeGroup();
     this.#emit({ type: 'running' });
+    if (this.#grouped) await this.#joinGroup();
   }
 
-  /** Becomes a member of `connect-<connector>`; assignments and revocations come through the loop's turns. */
+  /** Becomes a member of `connect-<connector>` once it knows the subscribed topics' partitions. */
   async #joinGroup(): Promise<void> {
-    const { connector, task, log } = this.#config;
     this.#view = (await this.#readMetadata()).view;
     this.#nextMetadata = Date.now() + METADATA_REFRESH_MS;
+    if (!this.#stopping) this.#group!.start();
+  }
+
+  /** The membership in `connect-<connector>`, not started; assignments and revocations come through the loop. */
+  #makeGroup(): void {
+    const { connector, task, log } = this.#config;
     const clientId = `connector-consumer-${connector}-${task}`;
     const client =
       this.#options.group?.client() ??
@@ -378,7 +386,6 @@ class SinkTaskRunner implements Actor {
       }
       this.#wakeup.wake();
     });
-    group.start();
   }
 
   /** A `SinkGroup` on `client`; the client is disconnected if the group cannot be made (bad settings). */

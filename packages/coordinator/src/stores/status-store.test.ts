@@ -160,6 +160,49 @@ describeOnBothBackends('StatusStore', ({ backend, log, openLog, topicName, close
     });
   });
 
+  it('sends the writes made while a produce is out in the next produce, in order; a refused one fails alone', async () => {
+    const topic = topicName('status');
+    const produced: number[] = [];
+    let hold: Promise<void> | undefined;
+    const counting = wrapLog(log(), {
+      produce: async (name: string, records: readonly ProduceRecord[]): Promise<RecordPosition[]> => {
+        produced.push(records.length);
+        await hold;
+        if (records.some((r) => String(r.key).endsWith('-refused-0')))
+          throw new Error('the log refuses this record');
+        return log().produce(name, records);
+      },
+    });
+    const store = closeAfter(await StatusStore.open(counting, spec(topic)));
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    // A hundred tasks report RUNNING at once: the first write goes out, the others wait for it together.
+    const writes = Array.from({ length: 100 }, (_, task) => store.putTask('c', task, running('w1:8083', 1)));
+    writes.push(store.putTask('c', 0, running('w1:8083', 2)));
+    release();
+    await Promise.all(writes);
+    hold = undefined;
+    expect(produced).toEqual([1, 100]);
+    expect(store.task('c', 0)).toEqual(running('w1:8083', 2));
+    const reader = closeAfter(await StatusStore.open(await openLog(), spec(topic)));
+    expect(reader.tasks('c')).toHaveLength(100);
+    expect(reader.task('c', 0)).toEqual(running('w1:8083', 2));
+
+    // A write the log refuses, queued with others: it fails, they are written.
+    produced.length = 0;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const first = store.putTask('d', 0, running('w1:8083', 1));
+    const refused = store.putTask('refused', 0, running('w1:8083', 1));
+    const other = store.putTask('d', 1, running('w1:8083', 1));
+    release();
+    await first;
+    await expect(refused).rejects.toThrow('the log refuses this record');
+    await other;
+    expect(produced).toEqual([1, 2, 1, 1]);
+    expect(store.task('d', 1)).toEqual(running('w1:8083', 1));
+    expect(store.task('refused', 0)).toBeUndefined();
+  });
+
   it('writes many statuses with one produce, each only where putSafe would', async () => {
     const topic = topicName('status');
     const produced: number[] = [];

@@ -51,6 +51,12 @@ export type StatusChange =
 /** What a worker announces to the others of its group ahead of the group coordinator. */
 export type WorkerNoticeEvent = 'joining' | 'leaving';
 
+/** One record of the status topic: Connect's key, and its JSON value (null: a tombstone). */
+interface StatusRecord {
+  key: string;
+  value: string | null;
+}
+
 const CONNECTOR = 'status-connector-';
 const TASK = 'status-task-';
 const TOPIC = 'status-topic-';
@@ -75,6 +81,13 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
   readonly #topics = new Map<string, Map<string, ActiveTopic>>();
   /** `partition:key` → offset of the record the view has for that key */
   readonly #appliedOffsets = new Map<string, number>();
+  /** Writes waiting for the produce under way to end (see `#write`). */
+  readonly #queued: Array<{
+    records: StatusRecord[];
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  #writing = false;
 
   private constructor(log: Log, topic: string, options: StoreOptions) {
     super(log, topic, options);
@@ -209,10 +222,43 @@ export class StatusStore extends CompactedTopicStore<StatusChange> {
     ]);
   }
 
-  /** Produces, then applies the acknowledged records at once: Connect never reads its statuses back. */
-  async #write(records: Array<{ key: string; value: string | null }>): Promise<void> {
+  /**
+   * Produces, then applies the acknowledged records at once: Connect never reads its statuses back. Writes
+   * made while a produce is out go together in the next one (the log's producer sends one request at a
+   * time, so a hundred tasks starting at once would otherwise wait a round trip each), in call order.
+   */
+  #write(records: StatusRecord[]): Promise<void> {
     this.assertOpen();
-    if (records.length === 0) return;
+    if (records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#queued.push({ records, resolve, reject });
+      if (!this.#writing) void this.#writeQueued();
+    });
+  }
+
+  async #writeQueued(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queued.length > 0) {
+        const writes = this.#queued.splice(0);
+        try {
+          await this.#produce(writes.flatMap((write) => write.records));
+          for (const write of writes) write.resolve();
+        } catch (error) {
+          if (writes.length === 1) {
+            writes[0]!.reject(error);
+            continue;
+          }
+          // One write the log refuses (a status too large) must not fail the others: each on its own.
+          for (const write of writes) await this.#produce(write.records).then(write.resolve, write.reject);
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  async #produce(records: StatusRecord[]): Promise<void> {
     const positions = await this.log.produce(this.topic, records);
     const timestamp = Date.now();
     records.forEach((record, index) => {

@@ -508,12 +508,15 @@ export class Reconciler {
       return;
     }
     const paused = target === 'PAUSED';
+    // A connector's tasks are independent of each other: they start together (each records its own failure).
+    const starting: Array<Promise<void>> = [];
     for (const { task, taskConfig } of owned) {
       if (!this.#tasks.has(taskKey(name, task)))
-        await this.#startTask(name, task, plugin, config, taskConfig, paused);
+        starting.push(this.#startTask(name, task, plugin, config, taskConfig, paused));
       else if (paused) this.#o.runtime.pauseTask(name, task);
       else this.#o.runtime.resumeTask(name, task);
     }
+    await Promise.all(starting);
   }
 
   async #startConnector(name: string, config: ConnectorConfig): Promise<RunningConnector> {

@@ -280,10 +280,27 @@ function signal(worker, sig) {
   }
 }
 
+/**
+ * Waits until the workers' processes have exited. A process is told by its pid and start time, not by its
+ * command line: a process that is exiting has an empty one already but still runs (its threads end), and a
+ * pid taken over meanwhile is another process.
+ */
 async function waitGone(workers, ms) {
+  const startedAt = new Map(workers.map((w) => [w, startTime(w.pid)]));
+  const running = (w) => Boolean(w.pid) && isAlive(w.pid) && startTime(w.pid) === startedAt.get(w);
   const until = Date.now() + ms;
-  while (workers.some((w) => isOurWorker(w)) && Date.now() < until) await sleep(100);
-  return workers.filter((w) => isOurWorker(w));
+  while (workers.some(running) && Date.now() < until) await sleep(100);
+  return workers.filter(running);
+}
+
+/** The process's start time (`/proc/<pid>/stat` field 22), or undefined without /proc. */
+function startTime(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /** SIGTERM (after SIGCONT, or a frozen worker would never act on it), then SIGKILL after the grace period. */

@@ -98,9 +98,6 @@ export interface GroupCoordinatorClient {
   commitOffsets(request: CommitOffsetsRequest): Promise<void>;
 }
 
-/** How long `disconnect` waits for the answers of requests in flight (see there). */
-const DISCONNECT_WAIT_MS = 1_000;
-
 const COORDINATOR_ERRORS = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
   'GROUP_COORDINATOR_NOT_AVAILABLE',
@@ -207,29 +204,12 @@ export class KafkaGroupClient implements GroupCoordinatorClient {
     }
   }
 
-  /**
-   * Closes the client's connections. kafkajs's disconnect first waits for every request in flight, and a
-   * JoinGroup its member gave up on (a member stopped during a rebalance) is answered only when the group's
-   * join phase ends, which may wait for this member's own successor (a static member's replacement, started
-   * once this one has stopped). So this waits at most `DISCONNECT_WAIT_MS`; the connection closes when that
-   * answer comes.
-   */
+  /** Closes the client's connections, not waiting for answers to requests given up on (see `InternalCluster`). */
   async disconnect(): Promise<void> {
     this.#closed = true;
     this.#connecting = undefined;
     this.#coordinators.clear();
-    const closing = this.#cluster.disconnect();
-    closing.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DISCONNECT_WAIT_MS);
-      timer.unref();
-    });
-    try {
-      await Promise.race([closing, waited]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.#cluster.disconnect();
   }
 
   async joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {

@@ -44,6 +44,8 @@ import {
 import type { FetchedRecord } from './types.js';
 
 const CREATE_CLUSTER_SYMBOL = 'private:Kafka:createCluster';
+/** How long `InternalCluster.disconnect` waits for the answers of requests in flight (see there). */
+const DISCONNECT_WAIT_MS = 100;
 /** `protocol/isolationLevel.js`: READ_COMMITTED hides records of open and aborted transactions. */
 const READ_COMMITTED = 1;
 
@@ -295,8 +297,26 @@ export class InternalCluster {
     await this.#cluster.refreshMetadata();
   }
 
+  /**
+   * Closes the connections. kafkajs's disconnect first waits for every request in flight, and a request its
+   * caller gave up on can stay unanswered for long: a long-poll Fetch for up to its wait, a JoinGroup of a
+   * stopped member until the group's join phase ends (which may wait for that member's own successor, started
+   * once it has stopped). So this waits at most `DISCONNECT_WAIT_MS`; the connections close when those
+   * answers come.
+   */
   async disconnect(): Promise<void> {
-    await this.#cluster.disconnect();
+    const closing = this.#cluster.disconnect();
+    closing.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DISCONNECT_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      await Promise.race([closing, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async refreshMetadata(): Promise<void> {

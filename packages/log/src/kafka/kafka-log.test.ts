@@ -119,3 +119,29 @@ describe('KafkaLog.produceDirect', () => {
     }
   });
 });
+
+describe('KafkaLogReader.close', () => {
+  it('returns at once while a poll it gave up on still waits at the broker', async () => {
+    const log = await KafkaLog.open({ brokers: kafkaBootstrap(), clientId: uniqueName('reader-close') });
+    const topic = uniqueName('reader-close');
+    try {
+      await log.createTopic({ name: topic, partitions: 1 });
+      const reader = await log.openReader();
+      const abort = new AbortController();
+      // Nothing to read: the broker holds the Fetch for its whole wait, after the poll itself has ended.
+      const poll = reader.fetchTopicPartitions([{ topic, partition: 0, offset: 0 }], {
+        maxWaitMs: 5_000,
+        signal: abort.signal,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      abort.abort();
+      expect(await poll).toEqual([]);
+      const started = performance.now();
+      await reader.close();
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      await log.deleteTopic(topic).catch(() => undefined);
+      await log.close();
+    }
+  });
+});

@@ -98,6 +98,8 @@ const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '_
 
 const TRANSIENT_RETRY_MS = 15_000;
 const LEADER_WAIT_MS = 30_000;
+/** How long an alter of topic configs waits for the broker to describe the change (see `#untilOverridesShow`). */
+const ALTER_VISIBLE_WAIT_MS = 5_000;
 /** Answers that mean "ask again soon": a coordinator or leader moved or is loading; nothing was done. */
 const TRANSIENT_ERRORS = new Set([
   'GROUP_COORDINATOR_NOT_AVAILABLE',
@@ -646,6 +648,31 @@ export class KafkaLog implements Log, ClusterAdmin {
       }),
     );
     this.#topics.delete(topic);
+    if (!options.validateOnly) await this.#untilOverridesShow(topic, overrides);
+  }
+
+  /**
+   * Waits (a few seconds at most) until the broker describes the topic with exactly these overrides: on
+   * KRaft a broker applies an accepted change to its metadata a moment after the controller answered, so
+   * a describe right after the alter could show the old configs.
+   */
+  async #untilOverridesShow(topic: string, overrides: ReadonlyMap<string, string>): Promise<void> {
+    const deadline = Date.now() + ALTER_VISIBLE_WAIT_MS;
+    for (;;) {
+      const shown = (await this.describeTopicConfigs(topic)).filter(
+        (entry) => entry.source === 'DYNAMIC_TOPIC_CONFIG',
+      );
+      const same =
+        shown.length === overrides.size &&
+        // Sensitive values are described as null: their names must match.
+        shown.every(
+          (entry) =>
+            overrides.has(entry.name) &&
+            (entry.value ?? overrides.get(entry.name)) === overrides.get(entry.name),
+        );
+      if (same || Date.now() > deadline) return;
+      await delay(50);
+    }
   }
 
   async listGroups(): Promise<GroupListing[]> {

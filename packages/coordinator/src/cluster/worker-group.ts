@@ -35,6 +35,9 @@ export type WorkerProtocolName = (typeof WORKER_PROTOCOLS)[number];
 /** `WorkerAssignment.error`: the assignment is usable, or why not. */
 const ASSIGNMENT_ERROR = { NONE: 0, CONFIG_MISMATCH: 1, DUPLICATE_URL: 2 } as const;
 
+/** How long a worker waits for its notice that it joins or leaves to be written (it is only a shortcut). */
+const ANNOUNCE_TIMEOUT_MS = 1_000;
+
 /** How long a worker told that another advertises its URL waits before it tries to join again. */
 const DUPLICATE_URL_BACKOFF_MS = 10_000;
 
@@ -519,7 +522,8 @@ export class WorkerGroup implements ClusterRole {
    */
   async #announce(event: WorkerNoticeEvent): Promise<void> {
     try {
-      await this.#o.statuses.putWorkerNotice(this.#o.selfUrl, event);
+      // Bounded: a worker leaving while Kafka is out of reach must not wait out the producer's retries.
+      await withTimeout(this.#o.statuses.putWorkerNotice(this.#o.selfUrl, event), ANNOUNCE_TIMEOUT_MS);
     } catch (error) {
       this.#o.logger.debug(`could not announce that this worker is ${event}: ${message(error)}`);
     }

@@ -54,7 +54,6 @@ export class BatchProducer {
   readonly #acks: -1 | 1;
   readonly #timeoutMs: number;
   readonly #retryTimeoutMs: number;
-  #connecting: Promise<void> | undefined;
   #closed = false;
 
   constructor(kafka: Kafka, options: BatchProducerOptions = {}) {
@@ -67,17 +66,12 @@ export class BatchProducer {
   /** Connects to the bootstrap servers and loads metadata. `produce` connects by itself if needed. */
   async connect(): Promise<void> {
     this.#assertOpen();
-    this.#connecting ??= this.#cluster.connect().catch((error: unknown) => {
-      this.#connecting = undefined;
-      throw error;
-    });
-    await this.#connecting;
+    await this.#cluster.connect();
   }
 
   /** Closes every connection. The producer cannot be used afterwards. */
   async disconnect(): Promise<void> {
     this.#closed = true;
-    this.#connecting = undefined;
     await this.#cluster.disconnect();
   }
 

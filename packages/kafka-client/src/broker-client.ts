@@ -146,7 +146,6 @@ export class BrokerClient {
   readonly #retryTimeoutMs: number;
   /** Multi-partition fetches not answered yet, or answered and not taken yet, by leader. */
   readonly #pending = new Map<number, LeaderFetch>();
-  #connecting: Promise<void> | undefined;
   #closed = false;
 
   constructor(kafka: Kafka, options: BrokerClientOptions = {}) {
@@ -157,17 +156,26 @@ export class BrokerClient {
   /** Connects to the bootstrap servers and loads metadata. `fetch` connects by itself if needed. */
   async connect(): Promise<void> {
     this.#assertOpen();
-    this.#connecting ??= this.#cluster.connect().catch((error: unknown) => {
-      this.#connecting = undefined;
-      throw error;
-    });
-    await this.#connecting;
+    await this.#cluster.connect();
+  }
+
+  /** Metadata again before a fetch is retried; `unknownPartition`: a topic may have been deleted. */
+  async #refreshBeforeRetry(unknownPartition: boolean): Promise<void> {
+    // Refreshing metadata reconnects a disconnected cluster: a fetch that was waiting must not.
+    this.#assertOpen();
+    try {
+      // A topic deleted since it was last fetched makes every metadata refresh fail: forget such topics.
+      if (unknownPartition) await this.#cluster.forgetDeletedTopics();
+      await this.#cluster.refreshMetadata();
+    } catch (error) {
+      // The next attempt reports it if it persists; internals changes never do.
+      if (error instanceof KafkaInternalsError) throw error;
+    }
   }
 
   /** Closes every connection. The client cannot be used afterwards. */
   async disconnect(): Promise<void> {
     this.#closed = true;
-    this.#connecting = undefined;
     this.#pending.clear();
     await this.#cluster.disconnect();
   }
@@ -250,16 +258,7 @@ export class BrokerClient {
       }
       await delay(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      // Refreshing metadata reconnects a disconnected cluster: a fetch that was waiting must not.
-      this.#assertOpen();
-      try {
-        // A topic deleted since it was last fetched makes every metadata refresh fail: forget such topics.
-        if (unknownPartition) await this.#cluster.forgetDeletedTopics();
-        await this.#cluster.refreshMetadata();
-      } catch (error) {
-        // The next attempt reports it if it persists; internals changes never do.
-        if (error instanceof KafkaInternalsError) throw error;
-      }
+      await this.#refreshBeforeRetry(unknownPartition);
     }
   }
 
@@ -389,13 +388,7 @@ export class BrokerClient {
         await Promise.race([delay(backoff), ...(aborted ? [aborted.promise] : [])]);
         if (stopped()) return [];
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        this.#assertOpen();
-        try {
-          if (unknownPartition) await this.#cluster.forgetDeletedTopics();
-          await this.#cluster.refreshMetadata();
-        } catch (error) {
-          if (error instanceof KafkaInternalsError) throw error;
-        }
+        await this.#refreshBeforeRetry(unknownPartition);
       }
     } finally {
       aborted?.release();

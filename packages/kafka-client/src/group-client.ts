@@ -183,7 +183,6 @@ export class KafkaGroupClient implements GroupCoordinatorClient {
   readonly #cluster: InternalCluster;
   /** Coordinator node id per group, until a request says it moved. */
   readonly #coordinators = new Map<string, number>();
-  #connecting: Promise<void> | undefined;
   #closed = false;
 
   constructor(kafka: Kafka, options: KafkaGroupClientOptions = {}) {
@@ -193,12 +192,8 @@ export class KafkaGroupClient implements GroupCoordinatorClient {
   async connect(): Promise<void> {
     if (this.#closed)
       throw new SluiceError('SLUICE_KAFKA_CLIENT_CLOSED', 'the KafkaGroupClient was disconnected');
-    this.#connecting ??= this.#cluster.connect().catch((error: unknown) => {
-      this.#connecting = undefined;
-      throw error;
-    });
     try {
-      await this.#connecting;
+      await this.#cluster.connect();
     } catch (error) {
       throw toGroupRequestError('FindCoordinator', error);
     }
@@ -207,7 +202,6 @@ export class KafkaGroupClient implements GroupCoordinatorClient {
   /** Closes the client's connections, not waiting for answers to requests given up on (see `InternalCluster`). */
   async disconnect(): Promise<void> {
     this.#closed = true;
-    this.#connecting = undefined;
     this.#coordinators.clear();
     await this.#cluster.disconnect();
   }

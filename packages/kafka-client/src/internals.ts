@@ -265,6 +265,7 @@ const STATIC_MEMBERSHIP_VERSIONS = {
 /** A kafkajs Cluster of its own (own connections), reached through the Kafka instance's private factory. */
 export class InternalCluster {
   readonly #cluster: RawCluster;
+  #connecting: Promise<void> | undefined;
 
   private constructor(cluster: RawCluster) {
     this.#cluster = cluster;
@@ -291,10 +292,19 @@ export class InternalCluster {
     return new InternalCluster(withMethods<RawCluster>(cluster, 'Cluster', CLUSTER_METHODS));
   }
 
-  async connect(): Promise<void> {
-    await this.#cluster.connect();
-    // The broker list comes from metadata; the group coordinator lookup needs it.
-    await this.#cluster.refreshMetadata();
+  /**
+   * Connects and loads metadata (the broker list: the group coordinator lookup needs it). Once: concurrent
+   * callers share the attempt, and a failed one is tried again by the next call.
+   */
+  connect(): Promise<void> {
+    this.#connecting ??= (async () => {
+      await this.#cluster.connect();
+      await this.#cluster.refreshMetadata();
+    })().catch((error: unknown) => {
+      this.#connecting = undefined;
+      throw error;
+    });
+    return this.#connecting;
   }
 
   /**
@@ -305,6 +315,7 @@ export class InternalCluster {
    * answers come.
    */
   async disconnect(): Promise<void> {
+    this.#connecting = undefined;
     const closing = this.#cluster.disconnect();
     closing.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;

@@ -70,10 +70,11 @@ describe('a cluster of workers', () => {
     expect(Date.now() - seenAt).toBeLessThan(1_000);
     for (let i = 1; i < 6; i++) {
       const worker = c.workers[i % c.workers.length]!;
-      expect(
-        (await c.call(worker, 'POST', '/connectors', { name: `c${i}`, config: counting(`${c.id}-c${i}`, 2) }))
-          .status,
-      ).toBe(201);
+      const reply = await c.call(worker, 'POST', '/connectors', {
+        name: `c${i}`,
+        config: counting(`${c.id}-c${i}`, 2),
+      });
+      expect(reply, JSON.stringify(reply.body)).toMatchObject({ status: 201 });
     }
     const names = Array.from({ length: 6 }, (_, i) => `c${i}`);
     await waitFor(

@@ -1,5 +1,7 @@
 export { createKafka } from './kafka.js';
 export type { KafkaClientConfig, KafkaLogLevel } from './kafka.js';
+export { WriteGateClosedError } from './write-gate.js';
+export type { WriteGate, WriteGateState } from './write-gate.js';
 export { BrokerClient } from './broker-client.js';
 export type { BrokerClientOptions } from './broker-client.js';
 export type {

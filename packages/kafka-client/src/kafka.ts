@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import type { Kafka, KafkaConfig as KafkajsConfig } from 'kafkajs';
+import { gatedSocketFactory, type WriteGate } from './write-gate.js';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -22,6 +23,8 @@ export interface KafkaClientConfig {
   ssl?: KafkajsConfig['ssl'];
   /** SASL mechanism and credentials. @default undefined (no authentication) */
   sasl?: KafkajsConfig['sasl'];
+  /** Asked right before each state-changing request is written to a broker (see `WriteGate`). @default none */
+  writeGate?: WriteGate;
 }
 
 const LOG_LEVELS: Record<KafkaLogLevel, kafkajs.logLevel> = {
@@ -42,5 +45,6 @@ export function createKafka(config: KafkaClientConfig): Kafka {
     logLevel: LOG_LEVELS[config.logLevel ?? 'nothing'],
     ...(config.ssl === undefined ? {} : { ssl: config.ssl }),
     ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
+    ...(config.writeGate === undefined ? {} : { socketFactory: gatedSocketFactory(config.writeGate) }),
   });
 }

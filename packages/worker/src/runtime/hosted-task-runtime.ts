@@ -46,13 +46,14 @@ interface RunningTask {
  * as soon as the lease is set again) and carries on once it is extended, or, told to stop, stops without
  * those writes: records not acknowledged and offsets not written are replayed by the next owner. Status,
  * topic and log events still flow: the control plane decides what to do with them. A pause asked for
- * while fenced takes effect once the lease is back (nothing moves meanwhile anyway). What remains possible:
- * - a write whose call passed the check before the lease ran out can land after it: a produce already on
- *   the wire, and on Kafka also the later ~512 KB sends of the same call and the client's retries of any
- *   of them; likewise an offset write, a group commit or a topic creation already issued. Duplicates,
- *   never loss, as with Connect's zombies; exactly-once source support (KIP-618) is the complete answer;
- * - the check and the call are one synchronous step, but a process frozen (SIGSTOP) or descheduled
- *   exactly between the two issues the call when it runs again, however late that is;
+ * while fenced takes effect once the lease is back (nothing moves meanwhile anyway). On Kafka the lease is
+ * checked once more as each state-changing request is written to a task's socket (`LeaseGate.wireState`):
+ * a call that passed the check can reach the wire much later (behind a request in flight, after a metadata
+ * lookup, as the client's retry, in a process frozen by SIGSTOP and thawed), and it is held there while
+ * fenced, and never written once the task stops fenced. What remains possible:
+ * - a request written to the socket before the lease ran out can land after it (a link that was cut holds
+ *   it in the kernel until it heals). Duplicates, never loss, as with Connect's zombies; exactly-once source
+ *   support (KIP-618) is the complete answer;
  * - connector code already running (a `poll`, a `put`) runs to its end, and a sink task's own writes to
  *   an external system are beyond the log's reach; `commitRecord` (for records already in the log),
  *   `close()` and `task.stop()` are still called.

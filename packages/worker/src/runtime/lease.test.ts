@@ -132,6 +132,28 @@ describe('LeaseGate', () => {
     expect(await ready).toBe(false);
     expect(calls).toBe(0);
   });
+
+  it('opens the wire while the lease holds, holds it while fenced, and closes it for good on a stop while fenced', () => {
+    const lease = handLease();
+    let stopping = false;
+    const gate = new LeaseGate(lease, new Wakeup(), () => stopping);
+    lease.set(true);
+    expect(gate.wireState()).toBe('open');
+    lease.set(false);
+    expect(gate.wireState()).toBe('hold');
+    expect(gate.abandonIfFenced()).toBe(false);
+    // A stop with the lease valid still lets the task's last writes out.
+    lease.set(true);
+    stopping = true;
+    expect(gate.abandonIfFenced()).toBe(false);
+    expect(gate.wireState()).toBe('open');
+    lease.set(false);
+    expect(gate.wireState()).toBe('closed');
+    expect(gate.abandoned).toBe(true);
+    // Not even a later lease lets this incarnation's writes out.
+    lease.set(true);
+    expect(gate.wireState()).toBe('closed');
+  });
 });
 
 describe('fencedLog', () => {
@@ -167,6 +189,17 @@ describe('fencedLog', () => {
       wakeup.wake();
       await expect(givenUp).rejects.toMatchObject({ code: 'SLUICE_TASK_FENCED' });
       await expect(ensured).rejects.toMatchObject({ code: 'SLUICE_TASK_FENCED' });
+      // A write that passed the gate and was then refused on the wire (the gate closed for good) is fenced too.
+      const wired = fencedLog(
+        Object.assign(Object.create(log) as typeof log, {
+          produce: () => Promise.reject(new Error('connection destroyed')),
+        }),
+        new LeaseGate(lease, wakeup, () => stopping),
+      );
+      lease.set(true);
+      const refused = wired.produce('fenced', [{ value: 'refused' }]);
+      lease.set(false);
+      await expect(refused).rejects.toMatchObject({ code: 'SLUICE_TASK_FENCED' });
       expect((await log.offsets('fenced'))[0]!.end).toBe(1);
       expect(await log.describeTopic('never-created')).toBeUndefined();
     } finally {

@@ -4,6 +4,7 @@
 // `process.hrtime.bigint()`: the monotonic clock that all threads of a process share (each thread's
 // `performance.now()` counts from that thread's own start).
 import { SluiceError } from '@sluice/errors';
+import type { WriteGateState } from '@sluice/kafka-client';
 import type { Log } from '@sluice/log';
 import type { ActorLease } from './actor.js';
 import type { Wakeup } from './task-runner-config.js';
@@ -97,6 +98,7 @@ export class LeaseGate {
   readonly #lease: ActorLease;
   readonly #wakeup: Wakeup;
   readonly #stopping: () => boolean;
+  #abandoned = false;
 
   constructor(lease: ActorLease, wakeup: Wakeup, stopping: () => boolean) {
     this.#lease = lease;
@@ -107,6 +109,33 @@ export class LeaseGate {
   /** Whether the runner may act now. */
   get open(): boolean {
     return this.#lease.valid();
+  }
+
+  /**
+   * The gate of the task's own Kafka connections (`WriteGate`), asked as a state-changing request is written
+   * to a socket: a call that passed {@link run} may reach the wire much later (behind a request in flight,
+   * after a metadata lookup, as the client's retry, or once a process frozen by SIGSTOP runs again). Held
+   * while the lease has run out; once the runner is told to stop while fenced, closed for good, so that not
+   * even a later generation's lease lets an old incarnation's write out.
+   */
+  wireState(): WriteGateState {
+    if (this.#abandoned) return 'closed';
+    if (this.#lease.valid()) return 'open';
+    return this.abandonIfFenced() ? 'closed' : 'hold';
+  }
+
+  /**
+   * Gives writes up for good if the runner is told to stop while fenced: what is still on its way is then
+   * neither acknowledged nor written (see {@link wireState}), so it need not be waited for.
+   */
+  abandonIfFenced(): boolean {
+    if (!this.#abandoned && this.#stopping() && !this.#lease.valid()) this.#abandoned = true;
+    return this.#abandoned;
+  }
+
+  /** Whether writes were given up for good (see {@link abandonIfFenced}). */
+  get abandoned(): boolean {
+    return this.#abandoned;
   }
 
   /** Resolves true once the lease is valid (at once if it is), false if the runner is told to stop first. */
@@ -143,7 +172,10 @@ export class LeaseGate {
  */
 export function fencedLog(log: Log, gate: LeaseGate): Log {
   const write = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    const outcome = await gate.run(call);
+    const outcome = await gate.run(call).catch((error: unknown) => {
+      // Refused on the wire, or failed otherwise, while the task stops fenced: not done, as one given up here.
+      throw gate.abandonIfFenced() ? new TaskFencedError(what) : error;
+    });
     if (outcome === FENCED) throw new TaskFencedError(what);
     return outcome;
   };

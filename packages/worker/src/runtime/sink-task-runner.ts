@@ -8,6 +8,7 @@ import {
   GroupRequestError,
   KafkaGroupClient,
   type GroupCoordinatorClient,
+  type WriteGate,
 } from '@sluice/kafka-client';
 import type { GroupOffset, Log, LogReader, LogRecord, TopicPartitionFetchResult } from '@sluice/log';
 import {
@@ -109,7 +110,7 @@ export interface SinkTaskRunnerOptions {
    * Opens the task's log (tests: a log whose reader counts its polls).
    * @default `openTaskLog`: an `EmbeddedLog` or a `KafkaLog` of the task's own
    */
-  openLog?(config: TaskRunnerLogConfig): Promise<Log>;
+  openLog?(config: TaskRunnerLogConfig, writeGate: WriteGate): Promise<Log>;
 }
 
 /**
@@ -301,7 +302,10 @@ class SinkTaskRunner implements Actor {
     const descriptor = await loadConnectorPlugin(config.plugin, 'sink');
     this.#converters = await createConverters(config.converters, enter);
     this.#transforms = await TransformationChain.load(config.transforms, enter);
-    this.#log = fencedLog(await (this.#options.openLog ?? openTaskLog)(config.log), this.#gate);
+    this.#log = fencedLog(
+      await (this.#options.openLog ?? openTaskLog)(config.log, { state: () => this.#gate.wireState() }),
+      this.#gate,
+    );
     // With a DLQ or the error log a task gets an errant record reporter, which reports records as read.
     if (config.errors.deadLetterQueue !== undefined || config.errors.logEnable)
       this.#consumed = new WeakMap();
@@ -341,7 +345,14 @@ class SinkTaskRunner implements Actor {
     const client =
       this.#options.group?.client() ??
       // A client of its own: a coordinator serves one connection's requests one at a time.
-      new KafkaGroupClient(createKafka({ brokers: log.backend === 'kafka' ? log.brokers : [], clientId }));
+      new KafkaGroupClient(
+        createKafka({
+          brokers: log.backend === 'kafka' ? log.brokers : [],
+          clientId,
+          // Its offset commits pass the task's gate on the wire too, as the log's writes do.
+          writeGate: { state: () => this.#gate.wireState() },
+        }),
+      );
     const { pattern, topics } = subscription(this.#config);
     const group = this.#newGroup(client, {
       groupId: this.#groupId,

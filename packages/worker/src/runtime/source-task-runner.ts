@@ -166,7 +166,7 @@ class SourceTaskRunner implements Actor {
       sleep: (ms) => this.#wakeup.wait(ms),
       stopping: () => this.#stopping,
     });
-    this.#log = fencedLog(await openTaskLog(config.log), this.#gate);
+    this.#log = fencedLog(await openTaskLog(config.log, { state: () => this.#gate.wireState() }), this.#gate);
     this.#store = await OffsetStore.open(this.#log, config.offsetStorage, { connector: config.connector });
     const task = enter(() => descriptor.createTask());
     this.#task = task;
@@ -364,6 +364,10 @@ class SourceTaskRunner implements Actor {
     const sent = this.#pending;
     if (sent === undefined) return;
     this.#pending = undefined;
+    // Told to stop while fenced: the produce is not acknowledged (the next owner replays it) and none of it
+    // reaches Kafka any more (the gate on the wire is closed for good), so it is not waited for: the client
+    // may retry it for seconds.
+    if (this.#gate.abandonIfFenced()) return;
     const outcome = await sent.done;
     // Given up because the task stops while fenced: not acknowledged, so its offsets are not written and
     // the next owner replays it.

@@ -2,6 +2,7 @@
 // started with, the events it sends back and the commands it takes (structured-clone values only), and
 // the helpers both runners share.
 import { SluiceError } from '@sluice/errors';
+import type { WriteGate } from '@sluice/kafka-client';
 import { EmbeddedLog, KafkaLog, type Log } from '@sluice/log';
 import type { PluginDescriptor } from '@sluice/sdk';
 import { loadPlugin } from '@sluice/plugins';
@@ -100,10 +101,14 @@ export type TaskRunnerCommand =
 // Helpers both runners use.
 
 /** Opens the runner's own connection to the log. */
-export async function openTaskLog(config: TaskRunnerLogConfig): Promise<Log> {
+export async function openTaskLog(config: TaskRunnerLogConfig, writeGate?: WriteGate): Promise<Log> {
   return config.backend === 'embedded'
     ? EmbeddedLog.open({ dataDir: config.dataDir })
-    : KafkaLog.open({ brokers: config.brokers, clientId: config.clientId });
+    : KafkaLog.open({
+        brokers: config.brokers,
+        clientId: config.clientId,
+        ...(writeGate === undefined ? {} : { writeGate }),
+      });
 }
 
 /** Whether calling again may succeed (a `RetriableError`, recognised by brand across module copies). */

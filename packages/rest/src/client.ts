@@ -80,6 +80,9 @@ export class PeerClient {
           method: init.method,
           headers,
           ...(target.protocol === 'https:' ? this.#options.tls : {}),
+          // A kept-alive connection may be closing (the peer closes idle ones, or just died) as a request
+          // goes out, and then a request that is not idempotent cannot be sent again: it gets its own.
+          ...(IDEMPOTENT.has(init.method.toUpperCase()) ? {} : { agent: false }),
           timeout: timeoutMs,
         },
         (response) => {

@@ -55,6 +55,11 @@ export interface RestDependencies {
   /** How long a request waits for the herder before a 500, as Connect's REST request timeout. @default 90000 */
   requestTimeoutMs?: number;
   /**
+   * How long a request keeps trying to reach the worker that must serve it, while none is known or the one
+   * it was sent to is gone (a rebalance, a dead leader). @default 30000
+   */
+  forwardRetryMs?: number;
+  /**
    * HTTP Basic authentication (Connect's `BasicAuthSecurityRestExtension`): the users tables of the JAAS
    * `KafkaConnect` entry. Unset, requests are not authenticated (TLS client certificates aside).
    */
@@ -145,6 +150,7 @@ export function createConnectApp(dependencies: RestDependencies): Hono {
   mountConnectorRoutes(app, () => herder!, {
     client: dependencies.peers ?? new PeerClient({ timeoutMs }),
     awaitConfigOffset: (offset, waitMs) => herder!.awaitConfigOffset(offset, waitMs),
+    ...(dependencies.forwardRetryMs === undefined ? {} : { retryForMs: dependencies.forwardRetryMs }),
   });
   mountPluginRoutes(app, dependencies.catalog);
 

@@ -63,6 +63,7 @@ async function worker(behaviour: (method: string, args: unknown[]) => unknown): 
     herder: Promise.resolve(herder),
     catalog: {} as PluginCatalog,
     peers: new PeerClient({ timeoutMs: 5_000 }),
+    forwardRetryMs: RETRY_FOR_MS,
   });
   const server = await listen(
     async (request) => {
@@ -80,6 +81,9 @@ async function worker(behaviour: (method: string, args: unknown[]) => unknown): 
   fake.url = server.listener.url;
   return fake;
 }
+
+/** How long a worker here keeps asking again for a request it cannot place. */
+const RETRY_FOR_MS = 1_500;
 
 const info = (name: string) => ({ created: true, info: { name, config: {}, tasks: [], type: 'source' } });
 const leads = (method: string, args: unknown[]) =>
@@ -156,28 +160,43 @@ describe('forwarding to the leader, with Connect hop rule', () => {
       status: 409,
       body: { error_code: 409, message: CONFLICTING_OPERATION },
     });
-    expect(a.requests).toHaveLength(2); // the client's request, then b's forward=false
+    // The client's request, then b's forward=false for each time a asked b again (it did nothing).
+    const forwards = (w: FakeWorker) => w.requests.map((r) => new URL(r.url).searchParams.get('forward'));
+    expect(forwards(a)[0]).toBeNull();
+    expect(forwards(a).length).toBeGreaterThan(2);
+    expect(new Set(forwards(a).slice(1))).toEqual(new Set(['false']));
+    expect(new Set(forwards(b))).toEqual(new Set(['true']));
     expect(await call(b.url, 'POST', '/connectors?forward=false', connector)).toMatchObject({
       status: 409,
       body: { message: CONFLICTING_OPERATION },
     });
   });
 
-  it('answers 409 when nobody knows the leader, and serves pause and resume wherever they arrive', async () => {
+  it('answers 409 when nobody knows the leader for a while, and serves pause and resume wherever they arrive', async () => {
     const follower = await worker((method) =>
       method === 'pauseConnector' || method === 'resumeConnector' ? undefined : follows(() => undefined)(),
     );
+    const asked = Date.now();
     expect(await call(follower.url, 'POST', '/connectors', connector)).toMatchObject({
       status: 409,
       body: { error_code: 409, message: NO_KNOWN_LEADER },
     });
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(RETRY_FOR_MS - 500);
     expect((await call(follower.url, 'PUT', '/connectors/a/pause')).status).toBe(202);
     expect((await call(follower.url, 'PUT', '/connectors/a/resume')).status).toBe(202);
-    expect(follower.calls.map((c) => c.method)).toEqual([
-      'putConnectorConfig',
-      'pauseConnector',
-      'resumeConnector',
-    ]);
+    const methods = follower.calls.map((c) => c.method);
+    expect(new Set(methods.slice(0, -2))).toEqual(new Set(['putConnectorConfig']));
+    expect(methods.slice(-2)).toEqual(['pauseConnector', 'resumeConnector']);
+  });
+
+  it('waits out a moment in which the worker asked knows no leader, and forwards once it learns one', async () => {
+    const leader = await worker(leads);
+    const learnedAt = Date.now() + 700;
+    const follower = await worker(follows(() => (Date.now() < learnedAt ? undefined : leader.url)));
+    const reply = await call(follower.url, 'POST', '/connectors', connector);
+    expect(reply).toMatchObject({ status: 201 });
+    expect(Date.now()).toBeGreaterThanOrEqual(learnedAt);
+    expect(leader.calls.map((c) => c.method)).toEqual(['putConnectorConfig']);
   });
 
   it('sends a task restart to the worker running it, through the leader', async () => {

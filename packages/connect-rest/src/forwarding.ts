@@ -32,6 +32,8 @@ export interface ForwardingOptions {
 
 /** How long a forwarding worker waits for its own view to catch up with the leader's write. */
 const READ_YOUR_WRITES_MS = 5_000;
+/** The 409s of a worker that did nothing with a forwarded request because it could not tell who serves it. */
+const UNDONE = new Set<unknown>([NO_KNOWN_LEADER, CONFLICTING_OPERATION]);
 const RETRY_BACKOFF_MS = 500;
 
 function forwardTarget(error: unknown): { url: string | undefined } | undefined {
@@ -48,9 +50,10 @@ function forwardTarget(error: unknown): { url: string | undefined } | undefined 
  * still cannot serve it answers 409. The answer is relayed as it came (status and body); a `Location`
  * names this worker, as the client asked it.
  *
- * Sluice waits where Connect fails: a worker that does not answer (it died; the group will rebalance),
- * or that answers it knows no leader (it led, and is leaving its group or between generations: it did
- * nothing), is asked again through a fresh decision until `retryForMs`, and a forwarded write returns once
+ * Sluice waits where Connect fails: the worker the client asked, when it knows no leader itself, or the
+ * worker it forwarded to does not answer (it died; the group will rebalance) or answers that it could not
+ * tell who serves the request (it led, and is leaving its group or between generations: it did nothing),
+ * decides again after a moment until `retryForMs`, and a forwarded write returns once
  * this worker's own view has caught up with it, so a client that reads back from the worker it wrote
  * through sees its write.
  */
@@ -71,18 +74,22 @@ export async function serveOrForward(
     const forward = c.req.query('forward');
     if (forward !== undefined && forward.toLowerCase() !== 'true')
       throw new HttpError(409, CONFLICTING_OPERATION);
-    if (target.url === undefined) throw new HttpError(409, NO_KNOWN_LEADER);
+    // The worker the client asked waits out a moment without a known leader (a rebalance, a leader that
+    // died); one that was asked by another worker answers at once, and that worker asks again.
+    const origin = forward === undefined;
+    const late = () => Date.now() + RETRY_BACKOFF_MS > deadline;
+    if (target.url === undefined) {
+      if (!origin || late()) throw new HttpError(409, NO_KNOWN_LEADER);
+      await sleep(RETRY_BACKOFF_MS);
+      continue;
+    }
     try {
-      const answer = await forwardTo(c, options, target.url, forward === undefined);
-      if (!answer.noKnownLeader || Date.now() + RETRY_BACKOFF_MS > deadline) return answer.response;
+      const answer = await forwardTo(c, options, target.url, origin);
+      if (!answer.refusedUndone || !origin || late()) return answer.response;
     } catch (error) {
       // Only a request that never reached the worker is sent again: one that may have landed (the worker
       // died before it answered) is answered 500, as Connect does, so the client knows the outcome is unknown.
-      if (
-        !(error instanceof PeerUnreachableError) ||
-        error.sent ||
-        Date.now() + RETRY_BACKOFF_MS > deadline
-      ) {
+      if (!(error instanceof PeerUnreachableError) || error.sent || late()) {
         throw error;
       }
     }
@@ -95,7 +102,7 @@ async function forwardTo(
   options: ForwardingOptions,
   targetUrl: string,
   recursive: boolean,
-): Promise<{ response: Response; noKnownLeader: boolean }> {
+): Promise<{ response: Response; refusedUndone: boolean }> {
   const here = new URL(c.req.url);
   const url = new URL(here.pathname, targetUrl.endsWith('/') ? targetUrl : `${targetUrl}/`);
   url.searchParams.set('forward', String(recursive));
@@ -127,7 +134,7 @@ async function forwardTo(
   if (!empty && answer.body.byteLength === 0) out.set('content-length', '0');
   return {
     response: new Response(empty ? null : answer.body, { status: answer.status, headers: out }),
-    noKnownLeader: answer.status === 409 && messageOf(answer.body) === NO_KNOWN_LEADER,
+    refusedUndone: answer.status === 409 && UNDONE.has(messageOf(answer.body)),
   };
 }
 

@@ -225,7 +225,6 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       ['has/slash', /illegal/],
       ['ünïcode', /illegal/],
     ])('rejects the topic name %j with a clear error and creates nothing', async (name, message) => {
-      const before = await log.listTopics();
       await expect(log.createTopic({ name })).rejects.toMatchObject({
         code: 'SLUICE_INVALID_TOPIC',
         message,
@@ -233,7 +232,10 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       await expect(log.produce(name, [{ value: 'x' }])).rejects.toMatchObject({
         code: 'SLUICE_INVALID_TOPIC',
       });
-      expect(await log.listTopics()).toEqual(before);
+      // Nothing under that name, nor cut to a legal length (other tests may create topics meanwhile).
+      const after = await log.listTopics();
+      expect(after).not.toContain(name);
+      expect(after).not.toContain(name.slice(0, 249));
     });
 
     it('accepts a topic name of exactly 249 legal characters', async () => {

@@ -491,7 +491,8 @@ export async function staleWrites(c: TestCluster, topic: string): Promise<number
         if (finished.has(value.incarnation)) {
           stale++;
           process.stdout.write(
-            `task ${task}: ${value.worker} wrote seq ${value.seq} after a newer incarnation\n`,
+            `task ${task}: ${value.worker} wrote seq ${value.seq} after a newer incarnation; ` +
+              `runs (worker/incarnation@seqs): ${runsOf(values)}\n`,
           );
         }
         current = value.incarnation;
@@ -499,6 +500,18 @@ export async function staleWrites(c: TestCluster, topic: string): Promise<number
     }
   }
   return stale;
+}
+
+/** A task's output as runs of one incarnation: `w1/1a2b3c@1-880 w2/4d5e6f@881-2980 …`. */
+function runsOf(values: readonly Sequenced[]): string {
+  const runs: Array<{ tag: string; first: number; last: number }> = [];
+  for (const value of values) {
+    const tag = `${value.worker}/${value.incarnation.slice(0, 6)}`;
+    const last = runs.at(-1);
+    if (last?.tag === tag) last.last = value.seq;
+    else runs.push({ tag, first: value.seq, last: value.seq });
+  }
+  return runs.map((run) => `${run.tag}@${run.first}-${run.last}`).join(' ');
 }
 
 /**

@@ -182,14 +182,21 @@ export class WorkerProcess {
 
   /** Polls GET `path` until `accept` holds for its body. */
   async until<T>(path: string, accept: (body: T) => boolean, timeoutMs = 30_000): Promise<T> {
+    let last: unknown;
     return waitFor(
       `${path} to match`,
       async () => {
         const reply = await this.call('GET', path);
+        last = reply;
         return reply.status === 200 && accept(reply.body as T) ? (reply.body as T) : undefined;
       },
       { timeoutMs, intervalMs: 200 },
-    );
+    ).catch((error: unknown) => {
+      // What it answered last says why it never matched (a FAILED task's trace, …).
+      throw new Error(`${(error as Error).message}; the last answer: ${JSON.stringify(last)}`, {
+        cause: error,
+      });
+    });
   }
 }
 

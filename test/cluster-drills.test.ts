@@ -137,7 +137,9 @@ async function finish(c: TestCluster, { topic, file, rest }: Load, drill: string
       `${report.failures.length} failed, ${report.excluded} to a worker stopping or starting\n`,
   );
   expect(report.failures).toEqual([]);
-  expect(report.calls).toBeGreaterThan(50);
+  // The load ran throughout (a status read every 100 ms, a config change every 2 s); how many calls that
+  // makes depends on how long the drill takes, which fast rebalances keep short.
+  expect(report.calls).toBeGreaterThan(20);
 }
 
 const protocols = async (c: TestCluster, workers: ClusterWorker[]) => [

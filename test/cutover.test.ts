@@ -266,7 +266,15 @@ describe('cutover from Apache Kafka Connect 3.9.1', () => {
       'lines 151-250 at the sink (Sluice)',
       () => (fileLines(output).length >= 250 ? true : undefined),
       { timeoutMs: 120_000, intervalMs: 250 },
-    );
+    ).catch(async (error: unknown) => {
+      // Where the lines stopped: in the topic or at the sink, and what the workers say of their tasks.
+      const statuses = await workers[0]!.call('GET', '/connectors?expand=status').catch(String);
+      process.stdout.write(
+        `sink has ${fileLines(output).length} lines, topic ${(await dataValues()).length} records; ` +
+          `statuses: ${JSON.stringify(statuses)}\n`,
+      );
+      throw error;
+    });
     expect(fileLines(output)).toEqual(expectedLines(1, 250));
     // The source resumed from Connect's position: the topic holds each line once, in order.
     expect(await dataValues()).toEqual(expectedLines(1, 250));

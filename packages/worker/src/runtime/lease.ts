@@ -4,7 +4,7 @@
 // `process.hrtime.bigint()`: the monotonic clock that all threads of a process share (each thread's
 // `performance.now()` counts from that thread's own start).
 import { SluiceError } from '@sluice/errors';
-import type { WriteGateState } from '@sluice/kafka-client';
+import type { WriteGate, WriteGateState } from '@sluice/kafka-client';
 import type { Log } from '@sluice/log';
 import type { ActorLease } from './actor.js';
 import type { Wakeup } from './task-runner-config.js';
@@ -99,6 +99,8 @@ export class LeaseGate {
   readonly #wakeup: Wakeup;
   readonly #stopping: () => boolean;
   #abandoned = false;
+  /** {@link wireState} as the `WriteGate` of the task's own Kafka clients. */
+  readonly wire: WriteGate = { state: () => this.wireState() };
 
   constructor(lease: ActorLease, wakeup: Wakeup, stopping: () => boolean) {
     this.#lease = lease;

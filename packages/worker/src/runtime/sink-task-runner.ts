@@ -303,7 +303,7 @@ class SinkTaskRunner implements Actor {
     this.#converters = await createConverters(config.converters, enter);
     this.#transforms = await TransformationChain.load(config.transforms, enter);
     this.#log = fencedLog(
-      await (this.#options.openLog ?? openTaskLog)(config.log, { state: () => this.#gate.wireState() }),
+      await (this.#options.openLog ?? openTaskLog)(config.log, this.#gate.wire),
       this.#gate,
     );
     // With a DLQ or the error log a task gets an errant record reporter, which reports records as read.
@@ -350,7 +350,7 @@ class SinkTaskRunner implements Actor {
           brokers: log.backend === 'kafka' ? log.brokers : [],
           clientId,
           // Its offset commits pass the task's gate on the wire too, as the log's writes do.
-          writeGate: { state: () => this.#gate.wireState() },
+          writeGate: this.#gate.wire,
         }),
       );
     const { pattern, topics } = subscription(this.#config);

@@ -166,7 +166,7 @@ class SourceTaskRunner implements Actor {
       sleep: (ms) => this.#wakeup.wait(ms),
       stopping: () => this.#stopping,
     });
-    this.#log = fencedLog(await openTaskLog(config.log, { state: () => this.#gate.wireState() }), this.#gate);
+    this.#log = fencedLog(await openTaskLog(config.log, this.#gate.wire), this.#gate);
     this.#store = await OffsetStore.open(this.#log, config.offsetStorage, { connector: config.connector });
     const task = enter(() => descriptor.createTask());
     this.#task = task;

@@ -179,6 +179,28 @@ describe('BrokerClient.fetch', () => {
   });
 });
 
+describe('BrokerClient.disconnect', () => {
+  it('waits a little for the answer of a long poll in flight, or not at all when told to abandon it', async () => {
+    const topic = await createTopic();
+    // Which comes first: the disconnect, or a timer set just before it (timers fire in order of their due time).
+    const race = async (abandonInFlight: boolean): Promise<'disconnect' | 'timer'> => {
+      const reader = new BrokerClient(kafka);
+      await reader.connect();
+      const poll = reader.fetch({ topic, partition: 0, offset: 0, maxWaitMs: 2_000 }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the Fetch is at the broker, waiting
+      const timer = new Promise<'timer'>((resolve) => setTimeout(() => resolve('timer'), 50));
+      const first = await Promise.race([
+        reader.disconnect({ abandonInFlight }).then(() => 'disconnect' as const),
+        timer,
+      ]);
+      await poll;
+      return first;
+    };
+    expect(await race(false)).toBe('timer');
+    expect(await race(true)).toBe('disconnect');
+  });
+});
+
 describe('BrokerClient.fetchPartitions', () => {
   it('reads several partitions in one call and steps past transaction markers and aborted records', async () => {
     const topic = uniqueName('broker-client-multi');

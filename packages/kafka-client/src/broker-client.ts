@@ -173,11 +173,15 @@ export class BrokerClient {
     }
   }
 
-  /** Closes every connection. The client cannot be used afterwards. */
-  async disconnect(): Promise<void> {
+  /**
+   * Closes every connection. The client cannot be used afterwards. It waits a little for the answers to
+   * requests in flight, unless `abandonInFlight` (a reader's long polls, whose records nobody will take):
+   * then it returns at once, and the connections close when those answers come.
+   */
+  async disconnect(options: { abandonInFlight?: boolean } = {}): Promise<void> {
     this.#closed = true;
     this.#pending.clear();
-    await this.#cluster.disconnect();
+    await this.#cluster.disconnect(options);
   }
 
   /**

@@ -311,13 +311,14 @@ export class InternalCluster {
    * Closes the connections. kafkajs's disconnect first waits for every request in flight, and a request its
    * caller gave up on can stay unanswered for long: a long-poll Fetch for up to its wait, a JoinGroup of a
    * stopped member until the group's join phase ends (which may wait for that member's own successor, started
-   * once it has stopped). So this waits at most `DISCONNECT_WAIT_MS`; the connections close when those
-   * answers come.
+   * once it has stopped). So this waits at most `DISCONNECT_WAIT_MS`, or not at all with `abandonInFlight`
+   * (the answers are of no use to anyone); the connections close when those answers come.
    */
-  async disconnect(): Promise<void> {
+  async disconnect({ abandonInFlight = false }: { abandonInFlight?: boolean } = {}): Promise<void> {
     this.#connecting = undefined;
     const closing = this.#cluster.disconnect();
     closing.catch(() => undefined);
+    if (abandonInFlight) return;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, DISCONNECT_WAIT_MS);

@@ -1,4 +1,5 @@
 export { createKafka } from './kafka.js';
+export { preloadKafkaProtocol } from './internals.js';
 export type { KafkaClientConfig, KafkaLogLevel } from './kafka.js';
 export { WriteGateClosedError } from './write-gate.js';
 export type { WriteGate, WriteGateState } from './write-gate.js';

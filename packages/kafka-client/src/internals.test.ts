@@ -1,10 +1,11 @@
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { BrokerClient } from './broker-client.js';
 import { GroupErrorCode } from './errors.js';
 import { groupRequestError, KafkaGroupClient, toGroupRequestError } from './group-client.js';
-import { describeKafkaError } from './internals.js';
+import { describeKafkaError, preloadKafkaProtocol } from './internals.js';
 import { createKafka } from './kafka.js';
 
 /** The error kafkajs throws when a broker answers with `type` (protocol/error.js). */
@@ -15,6 +16,19 @@ function protocolError(type: string, retriable: boolean, extra: Record<string, u
 }
 
 describe('kafkajs internals', () => {
+  it('preloads the newest encoder and decoder of each request a task sends, which kafkajs requires lazily', () => {
+    const load = createRequire(import.meta.url);
+    const modules = ['metadata/v6', 'fetch/v11', 'joinGroup/v5', 'offsetCommit/v5', 'produce/v7'].flatMap(
+      (request) =>
+        ['request', 'response'].map((part) =>
+          load.resolve(`kafkajs/src/protocol/requests/${request}/${part}.js`),
+        ),
+    );
+    for (const module of modules) delete load.cache[module];
+    preloadKafkaProtocol();
+    expect(modules.filter((module) => load.cache[module] === undefined)).toEqual([]);
+  });
+
   it('reaches the private cluster factory of a real kafkajs instance', () => {
     expect(() => new BrokerClient(createKafka({ brokers: ['127.0.0.1:1'] }))).not.toThrow();
   });

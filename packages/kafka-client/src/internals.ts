@@ -29,10 +29,15 @@
  *   `protocol/error.js`'s `createErrorFromCode`, so that a broker's error answer is the same
  *   `KafkaJSProtocolError` kafkajs's own producer throws.
  *
+ * - `protocol/requests/<request>/v<N>/{request,response}.js`: each request's encoder and decoder, which kafkajs
+ *   requires only when a connection first sends that request at that version (`preloadKafkaProtocol`).
+ *
  * Every shape is checked where it is used, so an upgrade that changes one fails with
  * `SLUICE_KAFKA_INTERNALS_CHANGED` instead of misbehaving.
  */
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { KafkaInternalsError, StaticMembershipUnsupportedError } from './errors.js';
 import {
@@ -789,4 +794,43 @@ function headerList(message: Dict): Array<{ key: string; value: Buffer | null }>
     for (const item of values) headers.push({ key, value: bytes(item, `header ${key}`) });
   }
   return headers;
+}
+
+/** The requests a task's clients send (directories of kafkajs's `protocol/requests/`). */
+const TASK_REQUESTS = [
+  'apiVersions',
+  'metadata',
+  'describeConfigs',
+  'createTopics',
+  'listOffsets',
+  'fetch',
+  'produce',
+  'initProducerId',
+  'findCoordinator',
+  'joinGroup',
+  'syncGroup',
+  'heartbeat',
+  'leaveGroup',
+  'offsetFetch',
+  'offsetCommit',
+];
+
+/**
+ * Loads now the encoders and decoders kafkajs would require the first time each request a task sends goes
+ * out (the newest version of each, which is what kafkajs 2.2.4 speaks to Kafka 3.x and 4.x): on a fresh
+ * task thread that is some 50-100 ms of CPU, which otherwise falls on the first tasks started there, in
+ * the middle of a rebalance.
+ */
+export function preloadKafkaProtocol(): void {
+  const load = createRequire(import.meta.url);
+  for (const name of TASK_REQUESTS) {
+    const directory = dirname(load.resolve(`kafkajs/src/protocol/requests/${name}/index.js`));
+    const versions = readdirSync(directory)
+      .filter((entry) => /^v\d+$/.test(entry))
+      .map((entry) => Number(entry.slice(1)));
+    if (versions.length === 0) throw new KafkaInternalsError(`protocol/requests/${name} has no versions`);
+    const newest = join(directory, `v${Math.max(...versions)}`);
+    load(join(newest, 'request.js'));
+    load(join(newest, 'response.js'));
+  }
 }

@@ -85,9 +85,12 @@ export class HostedTaskRuntime implements TaskRuntime {
     this.#o.pool.setLease(expiresAt);
   }
 
-  /** Starts the task threads and loads the task runners there now, before any task is assigned. */
-  preload(): void {
-    this.#o.pool.preload([runnerModule('sink-task-runner'), runnerModule('source-task-runner')]);
+  /**
+   * Starts the task threads and loads the task runners there now, before any task is assigned; resolves
+   * once every thread has them.
+   */
+  preload(): Promise<void> {
+    return this.#o.pool.preload([runnerModule('sink-task-runner'), runnerModule('source-task-runner')]);
   }
 
   async startTask(spec: TaskSpec, events: TaskEvents): Promise<void> {

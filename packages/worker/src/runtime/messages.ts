@@ -9,7 +9,10 @@ export type ToHost =
   | { type: 'start'; id: string; slot: number; module: string; export: string; config: unknown }
   | { type: 'stop'; id: string }
   | { type: 'message'; id: string; payload: unknown }
-  /** Import these actor modules now, so that the first actors of each start without waiting for it. */
+  /**
+   * Import these actor modules now, and run each one's `warmUp` export if it has one, so that the first
+   * actors of each start without waiting for it; the host answers `preloaded`.
+   */
   | { type: 'preload'; modules: string[] }
   | { type: 'shutdown' };
 
@@ -20,6 +23,8 @@ export type FromHost =
   /** The host begins (`loading`) or ends (`loaded`) importing an actor's module for the first time. */
   | { type: 'loading' }
   | { type: 'loaded' }
+  /** The modules of a `preload` are imported and warmed up (or failed to, which their actors will say). */
+  | { type: 'preloaded' }
   | { type: 'started'; id: string }
   | { type: 'stopped'; id: string }
   | { type: 'failed'; id: string; error: SerializedError }

@@ -113,6 +113,9 @@ export interface SinkTaskRunnerOptions {
   openLog?(config: TaskRunnerLogConfig, writeGate: WriteGate): Promise<Log>;
 }
 
+/** Run when a task thread preloads this module (a worker in a cluster): the Kafka requests' code, loaded early. */
+export { preloadKafkaProtocol as warmUp } from '@sluice/kafka-client';
+
 /**
  * The sink task runner actor (`TaskHostPool.startActor({ module, export: 'sinkTaskRunner', config })` with
  * a {@link TaskRunnerConfig}). The factory returns at once; loading the plugin, opening the log and

@@ -53,6 +53,9 @@ interface Sent {
   done: Promise<{ ok: true } | { ok: false; error: unknown }>;
 }
 
+/** Run when a task thread preloads this module (a worker in a cluster): the Kafka requests' code, loaded early. */
+export { preloadKafkaProtocol as warmUp } from '@sluice/kafka-client';
+
 /**
  * The source task runner actor (`TaskHostPool.startActor({ module, export: 'sourceTaskRunner', config })`
  * with a {@link TaskRunnerConfig}). The factory returns at once; loading the plugin, opening the log and

@@ -99,6 +99,8 @@ interface Host {
   threadId: number | undefined;
   /** First imports of actor modules under way on the host. */
   loading: number;
+  /** Callers of `preload` waiting for the host's `preloaded`, in the order the preloads were posted. */
+  preloads: Array<() => void>;
   /** Resolves with the host's thread once it said hello, or undefined if its job ended first. */
   thread: Promise<Worker | undefined>;
   /** Set once the host is being terminated; resolves once its thread has exited. */
@@ -233,15 +235,23 @@ export class TaskHostPool {
   }
 
   /**
-   * Starts every task thread now and has each import `modules` (actor module URLs) in the background: for
-   * a worker that expects tasks soon (one in a cluster, joining its group), so that its first tasks do
-   * not wait for threads to start and module graphs to load (over a second here). An idle embedded worker
-   * does not call it and carries no task threads.
+   * Starts every task thread now and has each import `modules` (actor module URLs) and run their
+   * `warmUp` exports: for a worker that expects tasks soon (one in a cluster, about to join its group), so
+   * that its first tasks do not wait for threads to start and module graphs to load (over a second of CPU
+   * here). Resolves once every thread is done (or gone). An idle embedded worker does not call it and
+   * carries no task threads.
    */
-  preload(modules: readonly string[]): void {
-    if (this.#closed) return;
+  preload(modules: readonly string[]): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     while (this.#hosts.length < this.#options.threads) this.#hosts.push(this.#startHost(this.#hosts.length));
-    for (const host of this.#hosts) this.#post(host, { type: 'preload', modules: [...modules] });
+    const done = this.#hosts
+      .filter((host) => host.lost === undefined)
+      .map((host) => {
+        const preloaded = new Promise<void>((resolve) => host.preloads.push(resolve));
+        this.#post(host, { type: 'preload', modules: [...modules] });
+        return preloaded;
+      });
+    return Promise.all(done).then(() => undefined);
   }
 
   /**
@@ -312,6 +322,7 @@ export class TaskHostPool {
       job: Promise.resolve(),
       threadId: undefined,
       loading: 0,
+      preloads: [],
       thread: new Promise((resolve) => (said = resolve)),
       lost: undefined,
     };
@@ -329,7 +340,11 @@ export class TaskHostPool {
       this.#onMessage(host, message);
     });
     host.port.unref();
-    void host.job.then(() => said(undefined));
+    void host.job.then(() => {
+      said(undefined);
+      // A host that is gone preloads nothing more: nobody waits for it.
+      for (const preloaded of host.preloads.splice(0)) preloaded();
+    });
     return host;
   }
 
@@ -344,11 +359,13 @@ export class TaskHostPool {
     host.lastHeartbeat = performance.now();
     if (message.type === 'loading') host.loading++;
     else if (message.type === 'loaded') host.loading--;
+    else if (message.type === 'preloaded') host.preloads.shift()?.();
     if (
       message.type === 'hello' ||
       message.type === 'heartbeat' ||
       message.type === 'loading' ||
-      message.type === 'loaded'
+      message.type === 'loaded' ||
+      message.type === 'preloaded'
     )
       return;
     const record = this.#actors.get(message.id);

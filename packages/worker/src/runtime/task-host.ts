@@ -126,7 +126,18 @@ export default async function taskHost({
         case 'preload':
           // A module that fails to import here fails the actor that needs it, with its error, later.
           void (async () => {
-            for (const module of message.modules) await importActorModule(module).catch(() => undefined);
+            for (const module of message.modules) {
+              const loaded = await importActorModule(module).catch(() => undefined);
+              const warmUp = loaded?.['warmUp'];
+              if (typeof warmUp === 'function') {
+                try {
+                  await (warmUp as () => unknown)();
+                } catch {
+                  // Only first-use work done early: the actors do it themselves if it failed here.
+                }
+              }
+            }
+            post({ type: 'preloaded' });
           })();
           break;
         case 'shutdown':

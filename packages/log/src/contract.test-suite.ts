@@ -253,9 +253,11 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       const description = await log.describeTopic(name);
       expect(description).toMatchObject({ name, partitions: 2 });
       expect(description!.configs['cleanup.policy']).toBe('delete');
+      expect(await log.partitionCount(name)).toBe(2);
       expect(await log.listTopics()).toContain(name);
       await log.deleteTopic(name);
       expect(await log.describeTopic(name)).toBeUndefined();
+      expect(await log.partitionCount(name)).toBeUndefined();
       expect(await log.listTopics()).not.toContain(name);
       const started = Date.now();
       await expect(log.deleteTopic(name)).rejects.toMatchObject({

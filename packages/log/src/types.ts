@@ -162,6 +162,12 @@ export interface Log {
   /** Creates the topic when missing; returns what exists either way. */
   ensureTopic(spec: TopicSpec): Promise<TopicDescription>;
   describeTopic(name: string): Promise<TopicDescription | undefined>;
+  /**
+   * How many partitions the topic has now, undefined when it does not exist: `describeTopic` without the
+   * configs, which on Kafka cost a DescribeConfigs and more metadata rounds (for a sink task, which asks
+   * this at every start and rebalance).
+   */
+  partitionCount(name: string): Promise<number | undefined>;
   listTopics(): Promise<string[]>;
   deleteTopic(name: string): Promise<void>;
   /** Appends records; resolves with each record's position, in the order given, once acknowledged. */

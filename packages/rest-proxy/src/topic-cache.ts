@@ -23,16 +23,16 @@ export class TopicCache {
     const cached = this.#counts.get(topic);
     if (cached !== undefined && cached.expires > Date.now() && cached.partitions > atLeast)
       return cached.partitions;
-    const described = await this.#log.describeTopic(topic).catch((error: unknown) => {
+    const partitions = await this.#log.partitionCount(topic).catch((error: unknown) => {
       if (SluiceError.is(error) && error.code === 'SLUICE_INVALID_TOPIC') return undefined;
       throw error;
     });
-    if (described === undefined) {
+    if (partitions === undefined) {
       this.#counts.delete(topic);
       return undefined;
     }
-    this.#counts.set(topic, { partitions: described.partitions, expires: Date.now() + TTL_MS });
-    return described.partitions;
+    this.#counts.set(topic, { partitions, expires: Date.now() + TTL_MS });
+    return partitions;
   }
 
   /** Forgets a topic (deleted or changed through this proxy). */

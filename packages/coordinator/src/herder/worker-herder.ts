@@ -478,7 +478,7 @@ export class WorkerHerder implements Herder {
         } catch (error) {
           throw new BadRequestError(`Kafka topic names must be valid: ${(error as Error).message}`);
         }
-        partitions.set(topic, (await this.#o.log.describeTopic(topic))?.partitions);
+        partitions.set(topic, await this.#o.log.partitionCount(topic));
       }
       const count = partitions.get(topic);
       if (count === undefined) throw new BadRequestError(`The topic ${topic} does not exist`);

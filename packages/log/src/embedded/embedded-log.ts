@@ -270,6 +270,10 @@ export class EmbeddedLog implements Log, ClusterAdmin {
     });
   }
 
+  partitionCount(name: string): Promise<number | undefined> {
+    return this.describeTopic(name).then((description) => description?.partitions);
+  }
+
   listTopics(): Promise<string[]> {
     return this.#run(() => this.#statements.topicNames.all().map((row) => row.name));
   }

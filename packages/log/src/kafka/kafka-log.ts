@@ -245,6 +245,18 @@ export class KafkaLog implements Log, ClusterAdmin {
       : { name, partitions: info.partitions, configs: { ...info.configs } };
   }
 
+  async partitionCount(name: string): Promise<number | undefined> {
+    this.#assertOpen();
+    validateTopicName(name);
+    try {
+      const metadata = await this.#call(name, () => this.#admin.fetchTopicMetadata({ topics: [name] }));
+      return metadata.topics[0]!.partitions.length;
+    } catch (error) {
+      if (SluiceError.is(error) && error.code === 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION') return undefined;
+      throw error;
+    }
+  }
+
   async listTopics(): Promise<string[]> {
     this.#assertOpen();
     const names = await this.#call(undefined, () => this.#admin.listTopics());

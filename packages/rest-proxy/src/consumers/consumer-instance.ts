@@ -231,8 +231,8 @@ export class ConsumerInstance {
     const counts = new Map<string, number>();
     await Promise.all(
       topics.map(async (topic) => {
-        const described = await this.#log.describeTopic(topic).catch(() => undefined);
-        if (described !== undefined) counts.set(topic, described.partitions);
+        const partitions = await this.#log.partitionCount(topic).catch(() => undefined);
+        if (partitions !== undefined) counts.set(topic, partitions);
       }),
     );
     const ranges = rangeAssign(members, counts);

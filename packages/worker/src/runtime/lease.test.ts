@@ -172,6 +172,7 @@ describe('fencedLog', () => {
       const fenced = fencedLog(log, new LeaseGate(lease, wakeup, () => stopping));
       // Reads answer while fenced.
       expect(await fenced.describeTopic('fenced')).toMatchObject({ name: 'fenced', partitions: 1 });
+      expect(await fenced.partitionCount('fenced')).toBe(1);
       const produced = fenced.produce('fenced', [{ value: 'held' }]);
       const committed = fenced.commitGroupOffsets('g', [{ topic: 'fenced', partition: 0, offset: 1 }]);
       await new Promise((resolve) => setTimeout(resolve, 100));

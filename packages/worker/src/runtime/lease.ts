@@ -187,6 +187,7 @@ export function fencedLog(log: Log, gate: LeaseGate): Log {
     createTopic: (spec) => write(`creating topic ${spec.name}`, () => log.createTopic(spec)),
     ensureTopic: (spec) => write(`creating topic ${spec.name}`, () => log.ensureTopic(spec)),
     describeTopic: (name) => log.describeTopic(name),
+    partitionCount: (name) => log.partitionCount(name),
     listTopics: () => log.listTopics(),
     deleteTopic: (name) => write(`deleting topic ${name}`, () => log.deleteTopic(name)),
     produce: (topic, records) => write(`a produce to ${topic}`, () => log.produce(topic, records)),

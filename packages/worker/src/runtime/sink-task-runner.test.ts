@@ -273,11 +273,11 @@ describe('SinkTaskRunner polls (embedded log)', () => {
       wrap: (taskLog) =>
         new Proxy(taskLog, {
           get(target, property) {
-            if (property === 'describeTopic') {
+            if (property === 'partitionCount') {
               return async (name: string) => {
                 described++;
                 await metadataHeld;
-                return target.describeTopic(name);
+                return target.partitionCount(name);
               };
             }
             const value: unknown = Reflect.get(target, property, target);

@@ -365,7 +365,7 @@ class SinkTaskRunner implements Actor {
       subscribes: (topic) => (pattern === undefined ? topics.includes(topic) : pattern.test(topic)),
       partitionCounts: async (names) => {
         const counts = new Map<string, number>();
-        for (const name of names) counts.set(name, (await this.#log!.describeTopic(name))?.partitions ?? 0);
+        for (const name of names) counts.set(name, (await this.#log!.partitionCount(name)) ?? 0);
         return counts;
       },
       onAssigned: (assignment) => this.#serial(() => this.#assigned(assignment)),
@@ -930,9 +930,9 @@ class SinkTaskRunner implements Actor {
     const partitions = new Map<string, number>();
     let missing = false;
     for (const topic of [...new Set(names)].sort()) {
-      const description = await log.describeTopic(topic);
-      if (description === undefined) missing = true;
-      partitions.set(topic, description?.partitions ?? 0);
+      const count = await log.partitionCount(topic);
+      if (count === undefined) missing = true;
+      partitions.set(topic, count ?? 0);
     }
     return { view: { topics: [...partitions.keys()], partitions }, missing };
   }

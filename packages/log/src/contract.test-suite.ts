@@ -274,6 +274,10 @@ export function describeLogContract(backend: string, open: () => Promise<Log>): 
       await expect(log.fetch(missing, 0, 0)).rejects.toMatchObject({
         code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
       });
+      await expect(log.offsets(missing)).rejects.toMatchObject({
+        code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',
+        message: `topic '${missing}' does not exist`,
+      });
       const name = await topic();
       await expect(log.produce(name, [{ value: 'x', partition: 3 }])).rejects.toMatchObject({
         code: 'SLUICE_UNKNOWN_TOPIC_OR_PARTITION',

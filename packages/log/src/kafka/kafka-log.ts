@@ -429,7 +429,14 @@ export class KafkaLog implements Log, ClusterAdmin {
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     this.#assertOpen();
     validateTopicName(topic);
-    await this.#topicInfo(topic);
+    // Only whether the topic exists (kafkajs answers for a missing one badly): what is cached says so, else
+    // one metadata lookup (a topic's full description costs a DescribeConfigs and more metadata rounds).
+    const cached = this.#topics.get(topic);
+    if (
+      (cached === undefined || cached.expires <= Date.now()) &&
+      (await this.partitionCount(topic)) === undefined
+    )
+      throw new UnknownTopicError(topic);
     const offsets = await this.#call(topic, () =>
       this.#admin.fetchTopicOffsets(topic).catch((error: unknown) => {
         // kafkajs fails with a TypeError when its metadata has no leader for a topic created a moment ago

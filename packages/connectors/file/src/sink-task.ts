@@ -14,6 +14,8 @@ export class FileStreamSinkTask extends SinkTask {
   #file: FileHandle | null = null;
   /** The stdout write in progress, awaited by `flush`. */
   #stdoutWrite: Promise<void> = Promise.resolve();
+  /** Appends made since the last fsync: a flush with none has nothing to sync. */
+  #unsynced = false;
   /** A regular file is fsynced on flush; a device is not. */
   #regular = true;
 
@@ -52,6 +54,7 @@ export class FileStreamSinkTask extends SinkTask {
     let text = '';
     for (const record of records) text += `${javaString(record.value)}\n`;
     if (this.#file !== null) {
+      this.#unsynced = true;
       await this.#file.appendFile(text, 'utf8');
     } else {
       const previous = this.#stdoutWrite;
@@ -63,7 +66,15 @@ export class FileStreamSinkTask extends SinkTask {
   override async flush(_currentOffsets: readonly TopicPartitionOffset[]): Promise<void> {
     // A device (/dev/null) has nothing to sync.
     if (this.#file !== null) {
-      if (this.#regular) await this.#file.sync();
+      if (this.#regular && this.#unsynced) {
+        this.#unsynced = false;
+        try {
+          await this.#file.sync();
+        } catch (error) {
+          this.#unsynced = true;
+          throw error;
+        }
+      }
     } else await this.#stdoutWrite;
   }
 

@@ -139,6 +139,8 @@ export class KafkaLog implements Log, ClusterAdmin {
   readonly #acks: -1 | 1;
   readonly #compression: CompressionTypes;
   readonly #topics = new Map<string, TopicInfo>();
+  /** Topics `offsets` found to exist, and until when it takes that as known (as `#topics`'s entries). */
+  readonly #existing = new Map<string, number>();
   readonly #sticky = new StickyPartitions();
   readonly #readers = new Set<KafkaLogReader>();
   /** `produceDirect`'s producer, made on its first use. */
@@ -271,6 +273,7 @@ export class KafkaLog implements Log, ClusterAdmin {
       throw new UnknownTopicError(name);
     await this.#call(name, () => this.#admin.deleteTopics({ topics: [name] }));
     this.#topics.delete(name);
+    this.#existing.delete(name);
     await this.#replaceProducer();
     this.#sticky.forget(name);
   }
@@ -431,12 +434,11 @@ export class KafkaLog implements Log, ClusterAdmin {
     validateTopicName(topic);
     // Only whether the topic exists (kafkajs answers for a missing one badly): what is cached says so, else
     // one metadata lookup (a topic's full description costs a DescribeConfigs and more metadata rounds).
-    const cached = this.#topics.get(topic);
-    if (
-      (cached === undefined || cached.expires <= Date.now()) &&
-      (await this.partitionCount(topic)) === undefined
-    )
-      throw new UnknownTopicError(topic);
+    const now = Date.now();
+    if ((this.#topics.get(topic)?.expires ?? 0) <= now && (this.#existing.get(topic) ?? 0) <= now) {
+      if ((await this.partitionCount(topic)) === undefined) throw new UnknownTopicError(topic);
+      this.#existing.set(topic, now + TOPIC_INFO_TTL_MS);
+    }
     const offsets = await this.#call(topic, () =>
       this.#admin.fetchTopicOffsets(topic).catch((error: unknown) => {
         // kafkajs fails with a TypeError when its metadata has no leader for a topic created a moment ago

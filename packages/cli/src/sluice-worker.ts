@@ -38,16 +38,6 @@ const SLOW_START_REPORT_MS = 30_000;
 /** The longest a worker in a cluster waits for its task threads to load before it joins all the same. */
 const PRELOAD_WAIT_MS = 15_000;
 
-/** Resolves once `promise` settled, or after `ms` (what was waited for is only an optimisation). */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.catch(() => undefined),
-    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
-  ]);
-  clearTimeout(timer);
-}
-
 /**
  * A Sluice worker: its log (embedded store or Kafka), the Connect state stores on it, the plugins, the
  * task host threads, the herder and the REST API.
@@ -258,7 +248,7 @@ export class SluiceWorker {
       // A worker in a cluster is about to be given tasks: its task threads start and load the task runners
       // before it joins. That is a second or more of CPU, which would otherwise slow the rebalance its join
       // causes, while the whole cluster's revoked work waits; the work it has keeps running meanwhile.
-      await settledWithin(this.#runtime.preload(), PRELOAD_WAIT_MS);
+      await this.#runtime.preload(PRELOAD_WAIT_MS);
       group = this.#workerGroup(plugins, clientId, { configs, statuses, reconciler });
       this.#group = group;
       cluster = group;

@@ -815,6 +815,8 @@ const TASK_REQUESTS = [
   'offsetCommit',
 ];
 
+let protocolPreloaded = false;
+
 /**
  * Loads now the encoders and decoders kafkajs would require the first time each request a task sends goes
  * out (the newest version of each, which is what kafkajs 2.2.4 speaks to Kafka 3.x and 4.x): on a fresh
@@ -822,6 +824,9 @@ const TASK_REQUESTS = [
  * the middle of a rebalance.
  */
 export function preloadKafkaProtocol(): void {
+  // Both task runners' modules run it on each thread; the directories are read once.
+  if (protocolPreloaded) return;
+  protocolPreloaded = true;
   const load = createRequire(import.meta.url);
   for (const name of TASK_REQUESTS) {
     const directory = dirname(load.resolve(`kafkajs/src/protocol/requests/${name}/index.js`));

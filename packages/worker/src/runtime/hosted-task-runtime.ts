@@ -14,11 +14,12 @@ import { resolveTransformSpecs } from './transformation-chain.js';
 import { sinkFetchSettings, sinkGroupTiming } from './sink-group.js';
 import type { ActorHandle, TaskHostPool } from './task-host-pool.js';
 import type { TaskWorkerSettings } from './worker-settings.js';
-import type {
-  TaskRunnerCommand,
-  TaskRunnerConfig,
-  TaskRunnerEvent,
-  TaskRunnerLogConfig,
+import {
+  within,
+  type TaskRunnerCommand,
+  type TaskRunnerConfig,
+  type TaskRunnerEvent,
+  type TaskRunnerLogConfig,
 } from './task-runner-config.js';
 
 export interface HostedTaskRuntimeOptions {
@@ -87,10 +88,13 @@ export class HostedTaskRuntime implements TaskRuntime {
 
   /**
    * Starts the task threads and loads the task runners there now, before any task is assigned; resolves
-   * once every thread has them.
+   * once every thread has them, or after `waitMs` (the loading goes on; waiting for it is an optimisation).
    */
-  preload(): Promise<void> {
-    return this.#o.pool.preload([runnerModule('sink-task-runner'), runnerModule('source-task-runner')]);
+  async preload(waitMs: number): Promise<void> {
+    await within(
+      this.#o.pool.preload([runnerModule('sink-task-runner'), runnerModule('source-task-runner')]),
+      waitMs,
+    );
   }
 
   async startTask(spec: TaskSpec, events: TaskEvents): Promise<void> {

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Kafka, KafkaConfig as KafkajsConfig } from 'kafkajs';
-import { gatedSocketFactory, type WriteGate } from './write-gate.js';
+import { kafkaSocketFactory } from './socket-factory.js';
+import type { WriteGate } from './write-gate.js';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -45,6 +46,6 @@ export function createKafka(config: KafkaClientConfig): Kafka {
     logLevel: LOG_LEVELS[config.logLevel ?? 'nothing'],
     ...(config.ssl === undefined ? {} : { ssl: config.ssl }),
     ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
-    ...(config.writeGate === undefined ? {} : { socketFactory: gatedSocketFactory(config.writeGate) }),
+    socketFactory: kafkaSocketFactory(config.writeGate),
   });
 }

@@ -1,6 +1,4 @@
-import * as net from 'node:net';
-import * as tls from 'node:tls';
-import type { ISocketFactory } from 'kafkajs';
+import type * as net from 'node:net';
 import { SluiceError } from '@sluice/errors';
 
 /**
@@ -38,29 +36,15 @@ const WRITE_API_KEYS = new Set([0, 8, 19, 20, 21, 28, 33, 37, 42, 44, 47]);
 /** How often a held write looks at the gate again. */
 const HOLD_RECHECK_MS = 20;
 
-/** kafkajs's keep-alive for its sockets. */
-const KEEP_ALIVE_DELAY_MS = 60_000;
-
 /** A request frame: int32 size, then the header's int16 api key. */
 function apiKeyOf(chunk: unknown): number | undefined {
   return Buffer.isBuffer(chunk) && chunk.length >= 6 ? chunk.readInt16BE(4) : undefined;
 }
 
-/** kafkajs's socket factory, with each write of a state-changing request passing `gate` first. */
-export function gatedSocketFactory(gate: WriteGate): ISocketFactory {
-  return ({ host, port, ssl, onConnect }) => {
-    const socket = ssl
-      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-      : net.connect({ host, port }, onConnect);
-    socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
-    gateWrites(socket, gate);
-    return socket;
-  };
-}
-
 type Write = (chunk: unknown, encoding?: BufferEncoding) => boolean;
 
-function gateWrites(socket: net.Socket, gate: WriteGate): void {
+/** Makes each write of a state-changing request to `socket` pass `gate` first. */
+export function gateWrites(socket: net.Socket, gate: WriteGate): void {
   const write = socket.write.bind(socket) as Write;
   const held: Array<[unknown, BufferEncoding | undefined]> = [];
   let timer: NodeJS.Timeout | undefined;

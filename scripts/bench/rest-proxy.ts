@@ -5,7 +5,8 @@
 // at a fixed rate (200 requests/s). Records carry 100-byte values, no key. The proxy is `sluice rest-proxy`
 // (the built bin) in a process of its own. Each phase also reports the CPU time per record of this process (the
 // client) and of the proxy's (from /proc), which depends far less on the machine's load than records/s.
-// Run: npm run bench:rest-proxy [-- --records 200000 --rate 200 --seconds 30 --bootstrap host:port]
+// Each produce phase first runs untimed on --warm-up records, so that both sides are measured warm.
+// Run: npm run bench:rest-proxy [-- --records 1000000 --warm-up 200000 --rate 200 --seconds 30 --bootstrap host:port]
 // (results go in docs/benchmarks.md by hand, with the machine line printed here)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -32,7 +33,8 @@ import {
 
 const { values } = parseArgs({
   options: {
-    records: { type: 'string', default: '200000' },
+    records: { type: 'string', default: '1000000' },
+    'warm-up': { type: 'string', default: '200000' },
     rate: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '30' },
     bootstrap: { type: 'string' },
@@ -42,6 +44,7 @@ const { values } = parseArgs({
 });
 const phases = new Set(values.phases.split(','));
 const total = Number(values.records);
+const warmUpRecords = Number(values['warm-up']);
 const rate = Number(values.rate);
 const latencySeconds = Number(values.seconds);
 const inFlight = Number(values['in-flight']);
@@ -90,6 +93,22 @@ async function measured(proxyPid: number | undefined, phase: () => Promise<void>
     proxy: proxy === undefined || proxyAfter === undefined ? undefined : proxyAfter - proxy,
   };
 }
+
+/**
+ * Runs a produce phase untimed on `warmUpRecords` records first (the JIT of both processes, their
+ * connections, the topic's first segment), then measured on `total`: the figures are steady-state rates.
+ */
+async function warmedUp(
+  proxyPid: number | undefined,
+  phase: (records: number) => Promise<void>,
+): Promise<void> {
+  if (warmUpRecords > 0) {
+    await phase(warmUpRecords);
+    figures.pop();
+  }
+  await measured(proxyPid, () => phase(total));
+}
+
 function report(what: string, records: number, startedAt: bigint): void {
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   figures.push({ what, records, seconds });
@@ -150,7 +169,7 @@ async function expectOk(promise: Promise<{ status: number; text: string }>, what
  * (kafkajs's default, which may reorder a partition's batches when one is retried); and `ordered`, with one
  * request in flight per broker, as the proxy's producer keeps a partition's records in order.
  */
-async function rawProduce(bootstrap: string, topic: string, ordered: boolean): Promise<void> {
+async function rawProduce(bootstrap: string, topic: string, ordered: boolean, count: number): Promise<void> {
   const producer = createKafka({ brokers: [bootstrap], clientId: 'bench-raw-producer' }).producer(
     ordered ? { maxInFlightRequests: 1 } : {},
   );
@@ -159,13 +178,13 @@ async function rawProduce(bootstrap: string, topic: string, ordered: boolean): P
   const started = process.hrtime.bigint();
   let sent = 0;
   const send = async () => {
-    while (sent < total) {
+    while (sent < count) {
       sent += batch.length;
       await producer.send({ topic, acks: -1, messages: batch });
     }
   };
   await Promise.all(Array.from({ length: 4 }, send));
-  report(ordered ? 'raw kafkajs producer, one request in flight' : 'raw kafkajs producer', total, started);
+  report(ordered ? 'raw kafkajs producer, one request in flight' : 'raw kafkajs producer', count, started);
   await producer.disconnect();
 }
 
@@ -201,7 +220,7 @@ async function rawConsume(bootstrap: string, topic: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** v2 produce: batches of 100 binary records, `inFlight` requests at a time. */
-async function v2Produce(base: string, topic: string): Promise<void> {
+async function v2Produce(base: string, topic: string, count: number): Promise<void> {
   const body = JSON.stringify({
     records: Array.from({ length: 100 }, () => ({ value: VALUE_B64, partition: 0 })),
   });
@@ -209,18 +228,18 @@ async function v2Produce(base: string, topic: string): Promise<void> {
   let sent = 0;
   const started = process.hrtime.bigint();
   const worker = async () => {
-    while (sent < total) {
+    while (sent < count) {
       sent += 100;
       const text = await expectOk(call(base, 'POST', `/topics/${topic}`, body, headers), 'v2 produce');
       if (text.includes('"error_code":5')) throw new Error(`v2 produce: ${text.slice(0, 300)}`);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  report(`REST Proxy v2 produce (batches of 100, ${inFlight} in flight)`, total, started);
+  report(`REST Proxy v2 produce (batches of 100, ${inFlight} in flight)`, count, started);
 }
 
 /** v3 produce: one chunked request carrying every record, its reports read as they stream back. */
-async function v3Stream(base: string, cluster: string, topic: string): Promise<void> {
+async function v3Stream(base: string, cluster: string, topic: string, count: number): Promise<void> {
   const record = `${JSON.stringify({ partition_id: 0, value: { type: 'BINARY', data: VALUE_B64 } })}\n`;
   const chunk = record.repeat(Math.max(1, Math.floor(65536 / record.length)));
   const perChunk = chunk.length / record.length;
@@ -252,15 +271,15 @@ async function v3Stream(base: string, cluster: string, topic: string): Promise<v
     );
     sent.on('error', reject);
     void (async () => {
-      for (let written = 0; written < total; written += perChunk) {
-        const text = written + perChunk <= total ? chunk : record.repeat(total - written);
+      for (let written = 0; written < count; written += perChunk) {
+        const text = written + perChunk <= count ? chunk : record.repeat(count - written);
         if (!sent.write(text)) await new Promise((r) => sent.once('drain', r));
       }
       sent.end();
     })();
   });
-  if (reports !== total || errors > 0) throw new Error(`v3 stream: ${reports} reports, ${errors} errors`);
-  report('REST Proxy v3 produce (one streamed request)', total, started);
+  if (reports !== count || errors > 0) throw new Error(`v3 stream: ${reports} reports, ${errors} errors`);
+  report('REST Proxy v3 produce (one streamed request)', count, started);
 }
 
 /** A v2 consumer instance reading the topic from the beginning, as many records per request as it gets. */
@@ -404,13 +423,13 @@ async function main(): Promise<void> {
 
   const pid = child.pid;
   if (phases.has('raw-produce')) {
-    await measured(undefined, () => rawProduce(bootstrap, rawTopic, false));
-    await measured(undefined, () => rawProduce(bootstrap, rawTopic, true));
+    await warmedUp(undefined, (records) => rawProduce(bootstrap, rawTopic, false, records));
+    await warmedUp(undefined, (records) => rawProduce(bootstrap, rawTopic, true, records));
   }
   freshAgent();
-  if (phases.has('v2-produce')) await measured(pid, () => v2Produce(base, v2Topic));
+  if (phases.has('v2-produce')) await warmedUp(pid, (records) => v2Produce(base, v2Topic, records));
   freshAgent();
-  if (phases.has('v3-produce')) await measured(pid, () => v3Stream(base, cluster, v3Topic));
+  if (phases.has('v3-produce')) await warmedUp(pid, (records) => v3Stream(base, cluster, v3Topic, records));
   if (phases.has('raw-consume')) await measured(undefined, () => rawConsume(bootstrap, rawTopic));
   freshAgent();
   if (phases.has('v2-consume')) await measured(pid, () => v2Consume(base, v2Topic));

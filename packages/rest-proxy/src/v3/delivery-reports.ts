@@ -29,12 +29,14 @@ function writeDigits(out: Buffer, at: number, n: number): number {
 /**
  * The delivery reports of a v3 produce (Confluent's `ProduceResponse`: `error_code` 200, `cluster_id`,
  * `topic_name`, `partition_id`, `offset`, `timestamp`, then `key` and `value` with their type and size when
- * the record had them), each followed by the separator, written as bytes: the part before the partition
- * is the same for every report, and a batch's records mostly share their millisecond and their key and
- * value shapes, so the part after the offset is built once for a run of them.
+ * the record had them), each followed by the separator, written as bytes: the part before the offset is
+ * the same for every report of a partition, and a batch's records mostly share their millisecond and their
+ * key and value shapes, so the part after the offset is built once for a run of them.
  */
 export class DeliveryReports {
   readonly #head: Buffer;
+  /** Per partition, the part of its reports up to the offset's digits. */
+  readonly #prefixes = new Map<number, Buffer>();
   #tailOf: PreparedRecord | undefined;
   #tail: Buffer = Buffer.alloc(0);
 
@@ -47,27 +49,39 @@ export class DeliveryReports {
 
   /** The reports of `records`, acknowledged at `positions` (one each, in the same order), as UTF-8. */
   bytes(records: readonly PreparedRecord[], positions: readonly RecordPosition[]): Buffer {
-    const head = this.#head;
-    // Two numbers of at most 16 digits (integers up to 2^53) and the offset's name around them.
-    const fixed = head.length + OFFSET.length + 32;
-    let out = Buffer.allocUnsafe(records.length * (fixed + this.#tail.length + 16));
+    // An offset has at most 16 digits (integers up to 2^53).
+    const room = (prefix: Buffer, tail: Buffer) => prefix.length + 16 + tail.length;
+    let out = Buffer.allocUnsafe(records.length * (this.#head.length + OFFSET.length + 32 + this.#tail.length));
     let at = 0;
+    let partition = -1;
+    let prefix = this.#head;
     for (let index = 0; index < records.length; index++) {
       const position = positions[index]!;
       const tail = this.#tailFor(records[index]!);
-      if (at + fixed + tail.length > out.length) {
-        const larger = Buffer.allocUnsafe(Math.max(out.length * 2, at + fixed + tail.length));
+      if (position.partition !== partition) {
+        partition = position.partition;
+        prefix = this.#prefixFor(partition);
+      }
+      if (at + room(prefix, tail) > out.length) {
+        const larger = Buffer.allocUnsafe(Math.max(out.length * 2, at + room(prefix, tail)));
         out.copy(larger, 0, 0, at);
         out = larger;
       }
-      out.set(head, at);
-      at = writeDigits(out, at + head.length, position.partition);
-      out.set(OFFSET, at);
-      at = writeDigits(out, at + OFFSET.length, position.offset);
+      out.set(prefix, at);
+      at = writeDigits(out, at + prefix.length, position.offset);
       out.set(tail, at);
       at += tail.length;
     }
     return out.subarray(0, at);
+  }
+
+  #prefixFor(partition: number): Buffer {
+    let prefix = this.#prefixes.get(partition);
+    if (prefix === undefined) {
+      prefix = Buffer.concat([this.#head, Buffer.from(String(partition), 'latin1'), OFFSET]);
+      this.#prefixes.set(partition, prefix);
+    }
+    return prefix;
   }
 
   #tailFor(record: PreparedRecord): Buffer {

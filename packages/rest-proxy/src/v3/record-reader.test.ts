@@ -183,6 +183,31 @@ describe('readBinaryRecord', () => {
     }
   });
 
+  it('keeps every value of a chunk intact, whatever the lengths of the values decoded after it', () => {
+    // Lengths 0 to 40 (every remainder of base64's quanta), keys and values alternating, in one chunk:
+    // their bytes share one buffer, so a value written past its end would show in the one before.
+    const values = Array.from({ length: 41 }, (_, n) =>
+      Buffer.from(Array.from({ length: n }, (_, k) => (n * 31 + k * 7) & 0xff)),
+    );
+    const text = values
+      .map((value, n) =>
+        n % 2 === 0
+          ? `{"value":{"type":"BINARY","data":"${value.toString('base64')}"}}`
+          : `{"key":{"type":"BINARY","data":"${value.toString('base64')}"},"value":{"type":"BINARY","data":"${values[n - 1]!.toString('base64')}"}}`,
+      )
+      .join('');
+    const got = new JsonObjectStream(10_000, readBinaryRecord).push(Buffer.from(text)) as PreparedRecord[];
+    expect(got.every((object) => !Buffer.isBuffer(object))).toBe(true);
+    got.forEach((record, n) => {
+      if (n % 2 === 0) {
+        expect(record.value!.toString('hex'), `value ${n}`).toBe(values[n]!.toString('hex'));
+      } else {
+        expect(record.key!.toString('hex'), `key ${n}`).toBe(values[n]!.toString('hex'));
+        expect(record.value!.toString('hex'), `value ${n}`).toBe(values[n - 1]!.toString('hex'));
+      }
+    });
+  });
+
   it('never reads an object larger than the splitter allows', () => {
     const text = common[0]!;
     const stream = new JsonObjectStream(text.length - 1, readBinaryRecord);

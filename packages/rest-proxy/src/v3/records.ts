@@ -93,11 +93,17 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
     };
 
     const pump = async () => {
-      const scanner = new JsonObjectStream(context.config.producer.maxRequestSize, readBinaryRecord);
+      let now = Date.now();
+      const scanner = new JsonObjectStream(
+        context.config.producer.maxRequestSize,
+        (bytes, start, limit, out: Array<Buffer | PreparedRecord>) =>
+          readBinaryRecord(bytes, start, limit, out, now),
+      );
       let rechecked = false;
       const take = async (chunk: Uint8Array): Promise<boolean> => {
         let objects: Array<Buffer | PreparedRecord>;
         try {
+          now = Date.now();
           objects = scanner.push(chunk);
         } catch (error) {
           if (!(error instanceof JsonStreamError)) throw error;

@@ -44,10 +44,10 @@ function bytes(length: number, seed: number): Buffer {
 }
 
 describe('crc32c', () => {
-  it('is CRC-32C: the standard check value, and kafkajs’s for every length up to past two 8-byte strides', () => {
+  it('is CRC-32C: the standard check value, and kafkajs’s for every length up to past three 16-byte strides', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     expect(crc32c(Buffer.alloc(0))).toBe(0);
-    for (let length = 0; length < 40; length++) {
+    for (let length = 0; length < 56; length++) {
       const data = bytes(length, length);
       expect(crc32c(data)).toBe(kafkajsCrc32c(data));
     }
@@ -125,6 +125,41 @@ describe('encodeRecordBatch', () => {
             key: record.key,
             value: record.value,
             headers: record.headers ?? [],
+          }),
+        ),
+      })
+    ).buffer;
+    expect(ours.equals(theirs)).toBe(true);
+  });
+
+  it('writes lengths and deltas at every varint size boundary as kafkajs does', async () => {
+    const base = 1_700_000_000_000;
+    // Lengths whose zigzag form (twice the length) is just under and at 2^7, 2^14 and 2^21; timestamp deltas
+    // whose zigzag form is at 2^31 and 2^35 (varlongs beyond 32 bits).
+    const lengths = [63, 64, 8191, 8192, 1_048_575, 1_048_576];
+    const deltas = [0, 2 ** 30 - 1, 2 ** 30, 2 ** 34, -(2 ** 34)];
+    const records: BatchRecord[] = lengths.map((length, i) => ({
+      key: bytes(lengths[lengths.length - 1 - i]! % 9000, i),
+      value: bytes(length, i + 1),
+      timestamp: base + deltas[i % deltas.length]!,
+    }));
+    const ours = encodeRecordBatch(records);
+    const timestamps = records.map((record) => record.timestamp);
+    const theirs = (
+      await RecordBatch({
+        firstTimestamp: base,
+        maxTimestamp: Math.max(...timestamps),
+        lastOffsetDelta: records.length - 1,
+        partitionLeaderEpoch: -1,
+        producerEpoch: -1,
+        firstSequence: -1,
+        records: records.map((record, index) =>
+          Record({
+            offsetDelta: index,
+            timestampDelta: record.timestamp - base,
+            key: record.key,
+            value: record.value,
+            headers: [],
           }),
         ),
       })

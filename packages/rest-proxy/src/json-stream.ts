@@ -37,8 +37,8 @@ export type ObjectReader<T> = (bytes: Buffer, start: number, limit: number, out:
  * Splits a byte stream of concatenated JSON objects (`{…}{…}`, with or without whitespace between them, as
  * Confluent's v3 produce takes them) into one byte range per object, as the bytes arrive: only the object
  * being read is held. It finds boundaries only (braces outside strings); each object is parsed on its own.
- * With a `reader`, an object that lies within one chunk is first offered to it, which reads the common
- * shape of object in one pass instead of a split then a parse.
+ * With a `reader`, each object is first offered to it (whole: one split across chunks once joined), which
+ * reads the common shape of object in one pass instead of a split then a parse.
  */
 export class JsonObjectStream<T = never> {
   readonly #maxObjectBytes: number;
@@ -127,7 +127,13 @@ export class JsonObjectStream<T = never> {
           const size = this.#partialBytes + i + 1 - start;
           if (size > this.#maxObjectBytes) throw this.#tooLarge();
           const tail = bytes.subarray(start, i + 1);
-          objects.push(this.#partial.length === 0 ? tail : Buffer.concat([...this.#partial, tail], size));
+          if (this.#partial.length === 0) objects.push(tail);
+          else {
+            // An object split across chunks is offered to the reader whole, as one within a chunk is.
+            const whole = Buffer.concat([...this.#partial, tail], size);
+            if (reader === undefined || reader(whole, 0, whole.length, objects) !== whole.length)
+              objects.push(whole);
+          }
           this.#partial = [];
           this.#partialBytes = 0;
           this.#inObject = false;

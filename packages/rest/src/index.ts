@@ -32,6 +32,7 @@ export {
   type ListeningServer,
 } from './listener.js';
 export { emptyResponse, encodePathSegment } from './responses.js';
+export { bodyChunks, streamAnswer, type BodyChunks, type StreamedAnswer } from './streaming.js';
 export {
   isJsonCompatible,
   NOT_FOUND,

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { HttpError, isHttpError, streamedLength, toErrorResponse } from '@sluice/rest';
+import { bodyChunks, HttpError, isHttpError, streamAnswer, toErrorResponse } from '@sluice/rest';
 import type { ProxyContext } from '../context.js';
 import { Errors, mapLogError } from '../errors.js';
 import { JsonObjectStream, JsonStreamError } from '../json-stream.js';
@@ -37,17 +37,12 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
     const known = await context.topics.partitions(topic);
     if (known === undefined) throw Errors.unknownTopicOrPartition();
     let partitions = known;
-    const input = c.req.raw.body as ReadableStream<Uint8Array> | null;
-    const reader = input?.getReader();
+    const body = bodyChunks(c);
     // The first bytes decide between an answer and a stream: an empty body is 422, as in Confluent's.
     const first: Uint8Array[] = [];
-    if (reader !== undefined) {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        first.push(value);
-        if (!blank(value)) break;
-      }
+    for (let chunk = await body.next(); chunk !== undefined; chunk = await body.next()) {
+      first.push(chunk);
+      if (!blank(chunk)) break;
     }
     if (first.every(blank)) {
       throw Errors.invalidPayload('Request body is empty. Data is required.');
@@ -55,23 +50,16 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
 
     const reports = new DeliveryReports(context.clusterId, topic);
 
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
+    const answer = streamAnswer(c, 200, 'application/json');
     const encoder = new TextEncoder();
     let written: Promise<void> = Promise.resolve();
     let unwritten = 0;
     let failed = false;
-    let sent = 0;
-    streamedLength(c, () => sent);
     const emit = (text: Promise<string | Uint8Array>) => {
       unwritten++;
       written = written.then(async () => {
         const chunk = await text;
-        if (!failed) {
-          const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
-          await writer.write(bytes);
-          sent += bytes.length;
-        }
+        if (!failed) await answer.write(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
         unwritten--;
       });
       written.catch(() => (failed = true));
@@ -140,11 +128,11 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
       try {
         let going = true;
         for (const chunk of first) if (going) going = await take(chunk);
-        while (going && !failed && reader !== undefined) {
+        while (going && !failed) {
           while (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
           while (unwritten > MAX_UNWRITTEN && !failed) await written;
-          const { done, value } = await reader.read();
-          if (done) {
+          const value = await body.next();
+          if (value === undefined) {
             try {
               scanner.end();
             } catch (error) {
@@ -158,7 +146,7 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
           }
           going = await take(value);
         }
-        if (!going) await reader?.cancel().catch(() => undefined);
+        if (!going || failed) body.cancel();
       } catch (error) {
         flush();
         emit(
@@ -166,9 +154,9 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
         );
       }
       await written.catch(() => undefined);
-      await writer.close().catch(() => undefined);
+      answer.end();
     };
     void pump();
-    return new Response(readable, { status: 200, headers: { 'content-type': 'application/json' } });
+    return answer.response;
   });
 }

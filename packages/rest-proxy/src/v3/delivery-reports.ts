@@ -51,7 +51,9 @@ export class DeliveryReports {
   bytes(records: readonly PreparedRecord[], positions: readonly RecordPosition[]): Buffer {
     // An offset has at most 16 digits (integers up to 2^53).
     const room = (prefix: Buffer, tail: Buffer) => prefix.length + 16 + tail.length;
-    let out = Buffer.allocUnsafe(records.length * (this.#head.length + OFFSET.length + 32 + this.#tail.length));
+    let out = Buffer.allocUnsafe(
+      records.length * (this.#head.length + OFFSET.length + 32 + this.#tail.length),
+    );
     let at = 0;
     let partition = -1;
     let prefix = this.#head;

@@ -57,13 +57,16 @@ async function serve(app: Hono): Promise<string> {
  * A chunked POST whose answer is read as it comes: `lines` grows with each line of it, `ended` resolves at
  * its end.
  */
-function post(url: string): {
+function post(
+  url: string,
+  path = '/echo',
+): {
   sent: ClientRequest;
   lines: string[];
   answered: Promise<IncomingMessage>;
   ended: Promise<void>;
 } {
-  const sent = request(`${url}/echo`, {
+  const sent = request(`${url}${path}`, {
     method: 'POST',
     agent: false,
     headers: { 'transfer-encoding': 'chunked' },
@@ -117,7 +120,7 @@ describe('bodyChunks and streamAnswer, served by Node', () => {
     expect(log[0]).toMatch(/"POST \/echo HTTP\/1.1" 200 10 /);
   });
 
-  it('answer in full after the reading stopped midway (the rest of the body is left to the server)', async () => {
+  it('answer in full after the reading stopped midway, the rest of the body unread', async () => {
     const url = await serve(echoApp([], []));
     const { sent, lines, answered, ended } = post(url);
     sent.write('12345');
@@ -139,6 +142,61 @@ describe('bodyChunks and streamAnswer, served by Node', () => {
     sent.destroy();
     await until(() => failures.length === 1);
     expect(String(failures[0])).toMatch(/aborted|closed/);
+  });
+});
+
+describe('bodyChunks and streamAnswer, served by Node, at the edges', () => {
+  it('fail the first read of a request whose client left before the handler began reading', async () => {
+    const failures: unknown[] = [];
+    const app = new Hono();
+    app.post('/late', async (c) => {
+      // The handler is busy elsewhere (a broker lookup) while the client leaves.
+      const incoming = (c.env as { incoming: IncomingMessage }).incoming;
+      if (!incoming.destroyed) await new Promise((resolve) => incoming.once('close', resolve));
+      await bodyChunks(c)
+        .next()
+        .catch((error: unknown) => failures.push(error));
+      return c.text('late');
+    });
+    const url = await serve(app);
+    const sent = request(`${url}/late`, {
+      method: 'POST',
+      agent: false,
+      headers: { 'transfer-encoding': 'chunked' },
+    });
+    sent.on('error', () => undefined);
+    sent.write('abc');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sent.destroy();
+    await until(() => failures.length === 1);
+    expect(String(failures[0])).toMatch(/aborted/);
+  });
+
+  it('send the status and headers at once, before the first bytes of the answer', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const app = new Hono();
+    app.post('/held', (c) => {
+      const answer = streamAnswer(c, 200, 'application/json');
+      void released.then(async () => {
+        await answer.write(Buffer.from('{}'));
+        answer.end();
+      });
+      return answer.response;
+    });
+    const url = await serve(app);
+    const { sent, answered, ended } = post(url, '/held');
+    sent.end('x');
+    let status: number | undefined;
+    void answered.then((response) => (status = response.statusCode));
+    // The answer's first bytes wait for the test; its head must not.
+    try {
+      await until(() => status !== undefined);
+    } finally {
+      release();
+    }
+    expect(status).toBe(200);
+    await ended;
   });
 });
 

@@ -6,7 +6,7 @@ import { streamedLength } from './guards.js';
 export interface BodyChunks {
   /** The next chunk; undefined at the end of the body. Rejects if the request failed (the client left). */
   next(): Promise<Uint8Array | undefined>;
-  /** Reads no more: the rest of the body is left to the server (drained, or the connection closed). */
+  /** Reads no more: the rest of the body is left to the server (@hono/node-server drains it, or closes). */
   cancel(): void;
 }
 
@@ -67,6 +67,9 @@ export function bodyChunks(c: Context): BodyChunks {
     failure ??= error;
     awake();
   };
+  // A request may be over already (read by the handler before, or the client gone while it waited).
+  if (incoming.readableEnded) ended = true;
+  else if (incoming.destroyed) failure = new Error('the request was aborted before its body ended');
   incoming.pause();
   incoming.on('data', onData).on('end', onEnd).on('close', onClose).on('error', onError);
   return {
@@ -109,7 +112,9 @@ export function streamAnswer(c: Context, status: number, contentType: string): S
       end: () => void writer.close().catch(() => undefined),
     };
   }
+  // The status line and headers go out now, as the adapter sends them for a stream, not with the first bytes.
   outgoing.writeHead(status, { 'content-type': contentType });
+  outgoing.flushHeaders();
   const gone = () => new Error('the client closed the connection before the answer ended');
   return {
     // Tells @hono/node-server that the answer is already being written.

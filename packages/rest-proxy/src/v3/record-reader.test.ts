@@ -184,8 +184,8 @@ describe('readBinaryRecord', () => {
   });
 
   it('keeps every value of a chunk intact, whatever the lengths of the values decoded after it', () => {
-    // Lengths 0 to 40 (every remainder of base64's quanta), keys and values alternating, in one chunk:
-    // their bytes share one buffer, so a value written past its end would show in the one before.
+    // Lengths 0 to 40 (every remainder of base64's quanta), keys and values alternating, in one chunk: their
+    // bytes share one buffer, so a value whose room were miscounted would be overwritten by the next one.
     const values = Array.from({ length: 41 }, (_, n) =>
       Buffer.from(Array.from({ length: n }, (_, k) => (n * 31 + k * 7) & 0xff)),
     );
@@ -206,6 +206,19 @@ describe('readBinaryRecord', () => {
         expect(record.value!.toString('hex'), `value ${n}`).toBe(values[n - 1]!.toString('hex'));
       }
     });
+  });
+
+  it('reads the same bytes again as often as asked, each time whole', () => {
+    // A stream hands each chunk over once; a caller that reads one buffer many times still gets every value.
+    for (const data of ['QQ==', 'QUFB', b64('x'.repeat(100))]) {
+      const bytes = Buffer.from(`{"value":{"type":"BINARY","data":"${data}"}}`);
+      const expected = Buffer.from(data, 'base64').toString('hex');
+      for (let n = 0; n < 100; n++) {
+        const out: Array<Buffer | PreparedRecord> = [];
+        expect(readBinaryRecord(bytes, 0, bytes.length, out)).toBe(bytes.length);
+        expect((out[0] as PreparedRecord).value!.toString('hex'), `${data}, read ${n + 1}`).toBe(expected);
+      }
+    }
   });
 
   it('never reads an object larger than the splitter allows', () => {

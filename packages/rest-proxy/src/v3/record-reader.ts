@@ -150,8 +150,7 @@ const [FIRST, SECOND, THIRD, FOURTH] = SEXTETS as [Int32Array, Int32Array, Int32
 class ChunkReader {
   readonly chunk: Buffer;
   readonly #input: DataView;
-  #slab: Buffer | undefined;
-  #output: DataView | undefined;
+  #slab: { bytes: Buffer; view: DataView } | undefined;
   #at = 0;
 
   constructor(chunk: Buffer) {
@@ -174,9 +173,16 @@ class ChunkReader {
    * undefined if one of them is not in the standard alphabet.
    */
   decode(from: number, count: number): Buffer | undefined {
-    // One byte more than the values take: the last quantum's write spills one byte past it.
-    const slab = (this.#slab ??= Buffer.allocUnsafeSlow(Math.ceil((this.chunk.length * 3) / 4) + 1));
-    const output = (this.#output ??= new DataView(slab.buffer, slab.byteOffset, slab.byteLength));
+    // The slab takes every value of the chunk, each range of it decoded once (a chunk's base64 decodes to at
+    // most three quarters of it); one whose room ran out (the same bytes read again) is replaced, the values
+    // already returned keeping the old one. One byte more than the value: a quantum's write spills one past.
+    const room = Math.floor((count * 3) / 4) + 1;
+    if (this.#slab === undefined || this.#at + room > this.#slab.bytes.length) {
+      const bytes = Buffer.allocUnsafeSlow(Math.max(room, Math.ceil((this.chunk.length * 3) / 4) + 1));
+      this.#slab = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+      this.#at = 0;
+    }
+    const { bytes: slab, view: output } = this.#slab;
     const input = this.#input;
     const start = this.#at;
     let o = start;
@@ -210,7 +216,7 @@ class ChunkReader {
 }
 
 /** The reader of the chunk read last: a stream's records are read chunk after chunk. */
-let reader: ChunkReader | undefined;
+let lastChunkReader: ChunkReader | undefined;
 
 /**
  * Reads a v3 produce record of the shape binary producers send, `{"partition_id":0,"value":{"type":"BINARY",
@@ -228,7 +234,8 @@ export function readBinaryRecord(
   out: Array<Buffer | PreparedRecord>,
   timestamp = Date.now(),
 ): number {
-  const chunk = reader?.chunk === bytes ? reader : (reader = new ChunkReader(bytes));
+  const source =
+    lastChunkReader?.chunk === bytes ? lastChunkReader : (lastChunkReader = new ChunkReader(bytes));
   let i = start + 1;
   let partition: number | undefined;
   let key: Buffer | null = null;
@@ -237,7 +244,7 @@ export function readBinaryRecord(
   let hasKey = false;
   let hasValue = false;
   for (;;) {
-    if (chunk.startsWith(i, limit, PARTITION)) {
+    if (source.startsWith(i, limit, PARTITION)) {
       if (hasPartition) return -1;
       hasPartition = true;
       i += PARTITION.length;
@@ -254,11 +261,11 @@ export function readBinaryRecord(
       if (digits === 0 || digits > 9 || (digits > 1 && bytes[first] === ZERO)) return -1;
       partition = n;
     } else {
-      const isKey = chunk.startsWith(i, limit, KEY);
-      if (!isKey && !chunk.startsWith(i, limit, VALUE)) return -1;
+      const isKey = source.startsWith(i, limit, KEY);
+      if (!isKey && !source.startsWith(i, limit, VALUE)) return -1;
       if (isKey ? hasKey : hasValue) return -1;
       i += isKey ? KEY.length : VALUE.length;
-      if (!chunk.startsWith(i, limit, BINARY_DATA)) return -1;
+      if (!source.startsWith(i, limit, BINARY_DATA)) return -1;
       i += BINARY_DATA.length;
       const from = i;
       // The data ends at the next quote (natively found) and so does its object; a backslash (an escape,
@@ -275,7 +282,7 @@ export function readBinaryRecord(
       // Base64 as the general parser takes it (Guava's decoder): padded, a whole number of quanta;
       // unpadded, anything but one character over.
       if (padding > 0 ? (count + padding) % 4 !== 0 : count % 4 === 1) return -1;
-      const decoded = chunk.decode(from, count);
+      const decoded = source.decode(from, count);
       if (decoded === undefined) return -1;
       i = quote + 2;
       if (isKey) {

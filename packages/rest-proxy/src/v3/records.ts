@@ -146,12 +146,14 @@ export function mountV3Records(app: Hono, context: ProxyContext): void {
           }
           going = await take(value);
         }
-        if (!going || failed) body.cancel();
       } catch (error) {
         flush();
         emit(
           Promise.resolve(errorReport(error instanceof HttpError ? error : Errors.badRequest(String(error)))),
         );
+      } finally {
+        // Whatever is left unread (an error, the client gone) is the server's to drain.
+        body.cancel();
       }
       await written.catch(() => undefined);
       answer.end();

@@ -1,4 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import { streamedLength } from './guards.js';
 
@@ -118,7 +119,7 @@ export function streamAnswer(c: Context, status: number, contentType: string): S
   const gone = () => new Error('the client closed the connection before the answer ended');
   return {
     // Tells @hono/node-server that the answer is already being written.
-    response: new Response(null, { headers: { 'x-hono-already-sent': 'true' } }),
+    response: RESPONSE_ALREADY_SENT,
     write: (bytes) => {
       if (outgoing.destroyed) return Promise.reject(gone());
       sent += bytes.length;

@@ -49,13 +49,11 @@ export class DeliveryReports {
 
   /** The reports of `records`, acknowledged at `positions` (one each, in the same order), as UTF-8. */
   bytes(records: readonly PreparedRecord[], positions: readonly RecordPosition[]): Buffer {
-    // An offset has at most 16 digits (integers up to 2^53).
-    const room = (prefix: Buffer, tail: Buffer) => prefix.length + 16 + tail.length;
     let out = Buffer.allocUnsafe(
       records.length * (this.#head.length + OFFSET.length + 32 + this.#tail.length),
     );
     let at = 0;
-    let partition = -1;
+    let partition = -1; // none yet: the first record sets the prefix
     let prefix = this.#head;
     for (let index = 0; index < records.length; index++) {
       const position = positions[index]!;
@@ -64,8 +62,10 @@ export class DeliveryReports {
         partition = position.partition;
         prefix = this.#prefixFor(partition);
       }
-      if (at + room(prefix, tail) > out.length) {
-        const larger = Buffer.allocUnsafe(Math.max(out.length * 2, at + room(prefix, tail)));
+      // An offset has at most 16 digits (integers up to 2^53).
+      const needed = at + prefix.length + 16 + tail.length;
+      if (needed > out.length) {
+        const larger = Buffer.allocUnsafe(Math.max(out.length * 2, needed));
         out.copy(larger, 0, 0, at);
         out = larger;
       }
